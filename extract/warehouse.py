@@ -1,0 +1,218 @@
+"""DuckDB connection handling and the ``raw`` schema every loader writes.
+
+DuckDB allows one writing process per file. Airflow serializes writers with the
+``duckdb_writer`` pool; ``connect()`` additionally takes an advisory file lock
+so that two processes on one host (CLI + scheduler, tests) queue instead of
+failing with "Could not set lock on file".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from pathlib import Path
+from typing import Iterator, Optional
+
+import duckdb
+
+from extract import settings
+
+RAW_DDL: list[str] = [
+    "create schema if not exists raw",
+    # One row per HTTP exchange the crawler made (304s and errors included).
+    """create table if not exists raw.crawl_requests (
+        request_id varchar primary key,
+        portal_id varchar not null,
+        url varchar not null,
+        final_url varchar,
+        kind varchar not null,            -- list | detail | attachment | robots
+        status integer,                   -- HTTP status; null when no response
+        error varchar,                    -- transport error / robots / off-host
+        fetched_at timestamptz not null,
+        etag varchar,
+        last_modified varchar,
+        content_type varchar,
+        content_length bigint,
+        sha256 varchar,
+        warc_file varchar,                -- relative to the archive dir
+        warc_offset bigint,
+        warc_length bigint,
+        dag_id varchar,
+        run_id varchar
+    )""",
+    # Latest validators per URL for conditional GET (the crawl frontier state).
+    """create table if not exists raw.crawl_state (
+        url varchar primary key,
+        portal_id varchar not null,
+        etag varchar,
+        last_modified varchar,
+        sha256 varchar,
+        last_request_id varchar,
+        last_status integer,
+        updated_at timestamptz not null
+    )""",
+    # A notice (detail page) found on a portal list page.
+    """create table if not exists raw.notices (
+        notice_url varchar primary key,
+        portal_id varchar not null,
+        list_url varchar,
+        title varchar not null,
+        index_no varchar,                 -- 索引号
+        doc_no varchar,                   -- 文件编号
+        publisher_org varchar,            -- 发布机构
+        category varchar,                 -- 公开类别
+        published_on date,                -- 发布时间
+        detail_request_id varchar,
+        first_seen_at timestamptz not null,
+        last_seen_at timestamptz not null
+    )""",
+    # What a document *is*: portal + notice URL + role (body | attachment:N).
+    """create table if not exists raw.documents (
+        document_key varchar primary key,
+        portal_id varchar not null,
+        notice_url varchar not null,
+        role varchar not null,
+        title varchar,
+        first_seen_at timestamptz not null
+    )""",
+    # Every rendition (format) of a document, each archived.
+    """create table if not exists raw.renditions (
+        document_key varchar not null,
+        url varchar not null,
+        format varchar,
+        sha256 varchar not null,
+        request_id varchar not null,
+        seen_at timestamptz not null,
+        primary key (document_key, url, sha256)
+    )""",
+    # One version of a document: sha256 of the bytes the tasks were read from.
+    """create table if not exists raw.document_versions (
+        document_version_id varchar primary key,
+        document_key varchar not null,
+        source_url varchar not null,
+        source_format varchar not null,
+        request_id varchar not null,      -- the crawl request that fetched the bytes
+        fetched_at timestamptz not null,
+        title varchar,
+        jurisdiction varchar,
+        issuer varchar,
+        plan_year integer,
+        doc_number varchar,
+        issued_on date,
+        layout varchar,
+        task_count integer not null,
+        parser_name varchar not null,
+        parser_version varchar not null,
+        warnings json,
+        load_id varchar not null,
+        loaded_at timestamptz not null
+    )""",
+    # One task row of one document version.
+    """create table if not exists raw.tasks (
+        task_id varchar primary key,
+        document_version_id varchar not null,
+        seq integer not null,
+        task_name varchar,
+        section varchar,
+        task_content varchar not null,
+        responsible_raw varchar,
+        lead_units varchar[],
+        support_units varchar[],
+        units_open_list boolean not null,
+        deadline_raw varchar,
+        deadline_date date,
+        load_id varchar not null,
+        loaded_at timestamptz not null,
+        unique (document_version_id, seq)
+    )""",
+    # Great Expectations results per suite and document version.
+    """create table if not exists raw.validation_results (
+        validation_id varchar primary key,
+        document_version_id varchar not null,
+        suite varchar not null,
+        success boolean not null,
+        evaluated integer,
+        failed integer,
+        failures json,                    -- [{expectation, column, observed}]
+        gx_version varchar,
+        validated_at timestamptz not null,
+        load_id varchar
+    )""",
+    # Documents stopped before the clean tables, with reasons and their bytes.
+    """create table if not exists raw.quarantine (
+        document_version_id varchar primary key,
+        document_key varchar not null,
+        source_url varchar,
+        request_id varchar,
+        stage varchar not null,           -- fetch | parse | validate | load
+        reasons json not null,
+        warc_file varchar,
+        warc_offset bigint,
+        quarantined_at timestamptz not null,
+        attempts integer not null default 1,
+        resolved_at timestamptz,
+        dag_id varchar,
+        run_id varchar
+    )""",
+    # dlt-style load audit: who wrote what, when.
+    """create table if not exists raw.load_audit (
+        load_id varchar primary key,
+        dag_id varchar,
+        run_id varchar,
+        task_id varchar,
+        document_version_id varchar,
+        started_at timestamptz not null,
+        ended_at timestamptz,
+        rows_loaded integer,
+        status varchar not null           -- running | loaded | skipped | quarantined | failed
+    )""",
+]
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and tables if missing (idempotent)."""
+    for stmt in RAW_DDL:
+        con.execute(stmt)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    lock_path = path.with_suffix(path.suffix + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"warehouse {path} is locked by another writer for {timeout_s}s")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def connect(path: Optional[Path] = None, *, read_only: bool = False,
+            lock_timeout_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; writers hold an exclusive host-level lock while open."""
+    path = Path(path or settings.warehouse_path())
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(path, lock_timeout_s):
+        con = duckdb.connect(str(path))
+        try:
+            ensure_raw_schema(con)
+            yield con
+        finally:
+            con.close()
