@@ -38,6 +38,7 @@ RAW_DDL: list[str] = [
         warc_file varchar,                -- relative to the archive dir
         warc_offset bigint,
         warc_length bigint,
+        source_request_id varchar,        -- for a 304: the request whose archived bytes it stands for
         dag_id varchar,
         run_id varchar
     )""",
@@ -107,6 +108,17 @@ RAW_DDL: list[str] = [
         warnings json,
         load_id varchar not null,
         loaded_at timestamptz not null
+    )""",
+    # The parts (notice body, chosen attachment renditions) a version was read from.
+    """create table if not exists raw.version_parts (
+        document_version_id varchar not null,
+        part_no integer not null,
+        role varchar not null,            -- body | attachment:<label>
+        url varchar not null,
+        format varchar not null,
+        sha256 varchar not null,
+        request_id varchar not null,
+        primary key (document_version_id, part_no)
     )""",
     # One task row of one document version.
     """create table if not exists raw.tasks (

@@ -1,0 +1,5 @@
+"""Warehouse DAG: dbt build on the raw Asset, then publish for BI (see extract/orchestration.py)."""
+
+from extract.orchestration import build_warehouse_dag
+
+warehouse = build_warehouse_dag()

@@ -1,0 +1,216 @@
+"""Crawl stages as plain functions: discover notices, fetch one notice's parts.
+
+Both return JSON-able dicts (they travel through XCom) holding request records
+for ``raw.crawl_requests`` and pointers into the WARC archive, never bodies.
+A list page or detail page answered 304 is re-read from the archive, so an
+unchanged portal costs only conditional requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import unquote, urlsplit
+
+from extract.crawl.archive import WarcArchive, read_record
+from extract.crawl.http import Fetcher, FetchResult
+from extract.crawl.portals import get_adapter
+from extract.crawl.portals.base import PageShapeError
+from extract.parse.encoding import decode_bytes
+from extract.sources import Portal
+
+log = logging.getLogger(__name__)
+
+# Most structured first: the rendition the tasks are read from.
+FORMAT_RANK: dict[str, int] = {"docx": 0, "xlsx": 1, "xls": 2, "html": 3, "pdf": 4, "doc": 5, "text": 6}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    dag_id: str
+    run_id: str
+
+
+def document_key(portal_id: str, notice_url: str) -> str:
+    """Stable identity of a notice-document across re-publication."""
+    return hashlib.sha1(f"{portal_id}|{notice_url}".encode()).hexdigest()[:16]
+
+
+def version_id(part_hashes: list[str]) -> str:
+    """Version identity: sha256 over the sorted sha256s of the parts read."""
+    return hashlib.sha256("|".join(sorted(part_hashes)).encode()).hexdigest()
+
+
+def make_fetcher(portal: Portal, *, min_delay_s: Optional[float] = None) -> Fetcher:
+    return Fetcher(allowed_hosts=portal.allowed_hosts,
+                   min_delay_s=portal.politeness.min_delay_s if min_delay_s is None else min_delay_s)
+
+
+class _Recorder:
+    """Fetch + archive + request record, reusing archived bytes on 304."""
+
+    def __init__(self, portal: Portal, fetcher: Fetcher, archive: WarcArchive,
+                 state: dict[str, dict[str, Any]], run: RunInfo) -> None:
+        self.portal, self.fetcher, self.archive, self.state, self.run = portal, fetcher, archive, state, run
+        self.requests: list[dict[str, Any]] = []
+
+    def get(self, url: str, kind: str) -> tuple[Optional[bytes], dict[str, Any]]:
+        """Return (body or None, request record). 304 → body from the archive."""
+        prev = self.state.get(url) or {}
+        res = self.fetcher.fetch(url, etag=prev.get("etag"), last_modified=prev.get("last_modified"))
+        rec = self._record(res, kind)
+        body: Optional[bytes] = None
+        if res.ok:
+            arc = self.archive.write(res)
+            rec.update(warc_file=arc.warc_file, warc_offset=arc.warc_offset, warc_length=arc.warc_length,
+                       sha256=arc.sha256)
+            body = res.body
+        elif res.not_modified and prev.get("warc_file"):
+            body = read_record(prev["warc_file"], int(prev["warc_offset"]))
+            # A 304 stands for the archived bytes: point at them.
+            rec.update(sha256=prev.get("sha256"), warc_file=prev["warc_file"],
+                       warc_offset=prev["warc_offset"], warc_length=prev.get("warc_length"),
+                       etag=rec["etag"] or prev.get("etag"), last_modified=rec["last_modified"] or prev.get("last_modified"),
+                       content_type=prev.get("content_type"), source_request_id=prev.get("request_id"))
+        elif res.not_modified:
+            rec["error"] = "304 without an archived copy"
+        self.requests.append(rec)
+        return body, rec
+
+    def _record(self, res: FetchResult, kind: str) -> dict[str, Any]:
+        return {
+            "request_id": uuid.uuid4().hex, "portal_id": self.portal.id, "url": res.url,
+            "final_url": res.final_url, "kind": kind, "status": res.status, "error": res.error,
+            "fetched_at": res.fetched_at.isoformat(), "etag": res.etag, "last_modified": res.last_modified,
+            "content_type": res.content_type, "content_length": len(res.body) if res.body is not None else None,
+            "sha256": None, "warc_file": None, "warc_offset": None, "warc_length": None,
+            "dag_id": self.run.dag_id, "run_id": self.run.run_id, "source_request_id": None,
+        }
+
+
+def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
+    recs = []
+    for res in fetcher.robots_results:
+        recs.append({"request_id": uuid.uuid4().hex, "portal_id": portal.id, "url": res.url,
+                     "final_url": res.final_url, "kind": "robots", "status": res.status, "error": res.error,
+                     "fetched_at": res.fetched_at.isoformat(), "etag": res.etag,
+                     "last_modified": res.last_modified, "content_type": res.content_type,
+                     "content_length": len(res.body) if res.body is not None else None,
+                     "sha256": res.sha256, "warc_file": None, "warc_offset": None, "warc_length": None,
+                     "dag_id": run.dag_id, "run_id": run.run_id, "source_request_id": None})
+    fetcher.robots_results.clear()
+    return recs
+
+
+def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
+             fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
+    """Walk the portal's list pages; return matching notices and the request records."""
+    fetcher = fetcher or make_fetcher(portal)
+    adapter = get_adapter(portal.family)
+    notices: dict[str, dict[str, Any]] = {}
+    skipped: list[dict[str, str]] = []
+    errors: list[str] = []
+    with WarcArchive(portal.id) as archive:
+        rec = _Recorder(portal, fetcher, archive, state, run)
+        for start in portal.start_urls:
+            url: Optional[str] = start
+            seen: set[str] = set()
+            pages = 0
+            while url and url not in seen and pages < portal.max_list_pages:
+                seen.add(url)
+                pages += 1
+                body, r = rec.get(url, "list")
+                if body is None:
+                    errors.append(f"list page {url}: {r['error']}")
+                    break
+                html, _ = decode_bytes(body, r.get("content_type"))
+                page = adapter.parse_list(html, url)  # PageShapeError propagates: fail loudly
+                for item in page.items:
+                    if not portal.matches(item.title):
+                        continue
+                    if not portal.is_allowed(item.url):
+                        skipped.append({"url": item.url, "reason": "off-host"})
+                        continue
+                    notices.setdefault(item.url, {"notice_url": item.url, "title": item.title,
+                                                  "list_date": item.date, "list_url": url})
+                url = page.next_url
+        requests = _robots_records(fetcher, portal, run) + rec.requests
+    return {"portal_id": portal.id, "notices": list(notices.values()), "requests": requests,
+            "skipped": skipped, "errors": errors}
+
+
+_EXT_RE = re.compile(r"\.(docx?|xlsx?|pdf|html?|wps|et|txt)$", re.I)
+_PREFIX_RE = re.compile(r"^\s*附件\s*\d*\s*[:：.、]?\s*")
+
+
+def attachment_group(label: str, url: str) -> str:
+    """Key grouping renditions of one attachment: its label without 附件N： and extension."""
+    name = label.strip() or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    name = _EXT_RE.sub("", _PREFIX_RE.sub("", name))
+    name = re.sub(r"[（(]\s*(docx?|xlsx?|pdf|word|excel)\s*(版|格式)?\s*[)）]", "", name, flags=re.I)
+    return re.sub(r"\s+", "", name) or url
+
+
+def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[str, Any]], run: RunInfo,
+                 fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
+    """Fetch a notice's detail page and attachments; describe the document's parts."""
+    from extract.parse.detect import detect_format  # parse stage's sniffing; cheap import
+
+    fetcher = fetcher or make_fetcher(portal)
+    adapter = get_adapter(portal.family)
+    url = notice["notice_url"]
+    doc: dict[str, Any] = {"portal_id": portal.id, "notice_url": url, "document_key": document_key(portal.id, url),
+                           "title": notice.get("title"), "list_url": notice.get("list_url"), "meta": {},
+                           "parts": [], "renditions": [], "errors": [], "notes": []}
+    with WarcArchive(portal.id) as archive:
+        rec = _Recorder(portal, fetcher, archive, state, run)
+        body, r = rec.get(url, "detail")
+        if body is None:
+            doc["errors"].append(f"detail page {url}: {r['error']}")
+        else:
+            html, _ = decode_bytes(body, r.get("content_type"))
+            try:
+                detail = adapter.parse_detail(html, url)
+            except PageShapeError as exc:
+                doc["errors"].append(f"detail page {url}: unexpected page shape: {exc}")
+                detail = None
+            if detail is not None:
+                doc["title"] = detail.title or doc["title"]
+                doc["meta"] = dict(detail.meta)
+                doc["parts"].append({"role": "body", "url": url, "format": "html", "request": r,
+                                     "body_html": detail.body_html, "group": "body"})
+                groups: dict[str, list[dict[str, Any]]] = {}
+                for att in detail.attachments:
+                    if not portal.is_allowed(att.url):
+                        doc["notes"].append(f"attachment {att.url}: off-host, not fetched")
+                        continue
+                    abody, ar = rec.get(att.url, "attachment")
+                    group = attachment_group(att.label, att.url)
+                    if abody is None:
+                        doc["errors"].append(f"attachment {att.url}: {ar['error']}")
+                        continue
+                    try:
+                        fmt = detect_format(abody)
+                    except Exception as exc:  # noqa: BLE001 - unknown bytes are recorded, not fatal
+                        doc["errors"].append(f"attachment {att.url}: {exc}")
+                        fmt = "unknown"
+                    groups.setdefault(group, []).append({"role": f"attachment:{group}", "url": att.url,
+                                                         "format": fmt, "request": ar, "group": group,
+                                                         "label": att.label})
+                for group, members in groups.items():
+                    members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
+                    for i, m in enumerate(members):
+                        doc["renditions"].append({"url": m["url"], "format": m["format"],
+                                                  "sha256": m["request"]["sha256"],
+                                                  "request_id": m["request"]["request_id"],
+                                                  "group": group, "chosen": i == 0})
+                    if members[0]["format"] != "unknown":
+                        doc["parts"].append(members[0])
+        doc["requests"] = _robots_records(fetcher, portal, run) + rec.requests
+    hashes = [p["request"]["sha256"] for p in doc["parts"] if p["request"].get("sha256")]
+    doc["document_version_id"] = version_id(hashes) if hashes and not doc["errors"] else None
+    return doc

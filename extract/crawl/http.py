@@ -1,0 +1,212 @@
+"""Polite HTTP for portals: robots.txt, per-host delay, conditional GET, retries, caps.
+
+Every outcome is returned as a ``FetchResult`` (never raised), so one broken
+URL is recorded and the crawl goes on. Retries (tenacity) cover 5xx, 429,
+timeouts and connection resets, with exponential backoff that honours
+``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from protego import Protego
+from tenacity import (RetryCallState, Retrying, retry_if_exception_type, retry_if_result,
+                      stop_after_attempt, wait_exponential)
+
+from extract import settings
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 60.0
+
+
+@dataclass
+class FetchResult:
+    """What happened to one URL. ``body`` is None for 304, errors and refusals."""
+
+    url: str
+    final_url: Optional[str] = None
+    status: Optional[int] = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Optional[bytes] = None
+    error: Optional[str] = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    attempts: int = 0
+    http_version: str = "HTTP/1.1"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.body is not None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def sha256(self) -> Optional[str]:
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
+
+    @property
+    def etag(self) -> Optional[str]:
+        return self.headers.get("ETag") or self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> Optional[str]:
+        return self.headers.get("Last-Modified") or self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> Optional[str]:
+        return self.headers.get("Content-Type") or self.headers.get("content-type")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _retry_after_seconds(resp: Optional[requests.Response]) -> Optional[float]:
+    if resp is None:
+        return None
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+class Fetcher:
+    """One crawler identity: session, robots cache, per-host clocks and limits."""
+
+    def __init__(self, *, allowed_hosts: tuple[str, ...], min_delay_s: float = 1.0,
+                 user_agent: str = settings.USER_AGENT, timeout_s: float = settings.REQUEST_TIMEOUT_S,
+                 max_bytes: int = settings.MAX_RESPONSE_BYTES, max_retries: int = settings.MAX_RETRIES,
+                 backoff_base_s: float = 0.5, obey_robots: bool = True) -> None:
+        self.allowed_hosts = allowed_hosts
+        self.min_delay_s = min_delay_s
+        self.user_agent = user_agent
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.max_retries = max_retries
+        self.backoff_base_s = backoff_base_s
+        self.obey_robots = obey_robots
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self._robots: dict[str, Optional[Protego]] = {}
+        self._last_request: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.robots_results: list[FetchResult] = []
+
+    # -- policy -------------------------------------------------------------
+    def host_allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and (parts.hostname or "") in self.allowed_hosts
+
+    def robots_allowed(self, url: str) -> bool:
+        """robots.txt verdict (fetched once per host; a missing robots.txt allows all)."""
+        if not self.obey_robots:
+            return True
+        parts = urlsplit(url)
+        origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        if origin not in self._robots:
+            res = self._get(origin + "/robots.txt", {})
+            self.robots_results.append(res)
+            if res.ok:
+                self._robots[origin] = Protego.parse(res.body.decode("utf-8", "replace"))
+            elif res.status is not None and 400 <= res.status < 500:
+                self._robots[origin] = None  # no robots.txt: everything allowed
+            else:
+                # Server trouble on robots.txt: be conservative, fetch nothing there.
+                self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+        rp = self._robots[origin]
+        return True if rp is None else rp.can_fetch(url, self.user_agent)
+
+    # -- fetching -----------------------------------------------------------
+    def fetch(self, url: str, *, etag: Optional[str] = None, last_modified: Optional[str] = None) -> FetchResult:
+        """GET ``url`` (conditionally when validators are given) under every policy."""
+        if not self.host_allowed(url):
+            return FetchResult(url=url, error="off-host: not in allowed_hosts")
+        if not self.robots_allowed(url):
+            return FetchResult(url=url, error="disallowed by robots.txt")
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._get(url, headers)
+
+    def _wait_turn(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        with self._lock:
+            last = self._last_request.get(host)
+            now = time.monotonic()
+            if last is not None and now - last < self.min_delay_s:
+                time.sleep(self.min_delay_s - (now - last))
+            self._last_request[host] = time.monotonic()
+
+    def _wait(self, state: RetryCallState) -> float:
+        resp = state.outcome.result() if state.outcome and not state.outcome.failed else None
+        after = _retry_after_seconds(resp)
+        if after is not None:
+            return min(after, MAX_RETRY_AFTER_S)
+        return wait_exponential(multiplier=self.backoff_base_s, max=30)(state)
+
+    def _once(self, url: str, headers: dict[str, str]) -> requests.Response:
+        self._wait_turn(url)
+        resp = self.session.get(url, headers=headers, timeout=self.timeout_s, stream=True,
+                                allow_redirects=True)
+        chunks: list[bytes] = []
+        size = 0
+        deadline = time.monotonic() + self.timeout_s * 4
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > self.max_bytes:
+                resp.close()
+                raise _TooLarge(f"response larger than {self.max_bytes} bytes")
+            if time.monotonic() > deadline:
+                resp.close()
+                raise requests.Timeout(f"download exceeded {self.timeout_s * 4:.0f}s")
+            chunks.append(chunk)
+        resp._content = b"".join(chunks)  # noqa: SLF001 - keep body on the response
+        return resp
+
+    def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=(retry_if_exception_type((requests.Timeout, requests.ConnectionError))
+                   | retry_if_result(lambda r: r.status_code in RETRY_STATUSES)),
+            # Out of attempts: hand back the last response or exception instead of raising.
+            retry_error_callback=lambda s: s.outcome.exception() if s.outcome.failed else s.outcome.result(),
+        )
+        started = datetime.now(timezone.utc)
+        try:
+            result = retrying(self._once, url, headers)
+        except (_TooLarge, requests.RequestException) as exc:
+            result = exc
+        attempts = retrying.statistics.get("attempt_number", 1)
+        if isinstance(result, BaseException):
+            return FetchResult(url=url, error=f"{type(result).__name__}: {result}", fetched_at=started,
+                               attempts=attempts)
+        status = result.status_code
+        body = result.content if status == 200 else None
+        error = None if status in (200, 304) else f"HTTP {status}"
+        version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(result.raw, "version", 11), "HTTP/1.1")
+        return FetchResult(url=url, final_url=result.url, status=status, headers=dict(result.headers),
+                           body=body, error=error, fetched_at=started, attempts=attempts,
+                           http_version=version)

@@ -1,0 +1,142 @@
+"""Shared Airflow pieces: defaults, callbacks and the DAG factories.
+
+DAG files in ``dags/`` are one call into this module. Nothing here touches the
+network or the warehouse at import time; heavy imports live inside tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Asset, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from extract import settings
+from extract.alerts import task_failure_alert
+from extract.sources import Portal
+
+OWNER = "data-eng"
+RAW_ASSET = Asset(name="raw_work_plan_tables", uri=settings.RAW_ASSET_URI)
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "on_failure_callback": task_failure_alert,
+}
+
+
+def host_pool(portal: Portal) -> str:
+    """Name of the politeness pool shared by every portal on the same host."""
+    return "host_" + "_".join(h.replace(".", "_").replace("-", "_") for h in portal.hosts)
+
+
+def _run_info() -> Any:
+    from extract.crawl.crawler import RunInfo
+
+    ctx = get_current_context()
+    return RunInfo(dag_id=ctx["dag"].dag_id, run_id=ctx["run_id"])
+
+
+def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 1)) -> DAG:
+    """One crawl DAG per portal: discover → fetch (mapped) → extract → validate → load → Asset."""
+    with DAG(
+        dag_id=f"crawl_{portal.id}",
+        schedule=portal.schedule,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["crawl", portal.family, portal.jurisdiction],
+        doc_md=(f"### Crawl {portal.name}\n\nPortal `{portal.id}` (family `{portal.family}`), start URLs "
+                f"{', '.join(portal.start_urls)}. Finds notices whose title contains "
+                f"{' / '.join(portal.keywords)}, archives every response to WARC, extracts task rows, "
+                "validates them with Great Expectations and loads `raw.*` (or quarantines). Updates the "
+                "`raw_work_plan_tables` Asset, which triggers the warehouse DAG."),
+    ) as dag:
+        pool = host_pool(portal)
+
+        @task(pool=settings.WAREHOUSE_POOL)
+        def plan() -> dict[str, Any]:
+            from extract import pipeline
+            return pipeline.plan(portal.id)
+
+        @task(pool=pool)
+        def discover(crawl_plan: dict[str, Any]) -> dict[str, Any]:
+            from extract import pipeline
+            return pipeline.discover(portal.id, crawl_plan, _run_info())
+
+        @task(pool=settings.WAREHOUSE_POOL)
+        def record_discovery(discovery: dict[str, Any]) -> list[dict[str, Any]]:
+            from extract import pipeline
+            return pipeline.record_discovery(discovery)
+
+        @task(pool=pool, map_index_template="{{ task.op_kwargs['notice']['title'] | default('') }}")
+        def fetch(notice: dict[str, Any], crawl_plan: dict[str, Any]) -> dict[str, Any]:
+            from extract import pipeline
+            return pipeline.fetch(portal.id, notice, crawl_plan, _run_info())
+
+        @task
+        def extract(doc: dict[str, Any]) -> dict[str, Any]:
+            from extract import pipeline
+            return pipeline.extract(doc)
+
+        @task
+        def validate(item: dict[str, Any]) -> dict[str, Any]:
+            from extract import pipeline
+            return pipeline.validate(item)
+
+        @task(pool=settings.WAREHOUSE_POOL)
+        def load(item: dict[str, Any]) -> dict[str, Any]:
+            from extract import pipeline
+            try:
+                return pipeline.load(item, _run_info())
+            except pipeline.DocumentQuarantined as exc:
+                # Quarantine is recorded; fail this document's task instance, no retry.
+                raise AirflowFailException(str(exc)) from exc
+
+        @task(trigger_rule="all_done", outlets=[RAW_ASSET])
+        def publish_raw(results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            ctx = get_current_context()
+            loaded = [r for r in (results or []) if r and r.get("status") == "loaded"]
+            ctx["outlet_events"][RAW_ASSET].extra = {"portal": portal.id, "loaded": len(loaded)}
+            return {"portal": portal.id, "loaded": len(loaded)}
+
+        p = plan()
+        notices = record_discovery(discover(p))
+        docs = fetch.partial(crawl_plan=p).expand(notice=notices)
+        loaded = load.expand(item=validate.expand(item=extract.expand(doc=docs)))
+        publish_raw(loaded)
+    return dag
+
+
+def build_warehouse_dag() -> DAG:
+    """dbt build when raw tables change, then publish the BI copy and report."""
+    with DAG(
+        dag_id="warehouse",
+        schedule=[RAW_ASSET],
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["warehouse", "dbt"],
+        doc_md=("### Warehouse\n\nRuns `dbt build` (staging → intermediate → marts, with tests) on the DuckDB "
+                "file in the single-writer pool, then publishes a read-only copy, Parquet marts and the HTML "
+                "report for BI tools."),
+    ) as dag:
+
+        @task(pool=settings.WAREHOUSE_POOL)
+        def dbt_build() -> dict[str, Any]:
+            from extract import transform
+            return transform.dbt_build()
+
+        @task(pool=settings.WAREHOUSE_POOL)
+        def publish(build: dict[str, Any]) -> dict[str, Any]:
+            from extract import publish as publisher
+            return publisher.publish()
+
+        publish(dbt_build())
+    return dag

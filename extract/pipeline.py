@@ -1,0 +1,202 @@
+"""The pipeline's stages as plain functions with JSON-able inputs and outputs.
+
+DAG tasks are one-line calls into this module, so every stage runs and is
+tested without Airflow. Stages that touch the DuckDB file are marked
+"writer" and run in the ``duckdb_writer`` pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from extract.crawl.crawler import FORMAT_RANK, RunInfo
+
+log = logging.getLogger(__name__)
+
+
+class DocumentQuarantined(Exception):
+    """Raised after a document was quarantined, so its task instance shows red."""
+
+
+def plan(portal_id: str) -> dict[str, Any]:
+    """Writer. Crawl state (validators, archive pointers) and known versions."""
+    from extract import load, warehouse
+
+    with warehouse.connect() as con:
+        return {"portal_id": portal_id, "state": load.state_snapshot(con, portal_id),
+                "known": load.known_versions(con)}
+
+
+def discover(portal_id: str, crawl_plan: dict[str, Any], run: RunInfo) -> dict[str, Any]:
+    """Fetch list pages; the work-plan notices found (no DuckDB access)."""
+    from extract.crawl import crawler
+    from extract.sources import get_portal
+
+    result = crawler.discover(get_portal(portal_id), crawl_plan["state"], run)
+    log.info("portal %s: %d work-plan notices, %d list requests, errors=%s", portal_id,
+             len(result["notices"]), len(result["requests"]), result["errors"])
+    return result
+
+
+def record_discovery(discovery: dict[str, Any]) -> list[dict[str, Any]]:
+    """Writer. Persist list-page requests and notices; return the notices to fetch."""
+    from extract import load, warehouse
+
+    with warehouse.connect() as con:
+        con.begin()
+        load.record_requests(con, discovery["requests"])
+        load.record_notices(con, discovery["portal_id"], discovery["notices"])
+        con.commit()
+    return discovery["notices"]
+
+
+def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], run: RunInfo) -> dict[str, Any]:
+    """Fetch one notice and its attachments; decide whether its version needs processing."""
+    from extract.crawl import crawler
+    from extract.sources import get_portal
+    from extract.tasks import PARSER_VERSION
+
+    doc = crawler.fetch_notice(get_portal(portal_id), notice, crawl_plan["state"], run)
+    vid = doc["document_version_id"]
+    known = crawl_plan["known"]
+    if vid and known["loaded"].get(vid) == PARSER_VERSION:
+        doc["action"] = "skip"
+    elif vid and known["quarantined"].get(vid) == PARSER_VERSION:
+        doc["action"] = "skip-quarantined"
+    else:
+        doc["action"] = "process"
+    log.info("notice %s: version %s → %s (errors=%s)", doc["notice_url"], vid, doc["action"], doc["errors"])
+    return doc
+
+
+def _part_document(part: dict[str, Any], portal_family: str):  # -> Document
+    """Parse one archived part; the notice body is cut out of its page by the portal adapter."""
+    from extract.crawl.archive import read_record
+    from extract.crawl.portals import get_adapter
+    from extract.parse import parse_bytes
+    from extract.parse.encoding import decode_bytes
+
+    req = part["request"]
+    data = read_record(req["warc_file"], int(req["warc_offset"]))
+    if part["role"] != "body":
+        return parse_bytes(data, content_type=req.get("content_type"))
+    html, _ = decode_bytes(data, req.get("content_type"))
+    detail = get_adapter(portal_family).parse_detail(html, part["url"])
+    document = parse_bytes(detail.body_html.encode("utf-8"), content_type="text/html; charset=utf-8")
+    document.meta.update({k: v for k, v in detail.meta.items() if v})
+    document.meta["title"] = detail.title
+    return document
+
+
+def _drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> tuple[list[Any], int]:
+    """Same task table in two parts (inline HTML and a download): keep the more structured.
+
+    Returns the documents to read and the index of the part the tasks come from.
+    """
+    from extract.tasks import extract_tasks
+
+    with_tables = [i for i, d in enumerate(documents) if d.tables]
+    counts = {i: len(extract_tasks([documents[i]]).tasks) for i in with_tables}
+    table_parts = [i for i in with_tables if counts[i] > 0]
+    if len(table_parts) <= 1:
+        return documents, (table_parts[0] if table_parts else 0)
+    best = min(table_parts, key=lambda i: FORMAT_RANK.get(parts[i]["format"], 99))
+    keep = list(documents)
+    for i in table_parts:
+        if i != best and counts[i] == counts[best]:
+            d = documents[i]
+            keep[i] = type(d)(source_format=d.source_format, meta=d.meta, warnings=d.warnings,
+                              blocks=[b for b in d.blocks if b.kind != "table"])
+    return keep, best
+
+
+def extract(doc: dict[str, Any]) -> dict[str, Any]:
+    """Parse the document's archived parts and read its tasks (no DuckDB access)."""
+    from extract.parse.model import ParseError
+    from extract.sources import get_portal
+    from extract.tasks import PARSER_VERSION, extract_tasks
+
+    out: dict[str, Any] = {"doc": doc}
+    if doc["action"] != "process":
+        return out
+    if doc["errors"] or not doc["parts"]:
+        out["error"] = {"stage": "fetch", "reasons": doc["errors"] or ["notice has no readable parts"]}
+        return out
+    family = get_portal(doc["portal_id"]).family
+    try:
+        documents = [_part_document(p, family) for p in doc["parts"]]
+        documents, primary = _drop_duplicate_tables(doc["parts"], documents)
+        ex = extract_tasks(documents)
+    except ParseError as exc:
+        out["error"] = {"stage": "parse", "reasons": [f"parse error: {exc}"]}
+        return out
+    except Exception as exc:  # noqa: BLE001 - any extractor bug quarantines this document only
+        log.exception("extraction failed for %s", doc["notice_url"])
+        out["error"] = {"stage": "parse", "reasons": [f"extractor error: {type(exc).__name__}: {exc}"]}
+        return out
+    part = doc["parts"][primary]
+    out["extraction"] = {
+        "document": ex.document, "tasks": ex.tasks, "warnings": ex.warnings,
+        "parser_name": f"extract.{part['format']}", "parser_version": PARSER_VERSION,
+        "primary_part": {"url": part["url"], "format": part["format"], "request": part["request"]},
+    }
+    for w in ex.warnings:
+        log.warning("%s: %s", doc["notice_url"], w)
+    return out
+
+
+def validate(item: dict[str, Any]) -> dict[str, Any]:
+    """Run the GX suites on an extraction (no DuckDB access)."""
+    from extract.validate import results_to_rows, validate_extraction
+
+    if "extraction" not in item:
+        return item
+    ex = item["extraction"]
+    outcome = validate_extraction(ex["document"], ex["tasks"], document_version_id=item["doc"]["document_version_id"])
+    item["validation"] = {"success": outcome.success, "reasons": outcome.reasons(),
+                          "rows": results_to_rows(outcome, item["doc"]["document_version_id"], None)}
+    if not outcome.success:
+        log.error("validation failed for %s: %s", item["doc"]["notice_url"], outcome.reasons())
+    return item
+
+
+def load(item: dict[str, Any], run: RunInfo) -> dict[str, Any]:
+    """Writer. Load a clean version, record a skip, or quarantine (then raise)."""
+    from extract import load as loader
+    from extract import warehouse
+    from extract.tasks import PARSER_VERSION
+
+    doc = item["doc"]
+    with warehouse.connect() as con:
+        if doc["action"] != "process":
+            res = loader.record_skip(con, doc, run)
+        elif "error" in item:
+            res = loader.quarantine_document(con, doc, stage=item["error"]["stage"], reasons=item["error"]["reasons"],
+                                             parser_version=PARSER_VERSION, run=run)
+        elif not item["validation"]["success"]:
+            res = loader.quarantine_document(con, doc, stage="validate", reasons=item["validation"]["reasons"],
+                                             parser_version=PARSER_VERSION,
+                                             validation_rows=item["validation"]["rows"], run=run)
+        else:
+            res = loader.load_document(con, doc, item["extraction"], item["validation"]["rows"], run)
+    summary = {"notice_url": doc["notice_url"], "document_key": doc["document_key"], "status": res.status,
+               "rows": res.rows, "document_version_id": res.document_version_id, "load_id": res.load_id}
+    if res.status == "quarantined":
+        reasons = item.get("error", {}).get("reasons") or item.get("validation", {}).get("reasons")
+        raise DocumentQuarantined(f"{doc['notice_url']} quarantined: {'; '.join(reasons or [])}")
+    return summary
+
+
+def run_portal(portal_id: str, run: RunInfo) -> list[dict[str, Any]]:
+    """All crawl stages for one portal in this process (CLI and tests; the DAG maps them)."""
+    p = plan(portal_id)
+    notices = record_discovery(discover(portal_id, p, run))
+    results = []
+    for n in notices:
+        item = validate(extract(fetch(portal_id, n, p, run)))
+        try:
+            results.append(load(item, run))
+        except DocumentQuarantined as exc:
+            results.append({"notice_url": n["notice_url"], "status": "quarantined", "reason": str(exc)})
+    return results

@@ -1,0 +1,132 @@
+"""The main job on one machine: sample portals on loopback, Airflow DAG runs, dbt, summary.
+
+Airflow runs each crawl DAG and then the warehouse DAG in this process with
+``dag.test()`` (which ignores pools and does not trigger Asset consumers, so the
+warehouse DAG is run explicitly after the crawls). Every run's final state is
+checked: a failed run makes the job exit non-zero after the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from extract import airflow_env, settings
+
+log = logging.getLogger(__name__)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.11", port))
+            return True
+        except OSError:
+            return False
+
+
+@contextlib.contextmanager
+def sample_portals(build_dir: Optional[Path] = None) -> Iterator[Any]:
+    """Build the sample sites (reproducibly) and serve them on loopback for the block."""
+    from sample_portals.build import build
+    from sample_portals.server import start_sample_portals
+
+    build_dir = Path(build_dir or settings.sample_build_dir())
+    build(build_dir)
+    port = settings.SAMPLE_PORT if _port_free(settings.SAMPLE_PORT) else 0
+    with start_sample_portals(build_dir, port=port) as handle:
+        os.environ["WP_SAMPLE_PORT"] = str(handle.port)
+        yield handle
+
+
+def run_dags(portal_ids: Optional[list[str]] = None) -> dict[str, str]:
+    """Run every crawl DAG, then the warehouse DAG; return dag_id → final state."""
+    airflow_env.configure()
+    airflow_env.migrate()
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(settings.REPO_ROOT / "dags"), include_examples=False)
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    crawl_ids = sorted(d for d in bag.dags if d.startswith("crawl_")
+                       and (portal_ids is None or d.removeprefix("crawl_") in portal_ids))
+    states: dict[str, str] = {}
+    for dag_id in crawl_ids + ["warehouse"]:
+        t0 = time.monotonic()
+        dr = bag.dags[dag_id].test()
+        states[dag_id] = str(getattr(dr.state, "value", dr.state))
+        log.info("DAG %s finished %s in %.1fs", dag_id, states[dag_id], time.monotonic() - t0)
+        print(f"[run] {dag_id}: {states[dag_id]} ({time.monotonic() - t0:.1f}s)", flush=True)
+    return states
+
+
+def summary(states: dict[str, str]) -> str:
+    """What happened, from the warehouse: per portal, per document, and a query to paste."""
+    from extract import warehouse
+    from extract.publish import published_db_path
+
+    lines = ["", "=" * 72, "Work-plan pipeline summary", "=" * 72]
+    for dag_id, state in states.items():
+        lines.append(f"  DAG {dag_id:<28} {state}")
+    with warehouse.connect() as con:
+        lines.append("")
+        lines.append("Per portal (work-plan notices found / documents loaded / quarantined):")
+        for row in con.execute("""
+            select n.portal_id, count(distinct n.notice_url),
+                   count(distinct dv.document_key), count(distinct q.document_key)
+            from raw.notices n
+            left join raw.documents d on d.notice_url = n.notice_url
+            left join raw.document_versions dv on dv.document_key = d.document_key
+            left join raw.quarantine q on q.document_key = d.document_key and q.resolved_at is null
+            group by 1 order by 1""").fetchall():
+            lines.append(f"  {row[0]:<12} found {row[1]:>3}   loaded {row[2]:>3}   quarantined {row[3]:>3}")
+        lines.append("")
+        lines.append("Per document (current version):")
+        has_marts = con.execute("select count(*) from information_schema.tables where table_schema='marts' "
+                                "and table_name='fct_work_plan_tasks'").fetchone()[0]
+        for row in con.execute("""
+            with cur as (
+                select *, row_number() over (partition by document_key order by fetched_at desc) as rn
+                from raw.document_versions)
+            select cur.jurisdiction, cur.issuer, cur.plan_year, cur.layout, cur.task_count,
+                   coalesce(bool_and(v.success), false), cur.source_format
+            from cur left join raw.validation_results v using (document_version_id)
+            where rn = 1 group by all order by 1, 2, 3""").fetchall():
+            lines.append(f"  {row[0]} {row[1]} {row[2]} [{row[3]}, {row[6]}]: {row[4]} tasks, "
+                         f"validation {'passed' if row[5] else 'FAILED'}")
+        q = con.execute("select document_key, stage, source_url, reasons from raw.quarantine "
+                        "where resolved_at is null").fetchall()
+        lines.append(f"Quarantined documents: {len(q)}")
+        for r in q:
+            lines.append(f"  {r[2]} ({r[1]}): {r[3]}")
+        if has_marts:
+            n = con.execute("select count(*), count(distinct document_id) from marts.fct_work_plan_tasks").fetchone()
+            lines.append(f"marts.fct_work_plan_tasks: {n[0]} tasks in {n[1]} documents")
+    lines += ["", f"Warehouse (working file): {settings.warehouse_path()}",
+              f"Published read-only copy:  {published_db_path()}",
+              "Try:", f"  duckdb -readonly {published_db_path()} \\",
+              "    \"select jurisdiction, issuer, plan_year, count(*) as tasks from marts.fct_work_plan_tasks "
+              "group by all order by all\"", "=" * 72]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point of ``python -m extract run``."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    t0 = time.monotonic()
+    profile = settings.sources_profile()
+    with (sample_portals() if profile == "sample" else contextlib.nullcontext()):
+        states = run_dags()
+    print(summary(states))
+    print(f"Total wall time: {time.monotonic() - t0:.1f}s")
+    return 0 if all(s == "success" for s in states.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

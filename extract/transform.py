@@ -1,0 +1,38 @@
+"""Run dbt on the warehouse (one writer: the caller holds the duckdb_writer pool)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from extract import settings
+
+log = logging.getLogger(__name__)
+
+
+class DbtError(Exception):
+    """dbt exited non-zero."""
+
+
+def dbt_build(*, select: str | None = None, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``dbt build`` (seeds, models, tests) against ``settings.warehouse_path()``."""
+    target = settings.var_dir() / "dbt"
+    env = {**os.environ, "WP_WAREHOUSE": str(settings.warehouse_path()),
+           "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           **(extra_env or {})}
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
+           "--log-path", str(target / "logs")]
+    if select:
+        cmd += ["--select", select]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    for line in proc.stdout.splitlines():
+        log.info("dbt: %s", line)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-40:])
+        raise DbtError(f"dbt build failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
+    return {"returncode": 0, "target": str(target / "target")}
