@@ -184,9 +184,15 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
              extraction.get("parser_name", "extract"), extraction.get("parser_version", "?"),
              json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id, now])
         con.executemany(
-            """insert or replace into raw.tasks (task_id, document_version_id, seq, task_name, section, task_content,
+            """insert into raw.tasks (task_id, document_version_id, seq, task_name, section, task_content,
                  responsible_raw, lead_units, support_units, units_open_list, deadline_raw, deadline_date,
-                 load_id, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                 load_id, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               on conflict (document_version_id, seq) do update set task_name = excluded.task_name,
+                 section = excluded.section, task_content = excluded.task_content,
+                 responsible_raw = excluded.responsible_raw, lead_units = excluded.lead_units,
+                 support_units = excluded.support_units, units_open_list = excluded.units_open_list,
+                 deadline_raw = excluded.deadline_raw, deadline_date = excluded.deadline_date,
+                 load_id = excluded.load_id, loaded_at = excluded.loaded_at""",
             [[task_id(vid, t["seq"]), vid, t["seq"], t.get("task_name"), t.get("section"), t["task_content"],
               t.get("responsible_raw"), t.get("lead_units") or [], t.get("support_units") or [],
               bool(t.get("units_open_list")), t.get("deadline_raw"), t.get("deadline_date"), load_id, now]

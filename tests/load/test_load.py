@@ -1,0 +1,91 @@
+"""Loading is transactional and idempotent; quarantine holds bad documents; a SIGKILL loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from extract import load, warehouse
+from extract.crawl.crawler import RunInfo
+from tests.load.conftest import crawled_doc
+
+RUN = RunInfo("test_dag", "run-1")
+
+
+def _counts(con) -> tuple[int, int, int]:
+    return (con.execute("select count(*) from raw.document_versions").fetchone()[0],
+            con.execute("select count(*) from raw.tasks").fetchone()[0],
+            con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchone()[0])
+
+
+def test_load_twice_adds_nothing(wp_var: Path) -> None:
+    doc, ex, rows = crawled_doc("000")
+    with warehouse.connect() as con:
+        load.load_document(con, doc, ex, rows, RUN)
+        load.load_document(con, doc, ex, rows, RUN)
+        assert _counts(con) == (1, 33, 0)
+        assert con.execute("select count(*) from raw.crawl_requests").fetchone()[0] == 2
+        assert con.execute("select count(*) from raw.version_parts").fetchone()[0] == 2
+        assert con.execute("select count(*) from raw.validation_results").fetchone()[0] == 2
+        statuses = con.execute("select status, rows_loaded from raw.load_audit order by started_at").fetchall()
+        assert statuses == [("loaded", 33), ("loaded", 33)]
+
+
+def test_quarantine_then_fixed_parser_resolves(wp_var: Path) -> None:
+    doc, ex, rows = crawled_doc("004")
+    with warehouse.connect() as con:
+        r = load.quarantine_document(con, doc, stage="validate", reasons=["work_plan_tasks: bad"],
+                                     parser_version="old", validation_rows=rows, run=RUN)
+        assert r.status == "quarantined"
+        assert _counts(con) == (0, 0, 1)
+        q = con.execute("select stage, source_url, warc_file is not null, json_extract_string(reasons, '$.reasons[0]') "
+                        "from raw.quarantine").fetchone()
+        assert q == ("validate", "http://127.0.0.12/files/004.docx", True, "work_plan_tasks: bad")
+        assert load.known_versions(con)["quarantined"] == {doc["document_version_id"]: "old"}
+        load.load_document(con, doc, ex, rows, RUN)
+        assert _counts(con) == (1, 91, 0)
+
+
+_KILLED_LOADER = r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.load.conftest import crawled_doc
+from extract import load, warehouse
+from extract.crawl.crawler import RunInfo
+doc, ex, rows = crawled_doc("003")
+orig = load._write_validation
+def stall(con, rows, load_id):
+    orig(con, rows, load_id)
+    open(sys.argv[2], "w").write("in-transaction")
+    time.sleep(600)
+load._write_validation = stall
+with warehouse.connect() as con:
+    load.load_document(con, doc, ex, rows, RunInfo("killed", "run-k"))
+"""
+
+
+def test_sigkill_mid_transaction_leaves_no_partial_document(wp_var: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    repo = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_LOADER, repo, str(marker)], env=os.environ.copy())
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, "loader exited before reaching the transaction"
+        assert time.monotonic() < deadline, "loader never reached the transaction"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    with warehouse.connect() as con:
+        assert _counts(con) == (0, 0, 0)  # the uncommitted version vanished whole
+        assert con.execute("select status from raw.load_audit").fetchall() == [("running",)]
+        doc, ex, rows = crawled_doc("003")
+        load.load_document(con, doc, ex, rows, RUN)
+        assert _counts(con) == (1, 70, 0)
+        assert con.execute("select count(distinct seq), min(seq), max(seq) from raw.tasks").fetchone() == (70, 1, 70)
