@@ -1,4 +1,4 @@
-"""One crawl DAG per portal in config/sources.<profile>.yml (see extract/orchestration.py)."""
+"""Airflow: one crawl DAG per portal in config/sources.<profile>.yml (see extract/orchestration.py)."""
 
 from extract.orchestration import build_crawl_dag
 from extract.sources import load_portals

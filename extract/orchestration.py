@@ -29,6 +29,30 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+def ol_url(url: str) -> Any:
+    """An OpenLineage dataset for a portal URL (Assets with http(s) URIs are dropped by the provider)."""
+    from urllib.parse import urlsplit
+
+    from openlineage.client.event_v2 import Dataset
+
+    parts = urlsplit(url)
+    return Dataset(namespace=f"{parts.scheme}://{parts.netloc}", name=parts.path or "/")
+
+
+def ol_tables(*names: str) -> list[Any]:
+    """OpenLineage datasets for tables of the DuckDB warehouse file."""
+    from openlineage.client.event_v2 import Dataset
+
+    return [Dataset(namespace=f"duckdb://{settings.warehouse_path()}", name=f"workplans.{n}") for n in names]
+
+
+RAW_LOAD_TABLES = ("raw.document_versions", "raw.tasks", "raw.version_parts", "raw.validation_results",
+                   "raw.quarantine", "raw.load_audit", "raw.crawl_requests")
+MART_TABLES = ("marts.fct_work_plan_tasks", "marts.fct_task_responsibilities", "marts.fct_task_matches",
+               "marts.fct_plan_yoy", "marts.fct_jurisdiction_year", "marts.dim_jurisdiction",
+               "marts.dim_publisher", "marts.dim_department", "marts.dim_theme")
+
+
 def host_pool(portal: Portal) -> str:
     """Name of the politeness pool shared by every portal on the same host."""
     return "host_" + "_".join(h.replace(".", "_").replace("-", "_") for h in portal.hosts)
@@ -58,23 +82,25 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
                 "`raw_work_plan_tables` Asset, which triggers the warehouse DAG."),
     ) as dag:
         pool = host_pool(portal)
+        portal_inputs = [ol_url(u) for u in portal.start_urls]
 
         @task(pool=settings.WAREHOUSE_POOL)
         def plan() -> dict[str, Any]:
             from extract import pipeline
             return pipeline.plan(portal.id)
 
-        @task(pool=pool)
+        @task(pool=pool, inlets=portal_inputs)
         def discover(crawl_plan: dict[str, Any]) -> dict[str, Any]:
             from extract import pipeline
             return pipeline.discover(portal.id, crawl_plan, _run_info())
 
-        @task(pool=settings.WAREHOUSE_POOL)
+        @task(pool=settings.WAREHOUSE_POOL, inlets=portal_inputs,
+              outlets=ol_tables("raw.crawl_requests", "raw.crawl_state", "raw.notices"))
         def record_discovery(discovery: dict[str, Any]) -> list[dict[str, Any]]:
             from extract import pipeline
             return pipeline.record_discovery(discovery)
 
-        @task(pool=pool, map_index_template="{{ task.op_kwargs['notice']['title'] | default('') }}")
+        @task(pool=pool, inlets=portal_inputs, map_index_template="{{ task.op_kwargs['notice']['title'] | default('') }}")
         def fetch(notice: dict[str, Any], crawl_plan: dict[str, Any]) -> dict[str, Any]:
             from extract import pipeline
             return pipeline.fetch(portal.id, notice, crawl_plan, _run_info())
@@ -89,7 +115,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
             from extract import pipeline
             return pipeline.validate(item)
 
-        @task(pool=settings.WAREHOUSE_POOL)
+        @task(pool=settings.WAREHOUSE_POOL, inlets=portal_inputs, outlets=ol_tables(*RAW_LOAD_TABLES))
         def load(item: dict[str, Any]) -> dict[str, Any]:
             from extract import pipeline
             try:
@@ -128,7 +154,8 @@ def build_warehouse_dag() -> DAG:
                 "report for BI tools."),
     ) as dag:
 
-        @task(pool=settings.WAREHOUSE_POOL)
+        @task(pool=settings.WAREHOUSE_POOL, inlets=ol_tables("raw.document_versions", "raw.tasks"),
+              outlets=ol_tables(*MART_TABLES))
         def dbt_build() -> dict[str, Any]:
             from extract import transform
             return transform.dbt_build()

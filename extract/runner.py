@@ -51,7 +51,7 @@ def run_dags(portal_ids: Optional[list[str]] = None) -> dict[str, str]:
     airflow_env.migrate()
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(settings.REPO_ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(settings.REPO_ROOT / "dags"))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     crawl_ids = sorted(d for d in bag.dags if d.startswith("crawl_")
