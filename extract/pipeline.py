@@ -148,12 +148,14 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
 
 def validate(item: dict[str, Any]) -> dict[str, Any]:
     """Run the GX suites on an extraction (no DuckDB access)."""
-    from extract.validate import results_to_rows, validate_extraction
+    from extract import settings
+    from extract.validate import results_to_rows, save_outcome, validate_extraction
 
     if "extraction" not in item:
         return item
     ex = item["extraction"]
     outcome = validate_extraction(ex["document"], ex["tasks"], document_version_id=item["doc"]["document_version_id"])
+    save_outcome(outcome, settings.var_dir() / "validations")  # Data Docs are built from these at publish
     item["validation"] = {"success": outcome.success, "reasons": outcome.reasons(),
                           "rows": results_to_rows(outcome, item["doc"]["document_version_id"], None)}
     if not outcome.success:

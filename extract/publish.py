@@ -42,6 +42,11 @@ def publish(src: Optional[Path] = None, out_dir: Optional[Path] = None) -> dict[
         con.close()
         shutil.copyfile(src, tmp)
     os.replace(tmp, out_dir / PUBLISHED_DB_NAME)  # atomic: readers see old or new, never half
+    data_docs = None
+    validations = settings.var_dir() / "validations"
+    if validations.exists():
+        from extract.validate import build_data_docs
+        data_docs = str(build_data_docs(validations, out_dir=settings.data_docs_dir()))
     report = None
     try:
         from extract import report as reporter  # optional until the report exists
@@ -50,4 +55,4 @@ def publish(src: Optional[Path] = None, out_dir: Optional[Path] = None) -> dict[
         log.info("report module not available; skipping HTML report")
     log.info("published %s (%d marts as Parquet)", out_dir / PUBLISHED_DB_NAME, len(marts))
     return {"database": str(out_dir / PUBLISHED_DB_NAME), "parquet": str(parquet_dir), "marts": marts,
-            "report": report}
+            "report": report, "data_docs": data_docs}

@@ -22,13 +22,30 @@ from extract import airflow_env, settings
 log = logging.getLogger(__name__)
 
 
+SAMPLE_HOSTS = ("127.0.0.11", "127.0.0.12", "127.0.0.13")
+
+
 def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.11", port))
-            return True
-        except OSError:
-            return False
+    for host in SAMPLE_HOSTS:
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                return False
+    return True
+
+
+def common_free_port(preferred: int = settings.SAMPLE_PORT) -> int:
+    """A port free on every sample-portal address (config uses one port for all three)."""
+    if _port_free(preferred):
+        return preferred
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind((SAMPLE_HOSTS[0], 0))
+            port = s.getsockname()[1]
+        if _port_free(port):
+            return port
+    raise RuntimeError("no port free on all sample-portal addresses")
 
 
 @contextlib.contextmanager
@@ -39,9 +56,9 @@ def sample_portals(build_dir: Optional[Path] = None) -> Iterator[Any]:
 
     build_dir = Path(build_dir or settings.sample_build_dir())
     build(build_dir)
-    port = settings.SAMPLE_PORT if _port_free(settings.SAMPLE_PORT) else 0
+    port = common_free_port(int(os.environ.get("WP_SAMPLE_PORT") or settings.SAMPLE_PORT))
     with start_sample_portals(build_dir, port=port) as handle:
-        os.environ["WP_SAMPLE_PORT"] = str(handle.port)
+        os.environ["WP_SAMPLE_PORT"] = str(port)
         yield handle
 
 

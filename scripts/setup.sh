@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v antiword >/dev/null 2>&1 || need_apt+=(antiword)
+command -v antiword >/dev/null 2>&1 || need_apt+=(antiword)                   # reads legacy .doc
+command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)     # builds/reads Word 97 .doc
 for extra in ${WP_EXTRA_APT:-}; do command -v "$extra" >/dev/null 2>&1 || need_apt+=("$extra"); done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[setup] apt-get install ${need_apt[*]}"

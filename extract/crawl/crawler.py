@@ -135,6 +135,9 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                     if not portal.is_allowed(item.url):
                         skipped.append({"url": item.url, "reason": "off-host"})
                         continue
+                    if not fetcher.robots_allowed(item.url):
+                        skipped.append({"url": item.url, "reason": "disallowed by robots.txt"})
+                        continue
                     notices.setdefault(item.url, {"notice_url": item.url, "title": item.title,
                                                   "list_date": item.date, "list_url": url})
                 url = page.next_url
