@@ -1,0 +1,210 @@
+"""Word 2007+ (.docx) → Document, reading the body XML in order.
+
+python-docx repeats merged cells in ``table.rows[i].cells`` without saying which
+are merges, so tables are read from ``w:tc`` elements directly: ``w:gridSpan``
+(horizontal) and ``w:vMerge`` restart/continue (vertical) become merged_from.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Iterator, Optional
+
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+from lxml import etree
+
+from extract.parse.grid import PlacedCell, clean_inline, clean_multiline, grid_from_placed
+from extract.parse.model import Block, Cell, Document, ParseError, Table
+
+_HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
+_W_P, _W_TBL, _W_SDT, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
+_W_T, _W_TAB, _W_BR, _W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
+_W_VAL = qn("w:val")
+
+
+def _val(el: Optional[etree._Element], default: Optional[str] = None) -> Optional[str]:
+    """The w:val attribute of an element (None/default when missing)."""
+    if el is None:
+        return default
+    return el.get(_W_VAL, default)
+
+
+def _int(el: Optional[etree._Element], default: int) -> int:
+    """Integer w:val of an element, default when missing or malformed."""
+    try:
+        return int(_val(el, str(default)) or default)
+    except ValueError:
+        return default
+
+
+def _para_text(p: etree._Element) -> str:
+    """Visible text of a w:p: runs, tabs and breaks, including hyperlinks and insertions.
+
+    Deleted text (w:delText) is ignored; field instructions (w:instrText) too.
+    """
+    parts: list[str] = []
+    for el in p.iter(_W_T, _W_TAB, _W_BR, _W_CR):
+        if el.tag == _W_T:
+            parts.append(el.text or "")
+        elif el.tag == _W_TAB:
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _iter_body(parent: etree._Element) -> Iterator[etree._Element]:
+    """w:p and w:tbl children in order, looking through content controls (w:sdt)."""
+    for child in parent.iterchildren():
+        if child.tag in (_W_P, _W_TBL):
+            yield child
+        elif child.tag == _W_SDT:
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _iter_body(content)
+        elif child.tag in (qn("w:customXml"), qn("w:ins"), qn("w:smartTag")):
+            yield from _iter_body(child)
+
+
+def _iter_rows(tbl: etree._Element) -> Iterator[etree._Element]:
+    """w:tr of a table (through sdt/customXml wrappers)."""
+    for child in tbl.iterchildren():
+        if child.tag == _W_TR:
+            yield child
+        elif child.tag in (_W_SDT, qn("w:customXml")):
+            inner = child.find(qn("w:sdtContent")) if child.tag == _W_SDT else child
+            if inner is not None:
+                yield from _iter_rows(inner)
+
+
+def _iter_cells(tr: etree._Element) -> Iterator[etree._Element]:
+    """w:tc of a row (through sdt/customXml wrappers)."""
+    for child in tr.iterchildren():
+        if child.tag == _W_TC:
+            yield child
+        elif child.tag in (_W_SDT, qn("w:customXml")):
+            inner = child.find(qn("w:sdtContent")) if child.tag == _W_SDT else child
+            if inner is not None:
+                yield from _iter_cells(inner)
+
+
+def _cell_text(tc: etree._Element) -> str:
+    """All paragraphs of a cell (nested tables included) joined by newlines."""
+    return clean_multiline("\n".join(_para_text(p) for p in tc.iter(_W_P)))
+
+
+def table_grid(tbl: etree._Element) -> list[list[Cell]]:
+    """Rectangular grid of a w:tbl with gridSpan/vMerge/hMerge turned into merged_from."""
+    placed: list[PlacedCell] = []
+    # origin (row, col) of the vertical merge open in each grid column
+    open_v: dict[int, PlacedCell] = {}
+    r = 0
+    for tr in _iter_rows(tbl):
+        trpr = tr.find(qn("w:trPr"))
+        col = _int(trpr.find(qn("w:gridBefore")) if trpr is not None else None, 0)
+        row_cells: list[PlacedCell] = []
+        for tc in _iter_cells(tr):
+            tcpr = tc.find(qn("w:tcPr"))
+            span = max(_int(tcpr.find(qn("w:gridSpan")) if tcpr is not None else None, 1), 1)
+            vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
+            hmerge = tcpr.find(qn("w:hMerge")) if tcpr is not None else None
+            is_continue = vmerge is not None and _val(vmerge, "continue") != "restart"
+            if hmerge is not None and _val(hmerge, "continue") != "restart" and row_cells:
+                row_cells[-1].colspan += span  # legacy horizontal merge: widen the left cell
+                col += span
+                continue
+            origin = open_v.get(col)
+            if is_continue and origin is not None:
+                origin.rowspan = r - origin.row + 1
+            else:
+                pc = PlacedCell(r, col, _cell_text(tc), 1, span)
+                placed.append(pc)
+                row_cells.append(pc)
+                for c in range(col, col + span):
+                    open_v.pop(c, None)
+                if vmerge is not None:  # restart (or orphan continue): opens a merge
+                    open_v[col] = pc
+            col += span
+        # a column not continued in this row closes its vertical merge
+        for c, pc in list(open_v.items()):
+            if pc.row + pc.rowspan - 1 < r and pc.row != r:
+                del open_v[c]
+        r += 1
+    return grid_from_placed(placed, n_rows=r) if r else []
+
+
+def _heading_level(p: etree._Element, styles: dict[str, str]) -> Optional[int]:
+    """Heading level from the paragraph style (Heading N / 标题 N / Title) or outline level."""
+    ppr = p.find(qn("w:pPr"))
+    if ppr is None:
+        return None
+    style_id = _val(ppr.find(qn("w:pStyle")))
+    if style_id:
+        name = styles.get(style_id, style_id)
+        m = _HEADING_STYLE_RE.match(name.replace("标题 ", "标题"))
+        if m:
+            return int(m.group(1))
+        if name.lower() == "title" or name == "标题":
+            return 1
+    lvl = ppr.find(qn("w:outlineLvl"))
+    if lvl is not None:
+        n = _int(lvl, 9)
+        if n < 9:
+            return n + 1
+    return None
+
+
+def _style_names(doc) -> dict[str, str]:
+    """Map style id → style name (ids are localized/opaque, names are stable)."""
+    names: dict[str, str] = {}
+    try:
+        for st in doc.styles:
+            if st.style_id and st.name:
+                names[st.style_id] = st.name
+    except Exception:  # pragma: no cover - broken styles part
+        pass
+    return names
+
+
+def parse_docx(data: bytes) -> Document:
+    """Parse .docx bytes: body paragraphs and tables in order, merges kept."""
+    try:
+        doc = open_docx(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise ParseError(f"unreadable .docx: {exc}") from exc
+    except Exception as exc:  # python-docx raises assorted errors on non-Word packages
+        raise ParseError(f"unreadable .docx: {type(exc).__name__}: {exc}") from exc
+    styles = _style_names(doc)
+    out = Document(source_format="docx")
+    title = (doc.core_properties.title or "").strip()
+    if title:
+        out.meta["title"] = title
+    for el in _iter_body(doc.element.body):
+        if el.tag == _W_P:
+            text = clean_multiline(_para_text(el))
+            if not text:
+                continue
+            text = clean_inline(text.replace("\n", " ")) if "\n" in text else text
+            level = _heading_level(el, styles)
+            if level is not None:
+                out.blocks.append(Block("heading", text=text, level=level))
+            else:
+                out.blocks.append(Block("paragraph", text=text))
+        else:
+            grid = table_grid(el)
+            if grid and any(c.text for row in grid for c in row):
+                out.blocks.append(Block("table", table=Table(rows=grid)))
+    if not out.blocks:
+        out.warnings.append("no text found in .docx body")
+    return out
+
+
+def parse(data: bytes) -> Document:
+    """Registry entry point."""
+    return parse_docx(data)
+
+
+__all__ = ["parse_docx", "table_grid"]
