@@ -168,7 +168,9 @@ def table_pdf(table: TaskTable, *, author: str) -> bytes:
     grid, merges = _grid(table)
 
     def para(text: Optional[str], st: ParagraphStyle = body) -> object:
-        return Paragraph("<br/>".join(escape(p) for p in (text or "").split("\n")), st)
+        # STSong-Light's UCS-2 cmap lacks U+00B7; U+30FB is the same GB glyph (A1A4) and extracts as "·".
+        text = (text or "").replace("\u00b7", "\u30fb")
+        return Paragraph("<br/>".join(escape(p) for p in text.split("\n")), st)
 
     data = [[para(h, head) for h in table.header]]
     data += [[para(c) for c in line] for line in grid]
