@@ -1,0 +1,157 @@
+-- Every document version, ranked within its document (latest fetched_at is
+-- current) and attributed to a publisher (issuer → seeds.publishers) and a
+-- jurisdiction (GB/T 2260 code). A document's current version is its "plan";
+-- when one publisher has several plans for one year, the primary one (most
+-- tasks, then latest fetched) is the one compared year over year.
+
+with
+
+versions as (
+
+    select * from {{ ref('stg_work_plans__document_versions') }}
+
+),
+
+open_quarantine as (
+
+    select document_version_id
+    from {{ ref('stg_work_plans__quarantine') }}
+    where not is_resolved
+
+),
+
+publishers as (
+
+    select * from {{ ref('publishers') }}
+
+),
+
+jurisdictions as (
+
+    select * from {{ ref('jurisdictions') }}
+
+),
+
+attributed as (
+
+    select
+        versions.*,
+        coalesce(
+            publishers.jurisdiction_code,
+            jurisdiction_by_name.jurisdiction_code,
+            jurisdiction_by_issuer.jurisdiction_code
+        ) as jurisdiction_code,
+        coalesce(
+            publishers.organ_type,
+            case
+                when versions.issuer_name like '%市场监督管理局%' then 'market_supervision'
+                when versions.issuer_name like '%人民政府%' then 'government'
+            end
+        ) as organ_type,
+        publishers.publisher_id as reference_publisher_id,
+        versions.document_version_id in (select document_version_id from open_quarantine)
+            as is_quarantined
+
+    from versions
+    left join publishers
+        on versions.issuer_name = publishers.issuer_name
+    left join jurisdictions as jurisdiction_by_name
+        on versions.jurisdiction_name = jurisdiction_by_name.jurisdiction_name
+    left join jurisdictions as jurisdiction_by_issuer
+        on versions.jurisdiction_name is null
+        and starts_with(versions.issuer_name, jurisdiction_by_issuer.jurisdiction_name)
+
+),
+
+with_publisher as (
+
+    select
+        attributed.*,
+        coalesce(
+            reference_publisher_id,
+            jurisdiction_code || '-' || coalesce(organ_type, 'unknown')
+        ) as publisher_id,
+        jurisdictions.jurisdiction_name as jurisdiction_canonical_name,
+        jurisdictions.jurisdiction_level
+
+    from attributed
+    left join jurisdictions using (jurisdiction_code)
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by document_key
+            order by fetched_at, loaded_at, document_version_id
+        ) as version_number,
+        count(*) over (partition by document_key) as version_count,
+        lag(document_version_id) over (
+            partition by document_key
+            order by fetched_at, loaded_at, document_version_id
+        ) as previous_version_id,
+        -- quarantined versions never become current
+        row_number() over (
+            partition by document_key
+            order by is_quarantined, fetched_at desc, loaded_at desc, document_version_id desc
+        ) = 1 and not is_quarantined as is_current_version
+
+    from with_publisher
+
+),
+
+primary_plans as (
+
+    select
+        document_version_id,
+        row_number() over (
+            partition by publisher_id, plan_year
+            order by declared_task_count desc, fetched_at desc, document_key
+        ) = 1 as is_primary_plan
+
+    from ranked
+    where is_current_version
+
+),
+
+final as (
+
+    select
+        ranked.document_version_id,
+        ranked.document_key,
+        ranked.version_number,
+        ranked.version_count,
+        ranked.previous_version_id,
+        ranked.is_current_version,
+        coalesce(primary_plans.is_primary_plan, false) as is_primary_plan,
+        ranked.is_quarantined,
+        ranked.publisher_id,
+        ranked.issuer_name,
+        ranked.organ_type,
+        ranked.jurisdiction_code,
+        coalesce(ranked.jurisdiction_canonical_name, ranked.jurisdiction_name) as jurisdiction_name,
+        ranked.jurisdiction_level,
+        ranked.plan_year,
+        ranked.document_title,
+        ranked.doc_number,
+        ranked.issued_on,
+        ranked.layout,
+        ranked.declared_task_count,
+        ranked.source_url,
+        ranked.source_format,
+        ranked.request_id,
+        ranked.fetched_at,
+        ranked.parser_name,
+        ranked.parser_version,
+        ranked.warning_count,
+        ranked.load_id,
+        ranked.loaded_at
+
+    from ranked
+    left join primary_plans using (document_version_id)
+
+)
+
+select * from final

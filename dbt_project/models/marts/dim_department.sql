@@ -1,0 +1,37 @@
+-- Departments named as responsible units in current plans, canonicalized via
+-- seeds.department_aliases and identified within jurisdiction × organ type.
+-- department_category is the functional category used to compare districts.
+
+with
+
+units as (
+
+    select units.*
+    from {{ ref('int_task_units_unnested') }} as units
+    inner join {{ ref('int_document_versions_ranked') }} as versions
+        on units.document_version_id = versions.document_version_id
+        and versions.is_current_version
+
+),
+
+final as (
+
+    select
+        department_id,
+        any_value(department_name) as department_name,
+        any_value(department_category) as department_category,
+        any_value(unit_kind) as unit_kind,
+        any_value(is_collective) as is_collective,
+        any_value(jurisdiction_code) as jurisdiction_code,
+        any_value(organ_type) as organ_type,
+        list_sort(list(distinct unit_spelling)) as spellings,
+        bool_and(is_alias_matched) as is_alias_matched,
+        count(distinct task_id) filter (where unit_role = 'lead') as tasks_led,
+        count(distinct task_id) filter (where unit_role = 'support') as tasks_supported
+
+    from units
+    group by department_id
+
+)
+
+select * from final

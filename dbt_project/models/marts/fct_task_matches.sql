@@ -1,0 +1,61 @@
+-- Matched task pairs of compared plans (one-to-one per plan pair):
+--   year_over_year : task of a plan ↔ task of the same publisher's previous plan
+--   district_city  : task of a district plan ↔ task of the city plan (same organ type, year)
+-- similarity = Jaccard of character bigrams of normalized task_name + task_content;
+-- only pairs >= var('task_match_threshold') can match.
+
+with
+
+matches as (
+
+    select * from {{ ref('int_task_pairs_matched') }}
+
+),
+
+plan_pairs as (
+
+    select * from {{ ref('int_plan_pairs_enumerated') }}
+
+),
+
+tasks as (
+
+    select task_id, seq, task_name, theme_code
+    from {{ ref('int_tasks_joined') }}
+
+),
+
+final as (
+
+    select
+        matches.task_match_id,
+        matches.plan_pair_id,
+        matches.comparison_type,
+        plan_pairs.document_key as document_id,
+        plan_pairs.matched_document_key as matched_document_id,
+        plan_pairs.publisher_id,
+        plan_pairs.plan_year,
+        plan_pairs.matched_plan_year,
+        plan_pairs.year_gap,
+        matches.task_id,
+        tasks.seq,
+        tasks.task_name,
+        tasks.theme_code,
+        matches.matched_task_id,
+        matched_tasks.seq as matched_seq,
+        matched_tasks.task_name as matched_task_name,
+        matched_tasks.theme_code as matched_theme_code,
+        matches.similarity,
+        matches.containment,
+        {{ var('task_match_threshold') }} as similarity_threshold,
+        matches.match_round
+
+    from matches
+    inner join plan_pairs using (plan_pair_id)
+    inner join tasks using (task_id)
+    inner join tasks as matched_tasks
+        on matches.matched_task_id = matched_tasks.task_id
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+"""Run dbt against a temp warehouse holding the raw gold data (used by the dbt tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+
+from raw_fixture import build_raw_warehouse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass
+class BuiltWarehouse:
+    path: Path
+    stdout: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        return self.query(sql, params)[0][0]
+
+
+def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WP_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [str(DBT), *args, "--project-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
+
+
+def build(tmp: Path, extra_plans: Iterable[tuple[str, dict]] = ()) -> BuiltWarehouse:
+    warehouse = tmp / "warehouse.duckdb"
+    build_raw_warehouse(warehouse, extra_plans)
+    proc = run_dbt(["build"], warehouse, tmp)
+    assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+    return BuiltWarehouse(warehouse, proc.stdout)
+
+
