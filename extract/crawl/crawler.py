@@ -92,6 +92,25 @@ class _Recorder:
         }
 
 
+def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
+    """Fetch robots.txt for ``url``'s origin through the recorder (conditional, archived)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in fetcher._robots or not fetcher.host_allowed(url):  # noqa: SLF001 - cache check
+        return
+    prev_obey, fetcher.obey_robots = fetcher.obey_robots, False  # robots.txt itself is always allowed
+    try:
+        body, r = rec.get(origin + "/robots.txt", "robots")
+    finally:
+        fetcher.obey_robots = prev_obey
+    if body is not None:
+        fetcher.set_robots(origin, body.decode("utf-8", "replace"))
+    elif r.get("status") is not None and 400 <= r["status"] < 500:
+        fetcher.set_robots(origin, None)  # no robots.txt: everything allowed
+    else:
+        fetcher.set_robots(origin, "User-agent: *\nDisallow: /")  # server trouble: fetch nothing
+
+
 def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
     recs = []
     for res in fetcher.robots_results:
@@ -117,6 +136,7 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
     with WarcArchive(portal.id) as archive:
         rec = _Recorder(portal, fetcher, archive, state, run)
         for start in portal.start_urls:
+            _prime_robots(rec, fetcher, start)
             url: Optional[str] = start
             seen: set[str] = set()
             pages = 0
@@ -171,6 +191,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                            "parts": [], "renditions": [], "errors": [], "notes": []}
     with WarcArchive(portal.id) as archive:
         rec = _Recorder(portal, fetcher, archive, state, run)
+        _prime_robots(rec, fetcher, url)
         body, r = rec.get(url, "detail")
         if body is None:
             doc["errors"].append(f"detail page {url}: {r['error']}")

@@ -117,6 +117,10 @@ class Fetcher:
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and (parts.hostname or "") in self.allowed_hosts
 
+    def set_robots(self, origin: str, text: Optional[str]) -> None:
+        """Use robots.txt obtained elsewhere (e.g. a conditional GET answered from the archive)."""
+        self._robots[origin] = Protego.parse(text) if text is not None else None
+
     def robots_allowed(self, url: str) -> bool:
         """robots.txt verdict (fetched once per host; a missing robots.txt allows all)."""
         if not self.obey_robots:
