@@ -133,13 +133,13 @@ def summary(states: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(portal_ids: Optional[list[str]] = None) -> int:
     """Entry point of ``python -m extract run``."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     t0 = time.monotonic()
     profile = settings.sources_profile()
     with (sample_portals() if profile == "sample" else contextlib.nullcontext()):
-        states = run_dags()
+        states = run_dags(portal_ids)
     print(summary(states))
     print(f"Total wall time: {time.monotonic() - t0:.1f}s")
     return 0 if all(s == "success" for s in states.values()) else 1

@@ -1,0 +1,132 @@
+"""Document(s) → document fields + task rows + warnings.
+
+``extract_tasks(docs)`` reads one work plan made of one or more parts (notice
+body first, then attachments). Tables are preferred when a task table exists;
+prose headings then settle what a flat table leaves ambiguous. Plans without
+a task table are read as prose (paragraphs ending in a responsibility clause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from extract.parse.model import Document
+from extract.tasks.metadata import extract_metadata
+from extract.tasks.normalize import clean_text, parse_deadline, split_units, squash
+from extract.tasks.prose import ProseTask, extract_prose_tasks
+from extract.tasks.reconcile import prose_items, reconcile
+from extract.tasks.table import TableRow, read_task_tables
+
+PARSER_VERSION = "tasks-1.0.0"
+_MIN_PROSE_ITEMS = 3
+
+__all__ = ["Extraction", "PARSER_VERSION", "extract_tasks"]
+
+
+@dataclass
+class Extraction:
+    """Result of reading one document: its fields, its task rows, and what looked wrong."""
+
+    document: dict[str, Any]
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output."""
+        return {"document": self.document, "tasks": self.tasks, "warnings": self.warnings}
+
+
+def _deadline(raw: Optional[str], year: Optional[int], seq: int, warnings: list[str]) -> tuple[Optional[str], Optional[str]]:
+    """(deadline_raw, deadline_date); an unreadable deadline is kept raw with a warning."""
+    text = squash(raw) or None
+    if text is None:
+        return None, None
+    date = parse_deadline(text, year)
+    if date is None:
+        reason = "no plan year" if year is None else "unknown deadline form"
+        warnings.append(f"task {seq}: deadline '{text}' kept as written, date left empty ({reason})")
+    return text, date
+
+
+def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
+    """One table row as a task dict."""
+    responsible = squash(row.units)
+    units = split_units(row.units)
+    support = units.support
+    open_list = units.open_list
+    if row.support:
+        extra = split_units(row.support)
+        support = support + extra.lead + extra.support
+        open_list = open_list or extra.open_list
+        responsible = f"{responsible}；{squash(row.support)}" if responsible else squash(row.support)
+    deadline_raw, deadline_date = _deadline(row.deadline, year, row.seq, warnings)
+    if not row.content:
+        warnings.append(f"task {row.seq}: empty task content")
+    return {
+        "seq": row.seq,
+        "task_name": clean_text(row.name) or None,
+        "task_content": clean_text(row.content),
+        "responsible_raw": responsible or None,
+        "deadline_raw": deadline_raw,
+        "lead_units": units.lead,
+        "support_units": support,
+        "units_open_list": open_list,
+        "deadline_date": deadline_date,
+    }
+
+
+def _prose_task(task: ProseTask, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
+    """One prose paragraph task as a task dict (a deadline only when its clause names one)."""
+    units = split_units(task.responsible)
+    deadline_raw, deadline_date = _deadline(task.deadline, year, task.seq, warnings)
+    return {
+        "seq": task.seq,
+        "section": task.section,
+        "task_name": task.task_name,
+        "task_content": clean_text(task.content),
+        "responsible_raw": task.responsible or None,
+        "deadline_raw": deadline_raw,
+        "lead_units": units.lead,
+        "support_units": units.support,
+        "units_open_list": units.open_list,
+        "deadline_date": deadline_date,
+    }
+
+
+def extract_tasks(docs: list[Document]) -> Extraction:
+    """Read a work plan (parts in order, notice body first) into document fields, tasks and warnings."""
+    warnings: list[str] = [w for d in docs for w in d.warnings]
+    table = read_task_tables(docs)
+    prose_tasks = extract_prose_tasks(docs)
+    has_prose = bool(prose_tasks) or len(prose_items(docs)) >= _MIN_PROSE_ITEMS
+    if table.rows:
+        layout = "prose+table" if has_prose else "table"
+    else:
+        layout = "prose" if prose_tasks or has_prose else ("table" if any(d.tables for d in docs) else "prose")
+    document = extract_metadata(docs, layout)
+    year = document["year"]
+    if year is None:
+        warnings.append("plan year not found: deadlines cannot be dated")
+    tasks: list[dict[str, Any]]
+    warnings += table.warnings
+    if table.rows:
+        if has_prose:
+            warnings += reconcile(table.rows, docs)
+        tasks = [_table_task(r, year, warnings) for r in table.rows]
+        if prose_tasks and len(prose_tasks) != len(tasks):
+            warnings.append(
+                f"prose lists {len(prose_tasks)} tasks with responsibility clauses, the table {len(tasks)}; the table was read"
+            )
+    else:
+        tasks = [_prose_task(t, year, warnings) for t in prose_tasks]
+    seqs = [t["seq"] for t in tasks]
+    if len(set(seqs)) != len(seqs):
+        warnings.append("duplicate 序号 in the task table; seq renumbered in reading order")
+        for i, t in enumerate(tasks, 1):
+            t["seq"] = i
+    if not tasks:
+        warnings.append("no task table or task paragraphs found")
+    document["task_count"] = len(tasks)
+    document["header"] = table.header or None
+    return Extraction(document=document, tasks=tasks, warnings=warnings)

@@ -1,0 +1,231 @@
+"""Plain-text dumps → Document.
+
+Two table shapes occur in text dumps of work plans:
+
+* one cell per tab-indented line, a blank line between rows (a cell broken
+  across lines continues on an un-indented line, sometimes after a blank line);
+* one row per line with tab-separated cells.
+
+Everything else is prose: one paragraph per line, except that a PDF-wrapped
+sentence (a long line stopping mid-sentence, continued on the next line) is
+joined back. Text dumps cannot show merged cells, so tables get
+``spans_known=False``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from extract.parse.encoding import decode_bytes
+from extract.parse.model import Block, Cell, Document, ParseError, Table
+
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’]")
+_HEADING1 = re.compile(r"^\s*(?:[一二三四五六七八九十百零〇]+\s*[、．.]|第[一二三四五六七八九十百]+[章部分节])")
+_HEADING2 = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]")
+_ENUM_START = re.compile(r"^\s*(?:[一二三四五六七八九十百零〇]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百零〇\d]+\s*[）)]|\d+\s*[、．.])")
+_DATE_LINE = re.compile(r"^\s*[\d〇零一二三四五六七八九十]{4}\s*年")
+_TERMINAL = set("。！？；：!?;:）)」』】》”’")
+_SENTENCE_PUNCT = set("。，；：！？,;:")
+_MIN_WRAPPED_LEN = 15
+
+
+def join_pieces(left: str, right: str) -> str:
+    """Join two pieces of one wrapped text: nothing between CJK, a space between words."""
+    left, right = left.rstrip(), right.strip()
+    if not left:
+        return right
+    if not right:
+        return left
+    if _CJK_CHAR.match(left[-1]) or _CJK_CHAR.match(right[0]):
+        return left + right
+    return left + " " + right
+
+
+def _line_kind(line: str) -> str:
+    """Classify a raw line: blank | cell (tab-indented, one cell) | row (tab-separated) | text."""
+    if not line.strip(" \u3000\u00a0\r\f\v"):
+        return "blank" if "\t" not in line else "cell"
+    if line.startswith("\t"):
+        return "row" if "\t" in line[1:] else "cell"
+    if "\t" in line.strip():
+        return "row"
+    return "text"
+
+
+class _TableBuilder:
+    """Accumulates rows of one table in either dump shape."""
+
+    def __init__(self, shape: str) -> None:
+        """Start an empty table of the given dump shape."""
+        self.shape = shape  # "cell" or "row"
+        self.rows: list[list[str]] = []
+        self.n_cols: Optional[int] = None
+        self.closed = False  # a blank line followed the last cell (cell shape)
+
+    def _finish_row(self) -> None:
+        """Fix the column count from the first (header) row once it is complete."""
+        if self.n_cols is None and self.rows:
+            self.n_cols = len(self.rows[0])
+
+    @property
+    def incomplete(self) -> bool:
+        """True when the last row has fewer cells than the header row."""
+        return bool(self.rows) and self.n_cols is not None and len(self.rows[-1]) < self.n_cols
+
+    def add_cell(self, text: str) -> None:
+        """A tab-indented single-cell line."""
+        if not self.rows or self.closed:
+            self._finish_row()
+            self.rows.append([text])
+        else:
+            self.rows[-1].append(text)
+        self.closed = False
+
+    def add_row(self, cells: list[str]) -> None:
+        """A tab-separated line: a new row, or the rest of a row broken across lines."""
+        self._finish_row()
+        if self.incomplete and not self.closed:
+            last = self.rows[-1]
+            last[-1] = join_pieces(last[-1], cells[0])
+            last.extend(cells[1:])
+        else:
+            self.rows.append(cells)
+        self.closed = False
+
+    def blank(self) -> None:
+        """A blank line: ends a row in the cell shape."""
+        if self.rows:
+            self.closed = True
+
+    def accepts_text(self) -> bool:
+        """Whether an un-indented text line continues the last cell."""
+        if not self.rows:
+            return False
+        if self.n_cols is None:  # still in the header row
+            return not self.closed and self.shape == "cell"
+        return len(self.rows[-1]) < self.n_cols
+
+    def add_text(self, text: str) -> None:
+        """Continue the last cell with a wrapped line."""
+        last = self.rows[-1]
+        last[-1] = join_pieces(last[-1], text)
+        self.closed = False
+
+    def build(self) -> Optional[Table]:
+        """Rectangular Table, or None when this was not really a table (one column)."""
+        self._finish_row()
+        rows = [r for r in self.rows if any(c.strip() for c in r)]
+        if not rows:
+            return None
+        width = max(len(r) for r in rows)
+        if width < 2:
+            return None
+        grid = [[Cell(c.strip()) for c in r] + [Cell("") for _ in range(width - len(r))] for r in rows]
+        return Table(rows=grid, spans_known=False)
+
+
+def _is_heading(text: str) -> Optional[int]:
+    """Heading level for an enumerated short title line (一、… → 1, （一）… → 2), else None."""
+    body = text.strip()
+    if len(body) > 40 or "。" in body.rstrip("。"):
+        return None
+    if _HEADING1.match(body):
+        return 1
+    if _HEADING2.match(body):
+        return 2
+    return None
+
+
+def _continues(prev: str, line: str) -> bool:
+    """True when ``line`` is the rest of a sentence wrapped from ``prev`` (PDF line break)."""
+    prev, line = prev.strip(), line.strip()
+    if len(prev) < _MIN_WRAPPED_LEN or prev[-1] in _TERMINAL or _is_heading(prev):
+        return False
+    if _ENUM_START.match(line) or _DATE_LINE.match(line):
+        return False
+    if not any(ch in _SENTENCE_PUNCT for ch in line):
+        return False
+    return any(ch in _SENTENCE_PUNCT or ch == "、" for ch in prev)
+
+
+def _paragraph_blocks(lines: list[str]) -> list[Block]:
+    """Prose lines → heading/paragraph blocks, joining PDF-wrapped sentences."""
+    paras: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        if paras and _continues(paras[-1], text):
+            paras[-1] = join_pieces(paras[-1], text)
+        else:
+            paras.append(text)
+    blocks = []
+    for p in paras:
+        level = _is_heading(p)
+        blocks.append(Block("heading", text=p, level=level) if level else Block("paragraph", text=p))
+    return blocks
+
+
+def parse_text(data: bytes) -> Document:
+    """Read a plain-text dump (prose lines plus tab-laid tables) into a Document."""
+    text, _codec = decode_bytes(data)
+    if "\x00" in text:
+        raise ParseError("text dump contains NUL bytes (binary file?)")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[Block] = []
+    prose: list[str] = []
+    table: Optional[_TableBuilder] = None
+
+    def flush_prose() -> None:
+        """Emit the pending prose lines as blocks."""
+        if prose:
+            blocks.extend(_paragraph_blocks(prose))
+            prose.clear()
+
+    def flush_table() -> None:
+        """Emit the pending table (or its text, when it was not a table)."""
+        nonlocal table
+        if table is None:
+            return
+        built = table.build()
+        if built is not None:
+            blocks.append(Block("table", table=built))
+        else:  # not a table after all: keep its text as prose
+            blocks.extend(_paragraph_blocks(["\t".join(r) for r in table.rows]))
+        table = None
+
+    for line in lines:
+        kind = _line_kind(line)
+        if kind == "blank":
+            if table is not None:
+                table.blank()
+            continue
+        if kind == "text":
+            if table is not None and table.accepts_text():
+                table.add_text(line.strip())
+                continue
+            flush_table()
+            prose.append(line)
+            continue
+        if kind == "cell":
+            cell = line.strip()
+            if table is not None and table.shape == "row":
+                table.add_row(["", cell] if line.startswith("\t") and cell else [cell])
+                continue
+            if table is None:
+                flush_prose()
+                table = _TableBuilder("cell")
+            table.add_cell(cell)
+            continue
+        # tab-separated row
+        cells = [c.strip() for c in line.rstrip("\n").split("\t")]
+        if table is not None and table.shape == "cell":
+            flush_table()
+        if table is None:
+            flush_prose()
+            table = _TableBuilder("row")
+        table.add_row(cells)
+    flush_table()
+    flush_prose()
+    return Document(source_format="text", blocks=blocks)

@@ -1,0 +1,242 @@
+"""Cell-level normalization: clean text, split responsible units, read deadlines.
+
+Rules (tests/fixtures/gold/README.md): units split on 、，, outside parentheses;
+``X牵头，Y落实`` gives lead X and support Y; a trailing 等 is dropped and sets
+``units_open_list``. Deadlines are read relative to the plan year; a form we do
+not know is kept raw with a null date (the caller adds a warning).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+_CJK = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\u201c\u201d\u2018\u2019"
+)
+_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_WS = re.compile(r"[\s\u3000\u00a0]+")
+_ALL_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def clean_text(text: Optional[str]) -> str:
+    """Collapse whitespace, drop spaces between CJK chars (PDF line-break artefacts), strip."""
+    if not text:
+        return ""
+    text = text.replace("\u3000", " ").replace("\u00a0", " ")
+    text = _SPACE_IN_CJK.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+def squash(text: Optional[str]) -> str:
+    """Text with all whitespace removed (the comparison key and ``responsible_raw`` form)."""
+    return _ALL_WS.sub("", text or "")
+
+
+# ---------------------------------------------------------------- units
+
+_OPEN = "（("
+_CLOSE = "）)"
+_UNIT_SEPS = "、，,；;"
+_SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
+_LABELLED_RE = re.compile(
+    r"^(?:牵头(?:单位|部门|处室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|责任)(?:单位|部门|处室)?[:：](?P<support>.+)$"
+)
+
+_LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
+_EMBEDDED_SUPPORT_RE = re.compile(r"[；;，,]\s*(?:配合|协办|参与|协助)(?:单位|部门|处室)?[:：]")
+
+
+@dataclass
+class Units:
+    """Responsible units read from one cell or clause."""
+
+    raw: str
+    lead: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)
+    open_list: bool = False
+
+
+def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
+    """Split on any char of ``seps`` that is not inside （）/() parentheses."""
+    parts: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        if ch in seps and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p for p in parts if p]
+
+
+def _unit_list(text: str) -> tuple[list[str], bool]:
+    """Split a list of unit names; a trailing 等 (on the list or a name) marks it open."""
+    open_list = False
+    names: list[str] = []
+    for part in split_outside_parens(text):
+        part = part.strip().rstrip("。.")
+        if part.endswith("等") and len(part) > 1:
+            part = part[:-1]
+            open_list = True
+        if part:
+            names.append(part)
+    return names, open_list
+
+
+def split_units(raw: Optional[str]) -> Units:
+    """Read a responsibility cell/clause into lead and support unit lists."""
+    lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
+    text = squash("、".join(lines)).rstrip("。.")  # one unit per line in a docx/html cell
+    if not text:
+        return Units(raw="")
+    m = _LABELLED_RE.match(text)
+    embedded = _EMBEDDED_SUPPORT_RE.search(text)
+    lead_text, support_text = text, ""
+    if m:
+        lead_text, support_text = m.group("lead"), m.group("support")
+    elif embedded:
+        lead_text, support_text = text[: embedded.start()], text[embedded.end() :]
+        lead_text = re.sub(r"^(?:牵头|责任)(?:单位|部门|处室)?[:：]", "", lead_text)
+    else:
+        # "X牵头，Y落实": the lead part ends with 牵头 outside parentheses
+        idx = _find_outside_parens(text, "牵头")
+        if idx > 0:
+            lead_text = text[:idx]
+            rest = text[idx + 2 :]
+            rest = re.sub(r"^(?:负责)?[，,、；;]?", "", rest)
+            support_text = _SUPPORT_TAIL_RE.sub("", rest)
+    lead, open1 = _unit_list(lead_text)
+    support, open2 = _unit_list(support_text) if support_text else ([], False)
+    marked = [u for u in lead if _LEAD_MARK_RE.search(u)]
+    if marked and not support:  # "区发改委（牵头）、区财政局": the marked units lead
+        support = [u for u in lead if u not in marked]
+        lead = [_LEAD_MARK_RE.sub("", u) for u in marked]
+    return Units(raw=squash(raw).rstrip("。."), lead=lead, support=support, open_list=open1 or open2)
+
+
+def _find_outside_parens(text: str, word: str) -> int:
+    """Index of ``word`` outside parentheses that is followed by a separator or the end, else -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        elif depth == 0 and text.startswith(word, i):
+            after = text[i + len(word) :]
+            if not after or after[0] in _UNIT_SEPS or after.startswith("负责"):
+                return i
+    return -1
+
+
+# ---------------------------------------------------------------- deadlines
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(text: str) -> Optional[int]:
+    """Arabic or Chinese numeral (up to 99, or digit-by-digit like 二〇二三) to int."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if all(ch in _CN_DIGITS for ch in text) and len(text) > 2:
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    if "十" in text:
+        left, _, right = text.partition("十")
+        tens = _CN_DIGITS.get(left, None) if left else 1
+        ones = _CN_DIGITS.get(right, None) if right else 0
+        if tens is None or ones is None:
+            return None
+        return tens * 10 + ones
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    if all(ch in _CN_DIGITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    return None
+
+
+_NUM = r"[0-9０-９]{1,4}|[一二三四五六七八九十〇零两]{1,4}"
+_BEFORE = r"(?:之?前|以前|底前|末前|内|止)?"
+_MONTH_END_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4}})年)?(?P<m>{_NUM})月(?:份|底|末|中下旬|下旬)?{_BEFORE}$")
+_DAY_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4}})年)?(?P<m>{_NUM})月(?P<d>{_NUM})[日号]{_BEFORE}$")
+_RANGE_RE = re.compile(rf"^(?:(?P<y>\d{{4}})年)?(?:{_NUM})(?:月)?(?:份)?[-－—~～至到](?:(?P<y2>\d{{4}})年)?(?P<m>{_NUM})月(?:份|底|末)?{_BEFORE}$")
+_QUARTER_RE = re.compile(rf"^(?:第)?(?P<q>[1-4一二三四])季度(?:末|底)?{_BEFORE}$")
+_YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年度", "年度内", "本年度", "下半年", "年底完成"}
+_HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "年中", "年中前"}
+_SEP_RE = re.compile(r"[，,、；;]")
+
+
+def _to_half(text: str) -> str:
+    """Full-width digits to ASCII."""
+    return text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+
+
+def _month_end(year: int, month: int) -> Optional[date]:
+    """Last day of ``month`` in ``year``; None if the month is out of range."""
+    if not 1 <= month <= 12:
+        return None
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_deadline(raw: Optional[str], plan_year: Optional[int]) -> Optional[str]:
+    """ISO date for a deadline cell relative to the plan year, or None when unknown/absent."""
+    text = _to_half(squash(raw)).rstrip("。.")
+    if not text or plan_year is None:
+        return None
+    d = _parse_one(text, plan_year)
+    if d is not None:
+        return d.isoformat()
+    # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done
+    parts = [p for p in _SEP_RE.split(text) if p]
+    if len(parts) > 1:
+        dates = [_parse_one(p, plan_year) for p in parts]
+        if all(dates):
+            return max(d for d in dates if d).isoformat()
+    return None
+
+
+def _parse_one(text: str, plan_year: int) -> Optional[date]:
+    """One deadline phrase → date, or None."""
+    if text in _YEAR_END_STRICT:
+        return date(plan_year, 12, 31)
+    if text in _HALF_YEAR:
+        return date(plan_year, 6, 30)
+    m = _DAY_RE.match(text)
+    if m:
+        year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
+        month, day = cn_number(m.group("m")), cn_number(m.group("d"))
+        if month and day:
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    m = _MONTH_END_RE.match(text)
+    if m:
+        year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
+        month = cn_number(m.group("m"))
+        return _month_end(year, month) if month else None
+    m = _RANGE_RE.match(text)
+    if m:
+        year = int(m.group("y2") or m.group("y") or plan_year)
+        month = cn_number(m.group("m"))
+        return _month_end(year, month) if month else None
+    m = _QUARTER_RE.match(text)
+    if m:
+        q = cn_number(m.group("q"))
+        return _month_end(plan_year, q * 3) if q else None
+    return None
