@@ -199,8 +199,9 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
              for t in tasks])
         con.execute("delete from raw.tasks where document_version_id = ? and seq > ?", [vid, len(tasks)])
         _write_validation(con, validation_rows, load_id)
-        con.execute("update raw.quarantine set resolved_at = ? where document_version_id = ? and resolved_at is null",
-                    [now, vid])
+        # A clean version of the document supersedes every open quarantine entry of that document.
+        con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
+                    [now, doc["document_key"]])
         _finish_audit(con, load_id, "loaded", len(tasks))
         con.commit()
     except BaseException:

@@ -208,6 +208,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                 doc["parts"].append({"role": "body", "url": url, "format": "html", "request": r,
                                      "body_html": detail.body_html, "group": "body"})
                 groups: dict[str, list[dict[str, Any]]] = {}
+                failed: dict[str, list[str]] = {}
                 for att in detail.attachments:
                     if not portal.is_allowed(att.url):
                         doc["notes"].append(f"attachment {att.url}: off-host, not fetched")
@@ -215,16 +216,19 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                     abody, ar = rec.get(att.url, "attachment")
                     group = attachment_group(att.label, att.url)
                     if abody is None:
-                        doc["errors"].append(f"attachment {att.url}: {ar['error']}")
+                        failed.setdefault(group, []).append(f"attachment {att.url}: {ar['error']}")
                         continue
                     try:
                         fmt = detect_format(abody)
-                    except Exception as exc:  # noqa: BLE001 - unknown bytes are recorded, not fatal
-                        doc["errors"].append(f"attachment {att.url}: {exc}")
+                    except Exception as exc:  # noqa: BLE001 - unknown bytes go on to be quarantined at parse
+                        doc["notes"].append(f"attachment {att.url}: {exc}")
                         fmt = "unknown"
                     groups.setdefault(group, []).append({"role": f"attachment:{group}", "url": att.url,
                                                          "format": fmt, "request": ar, "group": group,
                                                          "label": att.label})
+                for group, problems in failed.items():
+                    # Another rendition of the same attachment may stand in; if none does, the document fails.
+                    (doc["notes"] if group in groups else doc["errors"]).extend(problems)
                 for group, members in groups.items():
                     members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
                     for i, m in enumerate(members):
@@ -232,8 +236,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                                                   "sha256": m["request"]["sha256"],
                                                   "request_id": m["request"]["request_id"],
                                                   "group": group, "chosen": i == 0})
-                    if members[0]["format"] != "unknown":
-                        doc["parts"].append(members[0])
+                    doc["parts"].append(members[0])
         doc["requests"] = _robots_records(fetcher, portal, run) + rec.requests
     hashes = [p["request"]["sha256"] for p in doc["parts"] if p["request"].get("sha256")]
     doc["document_version_id"] = version_id(hashes) if hashes and not doc["errors"] else None

@@ -1,0 +1,196 @@
+"""Crawl + load against the running sample portals (no Airflow): the server's log is the witness.
+
+Each test runs the pipeline stages in-process (``pipeline.run_portal``), the same
+functions the crawl DAG's tasks call.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from extract import pipeline, warehouse
+from extract.crawl.crawler import RunInfo
+from extract.runner import common_free_port
+from extract.sources import load_portals
+from sample_portals.server import Fault, SamplePortals, start_sample_portals
+
+
+@pytest.fixture()
+def sp(build_dir: Path, wp_var: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SamplePortals]:
+    port = common_free_port(20000 + (hash(str(tmp_path)) % 20000))
+    monkeypatch.setenv("WP_SAMPLE_PORT", str(port))
+    with start_sample_portals(build_dir, port=port, log_path=tmp_path / "requests.jsonl") as portals:
+        yield portals
+
+
+def _run_all(run_id: str) -> dict[str, list[dict[str, Any]]]:
+    return {p.id: pipeline.run_portal(p.id, RunInfo("test", run_id)) for p in load_portals()}
+
+
+def _statuses(results: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+    return {k: sorted(r["status"] for r in v) for k, v in results.items()}
+
+
+def _q(sql: str, *params: Any) -> list[tuple]:
+    with warehouse.connect() as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_pagination_and_keywords_find_exactly_the_work_plans(sp: SamplePortals) -> None:
+    results = _run_all("r1")
+    assert _statuses(results) == {"jiading": ["loaded"], "pudong": ["loaded", "loaded"],
+                                  "shsamr": ["loaded", "loaded"]}
+    assert sorted(r["rows"] for v in results.values() for r in v) == [16, 23, 33, 70, 91]
+    # Every list page of every site was walked (two per site), and nothing else but robots, details, attachments.
+    lists = {(r["host"], r["path"]) for r in sp.requests() if "/index" in r["path"]}
+    assert len(lists) == 6
+    titles = [t for (t,) in _q("select title from raw.notices order by 1")]
+    assert len(titles) == 5 and all("政务公开工作要点" in t or "任务分解表" in t for t in titles)
+
+
+def test_second_run_sends_only_conditional_requests_answered_304(sp: SamplePortals) -> None:
+    _run_all("r1")
+    seen = len(sp.requests())
+    results = _run_all("r2")
+    assert all(r["status"] == "skipped" for v in results.values() for r in v)
+    second = sp.requests()[seen:]
+    assert second and {r["status"] for r in second} == {304}
+    assert all(r.get("if_none_match") or r.get("if_modified_since") for r in second), second[:3]
+    assert _q("select count(*) from raw.tasks") == [(233,)]
+
+
+def test_robots_disallowed_and_off_host_urls_are_never_requested(sp: SamplePortals) -> None:
+    trap_hits: list[str] = []
+    trap = _trap_server(trap_hits)
+    _run_all("r1")
+    if trap:
+        trap.shutdown()
+    assert trap_hits == []
+    paths = [r["path"] for r in sp.requests()]
+    assert not [p for p in paths if p.startswith(("/cms/preview/", "/zwgk/draft/", "/admin/"))]
+    hosts = {urlsplit(u).hostname for (u,) in _q("select url from raw.crawl_requests")}
+    assert hosts <= {"127.0.0.11", "127.0.0.12", "127.0.0.13"}
+
+
+def _trap_server(hits: list[str]):
+    """Listen on 127.0.0.99:80 (the off-host links' address) when we may, recording any request."""
+    import http.server
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a: object) -> None:
+            pass
+    try:
+        srv = http.server.ThreadingHTTPServer(("127.0.0.99", 80), H)
+    except OSError:
+        return None
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def test_added_notice_is_found_and_loaded_next_run(sp: SamplePortals, build_dir: Path) -> None:
+    _run_all("r1")
+    docx = next(build_dir.rglob("*.docx")).read_bytes()
+    url = sp.add_notice("jiading", "关于印发《2024年嘉定区政务公开工作要点任务分解表》的通知", date(2024, 5, 6),
+                        attachments=[("2024年任务分解表.docx", "/zwgk/tzgg/2024/0506/rwfjb.docx", docx,
+                                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document")])
+    results = _run_all("r2")
+    assert [r["status"] for r in results["jiading"] if r["notice_url"] == url] == ["loaded"]
+    assert sorted(r["status"] for r in results["jiading"] if r["notice_url"] != url) == ["skipped"]
+    assert _q("select count(*) from raw.documents") == [(6,)]
+
+
+def test_changed_attachment_becomes_a_new_version_old_one_kept(sp: SamplePortals, build_dir: Path) -> None:
+    import docx as pydocx
+
+    _run_all("r1")
+    (key, url, old_vid), = _q("""select d.document_key, p.url, dv.document_version_id from raw.version_parts p
+                                 join raw.document_versions dv using (document_version_id)
+                                 join raw.documents d using (document_key)
+                                 where p.format = 'docx' and dv.task_count = 33""")
+    path = urlsplit(url).path
+    served = sp.lookup("pudong", path)
+    d = pydocx.Document(io.BytesIO(served.data))
+    cell = d.tables[0].rows[1].cells[2]
+    cell.paragraphs[0].text = "依法依规做好浦东新区促进质量发展专项资金项目申报、成果奖励等内容公开。（修订）"
+    buf = io.BytesIO()
+    d.save(buf)
+    sp.replace_file("pudong", path, buf.getvalue())
+    results = _run_all("r2")
+    assert sorted(r["status"] for r in results["pudong"]) == ["loaded", "skipped"]
+    versions = _q("select document_version_id, task_count from raw.document_versions where document_key = ? "
+                  "order by fetched_at", key)
+    assert len(versions) == 2 and versions[0] == (old_vid, 33) and versions[1][1] == 33
+    new_text = _q("select task_content from raw.tasks where document_version_id = ? and seq = 1", versions[1][0])
+    old_text = _q("select task_content from raw.tasks where document_version_id = ? and seq = 1", old_vid)
+    assert new_text[0][0].endswith("（修订）") and not old_text[0][0].endswith("（修订）")
+
+
+def test_503_then_200_is_retried_and_loaded(sp: SamplePortals) -> None:
+    sp.add_fault(Fault(path="/zwgk/tzgg/index.html", status=503, times=2, retry_after=0, site="jiading"))
+    results = pipeline.run_portal("jiading", RunInfo("test", "r1"))
+    assert [(r["status"], r["rows"]) for r in results] == [("loaded", 91)]
+    log = [r["status"] for r in sp.requests() if r["path"] == "/zwgk/tzgg/index.html"]
+    assert log == [503, 503, 200]
+
+
+def test_404_attachment_is_recorded_and_the_run_goes_on(sp: SamplePortals, build_dir: Path) -> None:
+    import json
+
+    files = json.loads((build_dir / "manifest.json").read_text())["sites"]["jiading"]["files"]
+    doc_path = next(p for p in files if p.endswith(".doc"))
+    sp.add_fault(Fault(path=doc_path, status=404, site="jiading"))
+    results = _run_all("r1")
+    # The notice's only copy of that attachment is missing: the notice is quarantined, nothing else suffers.
+    assert [r["status"] for r in results["jiading"]] == ["quarantined"]
+    assert sorted(r["status"] for r in results["pudong"] + results["shsamr"]) == ["loaded"] * 4
+    assert _q("select status, kind from raw.crawl_requests where url like ? ", "%" + doc_path) == [(404, "attachment")]
+    (stage, reasons), = _q("select stage, reasons from raw.quarantine where resolved_at is null")
+    assert stage == "fetch" and "HTTP 404" in reasons
+    # The portal fixes the file: the next run loads the notice and closes its quarantine entry.
+    sp.clear_faults()
+    results = _run_all("r2")
+    assert [(r["status"], r["rows"]) for r in results["jiading"]] == [("loaded", 91)]
+    assert _q("select count(*) from raw.quarantine where resolved_at is null") == [(0,)]
+
+
+def test_malformed_document_is_quarantined_while_others_load_and_retried_by_fixed_parser(
+        sp: SamplePortals, monkeypatch: pytest.MonkeyPatch) -> None:
+    import extract.tasks as tasks_pkg
+
+    real = tasks_pkg.extract_tasks
+
+    def buggy(docs):  # a parser bug: loses the content of task 3 of every table
+        ex = real(docs)
+        for t in ex.tasks:
+            if t["seq"] == 3 and ex.document.get("layout") == "table":
+                t["task_content"] = ""
+        return ex
+
+    monkeypatch.setattr(tasks_pkg, "extract_tasks", buggy)
+    results = pipeline.run_portal("pudong", RunInfo("test", "r1"))
+    statuses = sorted((r["status"]) for r in results)
+    assert statuses == ["loaded", "quarantined"]  # 000 (table) stopped, 003 (prose+table) loaded
+    (stage, reasons, warc), = _q("select stage, json_extract_string(reasons, '$.reasons'), warc_file "
+                                 "from raw.quarantine where resolved_at is null")
+    assert stage == "validate" and "task_content" in reasons and warc
+    # Same parser again: not retried. Fixed parser (new version): retried and loaded.
+    assert sorted(r["status"] for r in pipeline.run_portal("pudong", RunInfo("test", "r2"))) == ["skipped"] * 2
+    monkeypatch.setattr(tasks_pkg, "extract_tasks", real)
+    monkeypatch.setattr(tasks_pkg, "PARSER_VERSION", tasks_pkg.PARSER_VERSION + "+fix")
+    statuses = sorted(r["status"] for r in pipeline.run_portal("pudong", RunInfo("test", "r3")))
+    assert statuses == ["loaded", "loaded"]
+    assert _q("select count(*) from raw.quarantine where resolved_at is null") == [(0,)]
+    assert _q("select sum(task_count) from raw.document_versions") == [(103,)]
