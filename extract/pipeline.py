@@ -70,26 +70,33 @@ def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], ru
     return doc
 
 
-def _part_document(part: dict[str, Any], portal_family: str):  # -> Document
-    """Parse one archived part; the notice body is cut out of its page by the portal adapter."""
-    from extract.crawl.archive import read_record
+def part_document(data: bytes, *, role: str, url: str, family: str, content_type: str | None = None):  # -> Document
+    """Parse one part; a notice page is first cut down to its body by the portal family's adapter."""
     from extract.crawl.portals import get_adapter
     from extract.parse import parse_bytes
     from extract.parse.encoding import decode_bytes
 
-    req = part["request"]
-    data = read_record(req["warc_file"], int(req["warc_offset"]))
-    if part["role"] != "body":
-        return parse_bytes(data, content_type=req.get("content_type"))
-    html, _ = decode_bytes(data, req.get("content_type"))
-    detail = get_adapter(portal_family).parse_detail(html, part["url"])
+    if role != "body":
+        return parse_bytes(data, content_type=content_type)
+    html, _ = decode_bytes(data, content_type)
+    detail = get_adapter(family).parse_detail(html, url)
     document = parse_bytes(detail.body_html.encode("utf-8"), content_type="text/html; charset=utf-8")
     document.meta.update({k: v for k, v in detail.meta.items() if v})
     document.meta["title"] = detail.title
     return document
 
 
-def _drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> tuple[list[Any], int]:
+def _part_document(part: dict[str, Any], portal_family: str):  # -> Document
+    """Parse one archived part (bytes re-read from the WARC record the crawl wrote)."""
+    from extract.crawl.archive import read_record
+
+    req = part["request"]
+    data = read_record(req["warc_file"], int(req["warc_offset"]))
+    return part_document(data, role=part["role"], url=part["url"], family=portal_family,
+                         content_type=req.get("content_type"))
+
+
+def drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> tuple[list[Any], int]:
     """Same task table in two parts (inline HTML and a download): keep the more structured.
 
     Returns the documents to read and the index of the part the tasks come from.
@@ -126,7 +133,7 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
     family = get_portal(doc["portal_id"]).family
     try:
         documents = [_part_document(p, family) for p in doc["parts"]]
-        documents, primary = _drop_duplicate_tables(doc["parts"], documents)
+        documents, primary = drop_duplicate_tables(doc["parts"], documents)
         ex = extract_tasks(documents)
     except ParseError as exc:
         out["error"] = {"stage": "parse", "reasons": [f"parse error: {exc}"]}

@@ -120,9 +120,14 @@ def _flat_table(lines: list[str]) -> Table:
     """|-separated lines → flat grid: wrapped lines folded into their row, ragged rows padded."""
     rows: list[list[str]] = []
     prev_raw: list[str] = []
-    for line in lines:
-        raw = _split_row(line)
-        if rows and _continues_row(prev_raw, raw):
+    raws = [_split_row(line) for line in lines]
+    # A numbering first column (序号: integers, blank only on wrapped lines) marks each new row exactly.
+    firsts = [r[0].strip() for r in raws[1:] if r]
+    numbered = bool(firsts) and any(firsts) and all(f == "" or f.isdigit() for f in firsts)
+    for i, raw in enumerate(raws):
+        wrapped = (i > 0 and raw[0].strip() == "" and len(raw) == len(prev_raw)) if numbered and i > 0 \
+            else _continues_row(prev_raw, raw)
+        if rows and wrapped:
             row = rows[-1]
             for j, seg in enumerate(raw):
                 piece = seg.strip()
@@ -168,7 +173,15 @@ def parse_doc(data: bytes) -> Document:
     """Parse .doc bytes: LibreOffice if installed (keeps merges), else antiword."""
     soffice = _soffice()
     if soffice:
-        return _via_libreoffice(data, soffice)
+        doc = _via_libreoffice(data, soffice)
+        if doc.tables or not shutil.which("antiword"):
+            return doc
+        # LibreOffice sometimes imports a Word 97 table as run-together text; antiword still sees its rows.
+        fallback = parse_antiword_text(_run_antiword(data))
+        if not fallback.tables:
+            return doc
+        fallback.warnings.append("LibreOffice lost the table structure; read with antiword: table merges unknown")
+        return fallback
     doc = parse_antiword_text(_run_antiword(data))
     doc.warnings.append("read with antiword: table merges unknown")
     return doc
