@@ -1,0 +1,1 @@
+"""Peer scripts: run with the ``.venv-bench`` interpreter as subprocesses, never imported by ``extract``."""
