@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from extract import settings
 from extract.alerts import task_failure_alert
+from extract.deadlines import dagrun_deadline
 from extract.sources import Portal
 
 OWNER = "data-eng"
@@ -74,6 +75,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
+        deadline=dagrun_deadline("crawl"),
         tags=["crawl", portal.family, portal.jurisdiction],
         doc_md=(f"### Crawl {portal.name}\n\nPortal `{portal.id}` (family `{portal.family}`), start URLs "
                 f"{', '.join(portal.start_urls)}. Finds notices whose title contains "
@@ -96,9 +98,9 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
 
         @task(pool=settings.WAREHOUSE_POOL, inlets=portal_inputs,
               outlets=ol_tables("raw.crawl_requests", "raw.crawl_state", "raw.notices"))
-        def record_discovery(discovery: dict[str, Any]) -> list[dict[str, Any]]:
+        def record_discovery(discovery: dict[str, Any], crawl_plan: dict[str, Any]) -> list[dict[str, Any]]:
             from extract import pipeline
-            return pipeline.record_discovery(discovery)
+            return pipeline.record_discovery(discovery, crawl_plan)
 
         @task(pool=pool, inlets=portal_inputs, map_index_template="{{ task.op_kwargs['notice']['title'] | default('') }}")
         def fetch(notice: dict[str, Any], crawl_plan: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +134,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
             return {"portal": portal.id, "loaded": len(loaded)}
 
         p = plan()
-        notices = record_discovery(discover(p))
+        notices = record_discovery(discover(p), p)
         docs = fetch.partial(crawl_plan=p).expand(notice=notices)
         loaded = load.expand(item=validate.expand(item=extract.expand(doc=docs)))
         publish_raw(loaded)
@@ -148,6 +150,7 @@ def build_warehouse_dag() -> DAG:
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
+        deadline=dagrun_deadline("warehouse"),
         tags=["warehouse", "dbt"],
         doc_md=("### Warehouse\n\nRuns `dbt build` (staging → intermediate → marts, with tests) on the DuckDB "
                 "file in the single-writer pool, then publishes a read-only copy, Parquet marts and the HTML "

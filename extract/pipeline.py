@@ -8,6 +8,7 @@ tested without Airflow. Stages that touch the DuckDB file are marked
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from extract.crawl.crawler import FORMAT_RANK, RunInfo
@@ -25,7 +26,7 @@ def plan(portal_id: str) -> dict[str, Any]:
 
     with warehouse.connect() as con:
         return {"portal_id": portal_id, "state": load.state_snapshot(con, portal_id),
-                "known": load.known_versions(con)}
+                "known": load.known_versions(con), "notices": load.known_notices(con, portal_id)}
 
 
 def discover(portal_id: str, crawl_plan: dict[str, Any], run: RunInfo) -> dict[str, Any]:
@@ -39,16 +40,39 @@ def discover(portal_id: str, crawl_plan: dict[str, Any], run: RunInfo) -> dict[s
     return result
 
 
-def record_discovery(discovery: dict[str, Any]) -> list[dict[str, Any]]:
-    """Writer. Persist list-page requests and notices; return the notices to fetch."""
+def notices_to_fetch(discovered: list[dict[str, Any]], known: list[dict[str, Any]], revalidate_days: float,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
+    """New notices, plus known ones never loaded or not checked for ``revalidate_days``."""
+    now = now or datetime.now(timezone.utc)
+    by_url = {k["notice_url"]: k for k in known}
+
+    def due(k: dict[str, Any]) -> bool:
+        if not k["loaded"] or not k["checked_at"] or revalidate_days <= 0:
+            return True
+        return (now - datetime.fromisoformat(k["checked_at"])).total_seconds() > revalidate_days * 86400
+
+    out = {n["notice_url"]: n for n in discovered if n["notice_url"] not in by_url or due(by_url[n["notice_url"]])}
+    for k in known:
+        if k["notice_url"] not in out and due(k):
+            out[k["notice_url"]] = {"notice_url": k["notice_url"], "title": k["title"], "list_url": k["list_url"]}
+    return list(out.values())
+
+
+def record_discovery(discovery: dict[str, Any], crawl_plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Writer. Persist list-page requests and notices; return the notices to fetch this run."""
     from extract import load, warehouse
+    from extract.sources import get_portal
 
     with warehouse.connect() as con:
         con.begin()
         load.record_requests(con, discovery["requests"])
         load.record_notices(con, discovery["portal_id"], discovery["notices"])
         con.commit()
-    return discovery["notices"]
+    portal = get_portal(discovery["portal_id"])
+    todo = notices_to_fetch(discovery["notices"], crawl_plan.get("notices", []), portal.revalidate_days)
+    log.info("portal %s: %d notices on changed list pages, %d to fetch or revalidate", portal.id,
+             len(discovery["notices"]), len(todo))
+    return todo
 
 
 def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], run: RunInfo) -> dict[str, Any]:
@@ -200,7 +224,7 @@ def load(item: dict[str, Any], run: RunInfo) -> dict[str, Any]:
 def run_portal(portal_id: str, run: RunInfo) -> list[dict[str, Any]]:
     """All crawl stages for one portal in this process (CLI and tests; the DAG maps them)."""
     p = plan(portal_id)
-    notices = record_discovery(discover(portal_id, p, run))
+    notices = record_discovery(discover(portal_id, p, run), p)
     results = []
     for n in notices:
         item = validate(extract(fetch(portal_id, n, p, run)))

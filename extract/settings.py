@@ -57,6 +57,11 @@ def sources_profile() -> str:
     return os.environ.get("WP_SOURCES_PROFILE", "sample")
 
 
+def sources_file() -> Path:
+    """The sources config in use: env ``WP_SOURCES_FILE``, else ``config/sources.<profile>.yml``."""
+    return _path("WP_SOURCES_FILE", CONFIG_DIR / f"sources.{sources_profile()}.yml")
+
+
 # Sample portals listen on distinct loopback addresses so that each portal is
 # its own host (allowed hosts, per-host politeness) without DNS.
 SAMPLE_PORT: int = int(os.environ.get("WP_SAMPLE_PORT", "8731"))

@@ -46,6 +46,11 @@ class Portal:
     schedule: str
     politeness: Politeness = field(default_factory=Politeness)
     max_list_pages: int = settings.MAX_LIST_PAGES
+    # Known notices (detail page + attachments) are revalidated with conditional GETs when their last
+    # check is older than this; 0 = every run. New notices are always fetched.
+    revalidate_days: float = 7.0
+    # Lists are newest first: a list page answered 304 means nothing new past it; stop walking there.
+    stop_at_unchanged_list: bool = True
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -83,12 +88,14 @@ def _portal(raw: dict[str, Any], defaults: dict[str, Any]) -> Portal:
         schedule=merged["schedule"],
         politeness=Politeness(float(pol.get("min_delay_s", 1.0)), int(pol.get("max_concurrency", 1))),
         max_list_pages=int(merged.get("max_list_pages", settings.MAX_LIST_PAGES)),
+        revalidate_days=float(merged.get("revalidate_days", 7.0)),
+        stop_at_unchanged_list=bool(merged.get("stop_at_unchanged_list", True)),
     )
 
 
 def load_portals(profile: Optional[str] = None, path: Optional[Path] = None) -> list[Portal]:
     """All portals of a profile (``sample`` by default, env ``WP_SOURCES_PROFILE``)."""
-    path = path or settings.CONFIG_DIR / f"sources.{profile or settings.sources_profile()}.yml"
+    path = path or (settings.CONFIG_DIR / f"sources.{profile}.yml" if profile else settings.sources_file())
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -147,6 +147,8 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                 if body is None:
                     errors.append(f"list page {url}: {r['error']}")
                     break
+                if r["status"] == 304 and portal.stop_at_unchanged_list:
+                    break  # unchanged since last walk: nothing new on it or past it
                 html, _ = decode_bytes(body, r.get("content_type"))
                 page = adapter.parse_list(html, url)  # PageShapeError propagates: fail loudly
                 for item in page.items:
@@ -162,6 +164,11 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                                                   "list_date": item.date, "list_url": url})
                 url = page.next_url
         requests = _robots_records(fetcher, portal, run) + rec.requests
+    if errors:
+        # An interrupted walk must not leave "unchanged" validators behind: next run walks it all again.
+        for r in requests:
+            if r["kind"] == "list":
+                r["no_state"] = True
     return {"portal_id": portal.id, "notices": list(notices.values()), "requests": requests,
             "skipped": skipped, "errors": errors}
 

@@ -194,3 +194,47 @@ def test_malformed_document_is_quarantined_while_others_load_and_retried_by_fixe
     assert statuses == ["loaded", "loaded"]
     assert _q("select count(*) from raw.quarantine where resolved_at is null") == [(0,)]
     assert _q("select sum(task_count) from raw.document_versions") == [(103,)]
+
+
+def test_weekly_revalidation_policy_makes_a_no_op_run_one_request_per_site(
+        sp: SamplePortals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extract import settings
+
+    cfg = (settings.CONFIG_DIR / "sources.sample.yml").read_text(encoding="utf-8")
+    weekly = tmp_path / "sources.weekly.yml"
+    weekly.write_text(cfg.replace("revalidate_days: 0", "revalidate_days: 7"), encoding="utf-8")
+    monkeypatch.setenv("WP_SOURCES_FILE", str(weekly))
+    assert all(p.revalidate_days == 7 for p in load_portals())
+    _run_all("r1")
+    seen = len(sp.requests())
+    results = _run_all("r2")
+    assert results == {"jiading": [], "pudong": [], "shsamr": []}  # nothing due, nothing new
+    second = sp.requests()[seen:]
+    # robots.txt and the first list page of each site, all answered 304; no detail or attachment.
+    assert sorted((r["path"].rsplit("/", 1)[-1], r["status"]) for r in second) == \
+        [("index.html", 304)] * 3 + [("robots.txt", 304)] * 3
+    # A new notice changes page 1: it is fetched, the known ones are not.
+    url = sp.add_notice("pudong", "2024年浦东新区政务公开工作要点任务分解表", date(2024, 6, 1))
+    seen = len(sp.requests())
+    results = _run_all("r3")
+    assert [r["notice_url"] for r in results["pudong"]] == [url]
+    detail_paths = [r["path"] for r in sp.requests()[seen:] if r["path"].endswith(".html") and "/index" not in r["path"]]
+    assert detail_paths == [urlsplit(url).path]
+
+
+def test_notices_to_fetch_policy() -> None:
+    from datetime import datetime, timezone
+
+    from extract.pipeline import notices_to_fetch
+
+    now = datetime(2026, 6, 10, tzinfo=timezone.utc)
+    known = [
+        {"notice_url": "a", "title": "A", "list_url": "l", "checked_at": "2026-06-09T00:00:00+00:00", "loaded": True},
+        {"notice_url": "b", "title": "B", "list_url": "l", "checked_at": "2026-05-01T00:00:00+00:00", "loaded": True},
+        {"notice_url": "c", "title": "C", "list_url": "l", "checked_at": "2026-06-09T00:00:00+00:00", "loaded": False},
+    ]
+    discovered = [{"notice_url": "a", "title": "A", "list_url": "l"}, {"notice_url": "n", "title": "N", "list_url": "l"}]
+    urls = lambda xs: sorted(x["notice_url"] for x in xs)  # noqa: E731
+    assert urls(notices_to_fetch(discovered, known, 7, now)) == ["b", "c", "n"]
+    assert urls(notices_to_fetch(discovered, known, 0, now)) == ["a", "b", "c", "n"]
+    assert urls(notices_to_fetch([], [], 7, now)) == []
