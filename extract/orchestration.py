@@ -133,11 +133,23 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
             ctx["outlet_events"][RAW_ASSET].extra = {"portal": portal.id, "loaded": len(loaded)}
             return {"portal": portal.id, "loaded": len(loaded)}
 
+        @task(trigger_rule="all_done")
+        def check_loads(items: list[dict[str, Any]] | None = None,
+                        results: list[dict[str, Any]] | None = None) -> dict[str, int]:
+            """Leaf: the run is red when any document was quarantined (its load task failed)."""
+            n_docs = len(list(items or []))
+            n_done = len([r for r in (results or []) if r])
+            if n_done < n_docs:
+                raise AirflowFailException(f"{n_docs - n_done} of {n_docs} document(s) quarantined or not loaded: "
+                                           "see the failed load task instances and raw.quarantine")
+            return {"documents": n_docs}
+
         p = plan()
         notices = record_discovery(discover(p), p)
         docs = fetch.partial(crawl_plan=p).expand(notice=notices)
-        loaded = load.expand(item=validate.expand(item=extract.expand(doc=docs)))
-        publish_raw(loaded)
+        validated = validate.expand(item=extract.expand(doc=docs))
+        loaded = load.expand(item=validated)
+        publish_raw(loaded) >> check_loads(validated, loaded)
     return dag
 
 

@@ -62,6 +62,17 @@ def sample_portals(build_dir: Optional[Path] = None) -> Iterator[Any]:
         yield handle
 
 
+def test_in_process(dag: Any) -> Any:
+    """``dag.test()`` without the DAG's Deadline alerts.
+
+    In Airflow 3.3.2 ``dag.test()`` crashes when a DAG with a deadline succeeds (it hands the
+    serialized alerts to a lookup that expects alert ids). Deadlines need the scheduler and
+    triggerer anyway; they are exercised for real by tests/deploy/test_cluster.py.
+    """
+    dag.deadline = None
+    return dag.test()
+
+
 def run_dags(portal_ids: Optional[list[str]] = None) -> dict[str, str]:
     """Run every crawl DAG, then the warehouse DAG; return dag_id → final state."""
     airflow_env.configure()
@@ -76,7 +87,7 @@ def run_dags(portal_ids: Optional[list[str]] = None) -> dict[str, str]:
     states: dict[str, str] = {}
     for dag_id in crawl_ids + ["warehouse"]:
         t0 = time.monotonic()
-        dr = bag.dags[dag_id].test()
+        dr = test_in_process(bag.dags[dag_id])
         states[dag_id] = str(getattr(dr.state, "value", dr.state))
         log.info("DAG %s finished %s in %.1fs", dag_id, states[dag_id], time.monotonic() - t0)
         print(f"[run] {dag_id}: {states[dag_id]} ({time.monotonic() - t0:.1f}s)", flush=True)
