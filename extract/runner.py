@@ -128,6 +128,10 @@ def summary(states: dict[str, str]) -> str:
             where rn = 1 group by all order by 1, 2, 3""").fetchall():
             lines.append(f"  {row[0]} {row[1]} {row[2]} [{row[3]}, {row[6]}]: {row[4]} tasks, "
                          f"validation {'passed' if row[5] else 'FAILED'}")
+        v = con.execute("select count(distinct document_version_id), count(*), count(*) filter (where success) "
+                        "from raw.validation_results").fetchone()
+        lines.append(f"Validation: {v[1]} suite results on {v[0]} document versions, {v[2]} passed, "
+                     f"{v[1] - v[2]} failed (Data Docs: {settings.data_docs_dir() / 'index.html'})")
         q = con.execute("select document_key, stage, source_url, reasons from raw.quarantine "
                         "where resolved_at is null").fetchall()
         lines.append(f"Quarantined documents: {len(q)}")

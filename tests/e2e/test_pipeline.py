@@ -108,3 +108,26 @@ def test_second_run_adds_nothing(first_run, pipeline_env) -> None:
                                 where run_id = (select max(run_id) from raw.crawl_requests where kind='list')
                                 group by all""").fetchall()
         assert second and all(status in (304, None) or kind == "robots" for kind, status, _ in second), second
+
+
+def test_lineage_command_traces_a_seed_task_to_its_archived_bytes(first_run, pipeline_env) -> None:
+    var = Path(pipeline_env["WP_VAR_DIR"])
+    with duckdb.connect(str(var / "publish" / "workplans.duckdb"), read_only=True) as con:
+        task_id, notice_url = con.execute(
+            """select t.task_id, d.notice_url from marts.fct_work_plan_tasks t
+               join raw.documents d on d.document_key = t.document_id
+               where t.jurisdiction = '嘉定区' and t.seq = 91""").fetchone()
+        served = con.execute("select count(*) from marts.fct_task_lineage where task_id = ?", [task_id]).fetchone()
+    assert served == (1,)  # the same chain is queryable in SQL
+    proc = subprocess.run([sys.executable, "-m", "extract", "lineage", task_id, "--verify", "--json"], cwd=REPO,
+                          env=pipeline_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    t = json.loads(proc.stdout)
+    assert t["notice_url"] == notice_url and t["notice_url"].startswith("http://127.0.0.13:")
+    assert t["jurisdiction"] == "嘉定区" and t["seq"] == 91 and t["verified"] is True
+    assert all(p["verified"] and p["http_status"] == 200 and p["warc_file"].endswith(".warc.gz") for p in t["parts"])
+    assert t["load"]["dag_id"] == "crawl_jiading" and t["load"]["status"] == "loaded"
+    assert {v["suite"] for v in t["validation"]} == {"work_plan_documents", "work_plan_tasks"}
+    text = subprocess.run([sys.executable, "-m", "extract", "lineage", "no-such-task"], cwd=REPO, env=pipeline_env,
+                          capture_output=True, text=True, timeout=120)
+    assert text.returncode == 2 and text.stderr.strip().startswith("error: no task with task_id")
