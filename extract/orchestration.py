@@ -54,6 +54,12 @@ MART_TABLES = ("marts.fct_work_plan_tasks", "marts.fct_task_responsibilities", "
                "marts.dim_publisher", "marts.dim_department", "marts.dim_theme")
 
 
+def _items(seq: Any) -> list[Any]:
+    """Materialize a (lazy) XCom sequence by index: iterating probes one past the end, which the
+    task SDK logs as an error."""
+    return [seq[i] for i in range(len(seq))] if seq is not None else []
+
+
 def host_pool(portal: Portal) -> str:
     """Name of the politeness pool shared by every portal on the same host."""
     return "host_" + "_".join(h.replace(".", "_").replace("-", "_") for h in portal.hosts)
@@ -129,7 +135,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         @task(trigger_rule="all_done", outlets=[RAW_ASSET])
         def publish_raw(results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             ctx = get_current_context()
-            loaded = [r for r in (results or []) if r and r.get("status") == "loaded"]
+            loaded = [r for r in _items(results) if r and r.get("status") == "loaded"]
             ctx["outlet_events"][RAW_ASSET].extra = {"portal": portal.id, "loaded": len(loaded)}
             return {"portal": portal.id, "loaded": len(loaded)}
 
@@ -137,8 +143,8 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         def check_loads(items: list[dict[str, Any]] | None = None,
                         results: list[dict[str, Any]] | None = None) -> dict[str, int]:
             """Leaf: the run is red when any document was quarantined (its load task failed)."""
-            n_docs = len(list(items or []))
-            n_done = len([r for r in (results or []) if r])
+            n_docs = len(items) if items is not None else 0
+            n_done = len([r for r in _items(results) if r])
             if n_done < n_docs:
                 raise AirflowFailException(f"{n_docs - n_done} of {n_docs} document(s) quarantined or not loaded: "
                                            "see the failed load task instances and raw.quarantine")

@@ -150,7 +150,10 @@ def summary(states: dict[str, str]) -> str:
 
 def main(portal_ids: Optional[list[str]] = None) -> int:
     """Entry point of ``python -m extract run``."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Quiet by default: progress lines and the summary; WP_LOG_LEVEL=INFO shows every task's log.
+    level = os.environ.get("WP_LOG_LEVEL", "WARNING").upper()
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", level)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     t0 = time.monotonic()
     profile = settings.sources_profile()
     with (sample_portals() if profile == "sample" else contextlib.nullcontext()):
