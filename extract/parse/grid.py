@@ -65,8 +65,9 @@ def clean_multiline(text: str) -> str:
 
 def unwrap_source_newlines(text: str) -> str:
     """Remove source-formatting newlines between CJK chars, then collapse whitespace (HTML text)."""
-    text = _NEWLINE_BETWEEN_CJK.sub("", text)
-    return clean_inline(text.replace("\n", " "))
+    if "\n" in text:  # the CJK-newline scan is the costly part; most strings have no newline
+        text = _NEWLINE_BETWEEN_CJK.sub("", text).replace("\n", " ")
+    return clean_inline(text)
 
 
 @dataclass

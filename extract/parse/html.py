@@ -3,14 +3,18 @@
 Finds the article body of a full portal page, captures the portal's metadata block
 (索引号/文件编号/发布机构/…) into ``Document.meta``, and turns data tables with
 rowspan/colspan into span-aware grids. Layout tables are read as running text.
+
+Works on lxml's own tree (C speed; no BeautifulSoup layer): an element's text is
+``el.text``, its children, and each child's ``tail``; comments are skipped.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterator, Optional
 
-from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+from lxml import etree
+from lxml.etree import _Element as HtmlElement
 
 from extract.parse.encoding import decode_bytes, sniff_charset
 from extract.parse.grid import (
@@ -53,6 +57,10 @@ _BLOCK_TAGS = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——|--)\s*")
 _SINGLE_BYTE_CODECS = re.compile(r"^(latin|iso8859|cp125|ascii|mac|windows-125)", re.I)
+_WS_RE = re.compile(r"\s+")
+_TOKEN_SPLIT_RE = re.compile(r"[\s\-_]+")
+_SPAN_RE = re.compile(r"\s*(\d+)")
+_CELL_TAGS = ("td", "th")
 
 
 def decode_html(data: bytes, content_type: Optional[str] = None) -> str:
@@ -76,24 +84,47 @@ def decode_html(data: bytes, content_type: Optional[str] = None) -> str:
     return text
 
 
-def _soup(text: str) -> BeautifulSoup:
-    """Parse with lxml (fast, lenient), falling back to the stdlib parser."""
+def _tree(text: str) -> HtmlElement:
+    """Parse with lxml's lenient HTML parser (fed, so an <?xml encoding?> line is harmless)."""
+    parser = etree.HTMLParser()  # plain elements: lxml.html's per-element class lookup costs ~40%
     try:
-        return BeautifulSoup(text, "lxml")
-    except Exception:  # pragma: no cover - lxml refuses very odd input
-        return BeautifulSoup(text, "html.parser")
+        parser.feed(text)
+        root = parser.close()
+    except etree.LxmlError as exc:
+        raise ParseError(f"unreadable HTML: {exc}") from exc
+    if root is None:  # markup without any element (a lone doctype or comment): no text
+        return etree.Element("html")
+    return root
 
 
-def _text(node: Tag | NavigableString) -> str:
-    """Whole text of a node, whitespace collapsed."""
-    if isinstance(node, NavigableString):
-        return unwrap_source_newlines(str(node))
-    return unwrap_source_newlines(node.get_text(" "))
+def _is_element(node: object) -> bool:
+    """True for elements; comments, processing instructions and entities have a non-str tag."""
+    return isinstance(getattr(node, "tag", None), str)
+
+
+def _elements(node: HtmlElement) -> Iterator[HtmlElement]:
+    """Descendant elements in document order (no comments/PIs)."""
+    return node.iterdescendants(etree.Element)
+
+
+def _children(node: HtmlElement, *tags: str) -> list[HtmlElement]:
+    """Child elements, optionally only those with one of ``tags``."""
+    return [ch for ch in node if _is_element(ch) and (not tags or ch.tag in tags)]
+
+
+def _raw_text(el: HtmlElement, sep: str = " ") -> str:
+    """All text inside an element (not its tail), pieces joined by ``sep``."""
+    return sep.join(el.itertext())
+
+
+def _text(el: HtmlElement) -> str:
+    """Whole text of an element, whitespace collapsed."""
+    return unwrap_source_newlines(_raw_text(el))
 
 
 def _compact(text: str) -> str:
     """Text with all whitespace removed (for label matching)."""
-    return re.sub(r"\s+", "", text)
+    return _WS_RE.sub("", text)
 
 
 def _norm_label(label: str) -> str:
@@ -111,36 +142,47 @@ class _MetaCollector:
 
     def __init__(self) -> None:
         self.meta: dict[str, str] = {}
-        self.consumed: set[int] = set()  # id() of elements whose text was metadata
+        self.consumed: set[HtmlElement] = set()  # elements whose text was metadata
+        self._texts: dict[HtmlElement, str] = {}  # _text() per element, computed once per page
+
+    def text(self, el: HtmlElement, raw: Optional[str] = None) -> str:
+        """``_text(el)``, memoized: the label scan asks for the same elements several times."""
+        t = self._texts.get(el)
+        if t is None:
+            t = self._texts[el] = unwrap_source_newlines(_raw_text(el) if raw is None else raw)
+        return t
 
     def put(self, label: str, value: str) -> None:
         key, value = _norm_label(label), _clean_value(value)
         if key and value and key not in self.meta:
             self.meta[key] = value
 
-    def collect(self, soup: BeautifulSoup) -> None:
-        for table in soup.find_all("table"):
+    def collect(self, root: HtmlElement) -> None:
+        for table in root.iter("table"):
             self._table(table)
-        for el in soup.find_all(True):
-            if id(el) in self.consumed or el.name in ("table", "tbody", "thead", "tr", "td", "th", "html", "body"):
+        for el in root.iter(etree.Element):
+            if el in self.consumed or el.tag in ("table", "tbody", "thead", "tr", "td", "th", "html", "body"):
                 continue
-            text = _text(el)
+            raw = _raw_text(el)
+            if len(raw) > 300 and len(_compact(raw)) > 300:
+                continue  # body text, never a label/value pair (whitespace only shrinks in _text)
+            text = self.text(el, raw)
             if not text or len(text) > 300:
                 continue
             if _EXACT_LABEL_RE.match(text):
-                if any(_text(ch) == text for ch in el.find_all(True, recursive=False)):
+                if any(self.text(ch) == text for ch in _children(el)):
                     continue  # the innermost element carrying the label is handled instead
                 value = self._value_after(el)
                 if value is not None:
                     self.put(text, value)
-                    self.consumed.add(id(el))
+                    self.consumed.add(el)
                 continue
             if _INLINE_LABEL_RE.search(text) and not any(
-                _INLINE_LABEL_RE.search(_text(ch)) or _EXACT_LABEL_RE.match(_text(ch))
-                for ch in el.find_all(True)
+                _INLINE_LABEL_RE.search(self.text(ch)) or _EXACT_LABEL_RE.match(self.text(ch))
+                for ch in _elements(el)
             ):
                 if self._inline(text):
-                    self.consumed.add(id(el))
+                    self.consumed.add(el)
 
     def _inline(self, text: str) -> bool:
         """Split 'A：x B：y' into pairs; only when the text starts with a label."""
@@ -152,42 +194,54 @@ class _MetaCollector:
             self.put(m.group(1), text[m.end() : end])
         return True
 
-    def _value_after(self, el: Tag) -> Optional[str]:
+    def _value_after(self, el: HtmlElement) -> Optional[str]:
         """Value of an exact-label element: the next sibling with text (not another label)."""
-        for sib in el.next_siblings:
-            t = _text(sib)
-            if not t and not isinstance(sib, Tag):
+        for sib in _following(el):
+            is_el = not isinstance(sib, str)
+            t = self.text(sib) if is_el else unwrap_source_newlines(sib)
+            if not t and not is_el:
                 continue  # whitespace between elements
             if _EXACT_LABEL_RE.match(t):
                 return None
             m = _INLINE_LABEL_RE.search(t)
             if m:
                 t = t[: m.start()]
-            if isinstance(sib, Tag):
-                self.consumed.add(id(sib))
+            if is_el:
+                self.consumed.add(sib)
             return t
         return None
 
-    def _table(self, table: Tag) -> None:
+    def _table(self, table: HtmlElement) -> None:
         """A table whose cells are mostly labels is a metadata table: read pairs row by row."""
-        if table.find("table"):
+        if table.find(".//table") is not None:
             return
-        cells = [c for c in table.find_all(["td", "th"])]
-        labels = [c for c in cells if _EXACT_LABEL_RE.match(_text(c)) or _starts_with_label(_text(c))]
+        cells = list(table.iter(*_CELL_TAGS))
+        labels = [c for c in cells if _EXACT_LABEL_RE.match(self.text(c)) or _starts_with_label(self.text(c))]
         if len(labels) < 2 or len(labels) * 4 < len(cells):
             return
-        for tr in table.find_all("tr"):
-            row = tr.find_all(["td", "th"], recursive=False)
+        for tr in table.iter("tr"):
+            row = _children(tr, *_CELL_TAGS)
             i = 0
             while i < len(row):
-                t = _text(row[i])
+                t = self.text(row[i])
                 if _EXACT_LABEL_RE.match(t) and i + 1 < len(row):
-                    self.put(t, _text(row[i + 1]))
+                    self.put(t, self.text(row[i + 1]))
                     i += 2
                     continue
                 self._inline(t)
                 i += 1
-        self.consumed.add(id(table))
+        self.consumed.add(table)
+
+
+def _following(el: HtmlElement) -> Iterator[HtmlElement | str]:
+    """What follows an element inside its parent, in order: its tail, then each sibling and its tail."""
+    if el.tail:
+        yield el.tail
+    for sib in el.itersiblings():
+        if _is_element(sib):
+            yield sib
+        if sib.tail:
+            yield sib.tail
 
 
 def _starts_with_label(text: str) -> bool:
@@ -196,10 +250,11 @@ def _starts_with_label(text: str) -> bool:
     return bool(m)
 
 
-def _title(soup: BeautifulSoup, meta: dict[str, str]) -> Optional[str]:
+def _title(root: HtmlElement, meta: dict[str, str]) -> Optional[str]:
     """Document title: an <h1> (the one echoed by <title> if several), else <title>."""
-    page_title = _text(soup.title) if soup.title else ""
-    h1s = [t for t in (_text(h) for h in soup.find_all("h1")) if t]
+    title_el = next(root.iter("title"), None)
+    page_title = _text(title_el) if title_el is not None else ""
+    h1s = [t for t in (_text(h) for h in root.iter("h1")) if t]
     if h1s:
         echoed = [t for t in h1s if len(t) >= 4 and _compact(t) in _compact(page_title)]
         return max(echoed or h1s, key=len)
@@ -209,35 +264,29 @@ def _title(soup: BeautifulSoup, meta: dict[str, str]) -> Optional[str]:
     return None
 
 
-def _class_tokens(el: Tag) -> list[str]:
-    """Lower-case tokens of an element's class and id (split on - and _)."""
-    cls = el.get("class") or []
-    if isinstance(cls, str):
-        cls = cls.split()
-    raw = " ".join([*cls, str(el.get("id") or "")]).lower()
-    return [t for t in re.split(r"[\s\-_]+", raw) if t]
-
-
-def _class_id(el: Tag) -> str:
+def _class_id(el: HtmlElement) -> str:
     """Joined class and id string of an element."""
-    cls = el.get("class") or []
-    if isinstance(cls, str):
-        cls = [cls]
-    return " ".join([*cls, str(el.get("id") or "")])
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-def _plain_len(el: Tag) -> int:
+def _class_tokens(el: HtmlElement) -> list[str]:
+    """Lower-case tokens of an element's class and id (split on - and _)."""
+    return [t for t in _TOKEN_SPLIT_RE.split(_class_id(el).lower()) if t]
+
+
+def _plain_len(el: HtmlElement) -> int:
     """Length of an element's text that is not link text (navigation is mostly links)."""
-    total = len(_compact(el.get_text()))
-    links = sum(len(_compact(a.get_text())) for a in el.find_all("a"))
+    total = len(_compact(_raw_text(el, "")))
+    links = sum(len(_compact(_raw_text(a, ""))) for a in el.iterdescendants("a"))
     return total - links
 
 
-def _find_body(soup: BeautifulSoup) -> Tag:
+def _find_body(root: HtmlElement) -> HtmlElement:
     """The article body: a content-like class/id element, else the densest text element."""
-    root = soup.body or soup
+    body = root.find("body")
+    root = body if body is not None else root
     candidates = [
-        el for el in root.find_all(["div", "td", "article", "section", "main", "span", "font"])
+        el for el in root.iterdescendants("div", "td", "article", "section", "main", "span", "font")
         if _CONTENT_RE.search(_class_id(el))
     ]
     scored = [(el, _plain_len(el)) for el in candidates]
@@ -246,35 +295,34 @@ def _find_body(soup: BeautifulSoup) -> Tag:
         best = max(n for _, n in scored)
         good = [el for el, n in scored if n >= 0.7 * best]
         # the deepest element still holding most of the text
-        return max(good, key=lambda el: len(list(el.parents)))
+        return max(good, key=lambda el: sum(1 for _ in el.iterancestors()))
     best_el, best_score = root, 0
-    for el in root.find_all(["div", "td", "article", "section", "main"]):
-        score = 0
-        for ch in el.children:
-            if isinstance(ch, NavigableString):
-                score += len(_compact(str(ch)))
-            elif isinstance(ch, Tag) and ch.name in ("p", "span", "font", "b", "strong", "h1", "h2", "h3", "h4", "table", "center", "blockquote", "ul", "ol", "br"):
+    for el in root.iterdescendants("div", "td", "article", "section", "main"):
+        score = len(_compact(el.text or ""))
+        for ch in el:
+            if ch.tag in ("p", "span", "font", "b", "strong", "h1", "h2", "h3", "h4", "table", "center", "blockquote", "ul", "ol", "br"):
                 score += _plain_len(ch)
+            score += len(_compact(ch.tail or ""))
         if score > best_score:
             best_el, best_score = el, score
     return best_el if best_score >= 20 else root
 
 
-def _own_rows(table: Tag) -> list[Tag]:
+def _own_rows(table: HtmlElement) -> list[HtmlElement]:
     """<tr>s belonging to this table, not to tables nested inside it."""
-    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    return [tr for tr in table.iter("tr") if next(tr.iterancestors("table"), None) is table]
 
 
 def _span(value: object, default: int = 1) -> int:
     """Parse a rowspan/colspan attribute leniently."""
-    m = re.match(r"\s*(\d+)", str(value or ""))
+    m = _SPAN_RE.match(str(value or ""))
     return int(m.group(1)) if m else default
 
 
 class _Flow:
     """Walks a subtree in reading order and emits heading/paragraph/table blocks."""
 
-    def __init__(self, consumed: set[int], in_cell: bool = False) -> None:
+    def __init__(self, consumed: set[HtmlElement], in_cell: bool = False) -> None:
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.consumed = consumed
@@ -286,42 +334,45 @@ class _Flow:
         if text:
             self.blocks.append(Block("paragraph", text=text))
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                self.buf.append(str(child))
-                continue
-            if not isinstance(child, Tag) or id(child) in self.consumed:
-                continue
-            name = child.name
-            if name in _DROP_TAGS or name in _STRUCTURE_TAGS:
-                continue
-            if name == "br":
-                self.flush()
-            elif name in _HEADINGS:
-                self.flush()
-                text = _text(child)
-                if text:
-                    kind = "paragraph" if self.in_cell else "heading"
-                    self.blocks.append(Block(kind, text=text, level=_HEADINGS[name]))
-            elif name == "table":
-                self.flush()
-                self.table(child)
-            elif name in _BLOCK_TAGS:
-                if not self.in_cell and set(_class_tokens(child)) & _NAV_TOKENS:
-                    continue
-                self.flush()
-                self.walk(child)
-                self.flush()
-            else:
-                self.walk(child)
+    def walk(self, node: HtmlElement) -> None:
+        if node.text:
+            self.buf.append(node.text)
+        for child in node:
+            self.element(child)
+            if child.tail:
+                self.buf.append(child.tail)
 
-    def table(self, table: Tag) -> None:
+    def element(self, child: HtmlElement) -> None:
+        """One child element (its tail is the caller's)."""
+        name = child.tag
+        if not isinstance(name, str) or child in self.consumed:
+            return  # comment / processing instruction / metadata already read
+        if name in _DROP_TAGS or name in _STRUCTURE_TAGS:
+            return
+        if name == "br":
+            self.flush()
+        elif name in _HEADINGS:
+            self.flush()
+            text = _text(child)
+            if text:
+                kind = "paragraph" if self.in_cell else "heading"
+                self.blocks.append(Block(kind, text=text, level=_HEADINGS[name]))
+        elif name == "table":
+            self.flush()
+            self.table(child)
+        elif name in _BLOCK_TAGS:
+            if not self.in_cell and set(_class_tokens(child)) & _NAV_TOKENS:
+                return
+            self.flush()
+            self.walk(child)
+            self.flush()
+        else:
+            self.walk(child)
+
+    def table(self, table: HtmlElement) -> None:
         """Data table → grid block; layout table (nested tables, too little data) → text."""
         rows = _own_rows(table)
-        if self.in_cell or table.find("table") is not None:
+        if self.in_cell or table.find(".//table") is not None:
             self._layout(rows)
             return
         grid = _html_grid(rows, self.consumed)
@@ -331,16 +382,16 @@ class _Flow:
         else:
             self._layout(rows)
 
-    def _layout(self, rows: list[Tag]) -> None:
+    def _layout(self, rows: list[HtmlElement]) -> None:
         for tr in rows:
-            for cell in tr.find_all(["td", "th"], recursive=False):
-                if id(cell) in self.consumed:
+            for cell in _children(tr, *_CELL_TAGS):
+                if cell in self.consumed:
                     continue
                 self.walk(cell)
                 self.flush()
 
 
-def cell_text(cell: Tag, consumed: Optional[set[int]] = None) -> str:
+def cell_text(cell: HtmlElement, consumed: Optional[set[HtmlElement]] = None) -> str:
     """Text of a table cell; its paragraphs/lines joined with newlines."""
     flow = _Flow(consumed or set(), in_cell=True)
     flow.walk(cell)
@@ -348,14 +399,14 @@ def cell_text(cell: Tag, consumed: Optional[set[int]] = None) -> str:
     return "\n".join(b.text for b in flow.blocks if b.text)
 
 
-def _html_grid(rows: list[Tag], consumed: set[int]) -> list[list[Cell]]:
+def _html_grid(rows: list[HtmlElement], consumed: set[HtmlElement]) -> list[list[Cell]]:
     """Place <td>/<th> with rowspan/colspan on a grid (HTML table model)."""
     occupied: set[tuple[int, int]] = set()
     placed: list[PlacedCell] = []
     n = len(rows)
     for r, tr in enumerate(rows):
         c = 0
-        for td in tr.find_all(["td", "th"], recursive=False):
+        for td in _children(tr, *_CELL_TAGS):
             while (r, c) in occupied:
                 c += 1
             rs = _span(td.get("rowspan"))
@@ -380,23 +431,36 @@ def _drop_empty_rows(grid: list[list[Cell]]) -> list[list[Cell]]:
     return grid if len(keep) == len(grid) else drop_rows(grid, keep)
 
 
+def _drop(root: HtmlElement, tags: tuple[str, ...]) -> None:
+    """Remove these elements with their content, keeping the text that follows them."""
+    for el in list(root.iter(*tags)):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+
+
 def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     """Parse HTML bytes (any UTF-8/GB encoding, declared or not) into a Document."""
     text = decode_html(data, content_type)
     if not text.strip():
         raise ParseError("empty HTML document")
-    soup = _soup(text)
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
+    root = _tree(text)
+    _drop(root, _DROP_TAGS)
     collector = _MetaCollector()
-    collector.collect(soup)
+    collector.collect(root)
     meta = dict(collector.meta)
-    title = _title(soup, meta)
+    title = _title(root, meta)
     if title:
         meta["title"] = title
-    for tag in soup.find_all(_STRUCTURE_TAGS):
-        tag.decompose()
-    body = _find_body(soup)
+    _drop(root, _STRUCTURE_TAGS)
+    body = _find_body(root)
     flow = _Flow(collector.consumed)
     flow.walk(body)
     flow.flush()

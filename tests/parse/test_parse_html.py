@@ -143,3 +143,31 @@ def test_dl_metadata_with_an_empty_value() -> None:
     doc = parse_html(html.encode("utf-8"))
     assert doc.meta == {"索引号": "PD-2023-015", "发布机构": "浦东新区人民政府", "title": "重大行政决策事项目录"}
     assert [b.text for b in doc.blocks] == ["根据有关规定，现公布2023年度目录。"]
+
+
+def test_comments_dropped_tags_and_xml_declaration() -> None:
+    # An <?xml encoding?> line on a decoded page, comments between label and value and
+    # inside text, and text that follows a removed <script>/<nav>: none may lose or add text.
+    html = (
+        '<?xml version="1.0" encoding="gb2312"?>\n<html><head><title>通知</title></head><body>'
+        "<nav>首页</nav>"
+        "<div class='info'><span>索引号：</span><!-- value follows --><span>JD-2024-7</span></div>"
+        "<div class='content'><p>第一段<!-- 注释 -->正文<script>var x = 1;</script>继续。</p>"
+        "<p>第二段<br>换行后</p>尾随文字</div></body></html>"
+    )
+    doc = parse_html(html.encode("gb18030"))
+    assert doc.meta == {"索引号": "JD-2024-7", "title": "通知"}
+    assert [b.text for b in doc.blocks] == ["第一段正文继续。", "第二段", "换行后", "尾随文字"]
+
+
+def test_rows_of_nested_tables_stay_with_their_own_table() -> None:
+    html = (
+        "<div class='content'><table><tr><td>"
+        "<table><tr><th>序号</th><th>任务</th></tr><tr><td>1</td><td>公开目录</td></tr></table>"
+        "</td></tr><tr><td>外层说明文字</td></tr></table></div>"
+    )
+    doc = parse_html(html.encode("utf-8"))
+    # the outer table holds a table, so it is layout; the inner one is the data table
+    assert [b.kind for b in doc.blocks] == ["table", "paragraph"]
+    assert doc.tables[0].rows == [[Cell("序号"), Cell("任务")], [Cell("1"), Cell("公开目录")]]
+    assert doc.blocks[1].text == "外层说明文字"
