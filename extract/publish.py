@@ -23,7 +23,6 @@ A failure before step 3 leaves the previous publication untouched and no
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from extract import settings, warehouse
 
@@ -55,20 +55,15 @@ def published_db_path() -> Path:
 @contextlib.contextmanager
 def _publish_lock(out_dir: Path, timeout_s: float = 600.0) -> Iterator[None]:
     """One publish at a time per publish directory (a CLI run next to the DAG): they share temp names."""
-    with open(out_dir / PUBLISH_LOCK_NAME, "w") as fh:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PublishError(f"another publish into {out_dir} has held the lock for {timeout_s}s")
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    lock = FileLock(out_dir / PUBLISH_LOCK_NAME)
+    try:
+        lock.acquire(timeout=timeout_s, poll_interval=0.2)
+    except Timeout as exc:
+        raise PublishError(f"another publish into {out_dir} has held the lock for {timeout_s}s") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _fsync_dir(path: Path) -> None:

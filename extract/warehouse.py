@@ -9,12 +9,11 @@ failing with "Could not set lock on file".
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import time
 from pathlib import Path
 from typing import Iterator, Optional
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from extract import settings
 
@@ -190,22 +189,18 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextlib.contextmanager
 def _file_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    """Exclusive lock next to the DuckDB file: one writing process at a time, others wait."""
     lock_path = path.with_suffix(path.suffix + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as fh:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"warehouse {path} is locked by another writer for {timeout_s}s")
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=timeout_s, poll_interval=0.2)
+    except Timeout as exc:
+        raise TimeoutError(f"warehouse {path} is locked by another writer for {timeout_s}s") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextlib.contextmanager

@@ -9,27 +9,17 @@ in ``p.attach`` (and links in the body).
 from __future__ import annotations
 
 from extract.crawl.portals import _common as C
-from extract.crawl.portals.base import ListPage, NoticeDetail, NoticeLink, PageShapeError
+from extract.crawl.portals.base import ListPage, NoticeDetail
 
 
 def parse_list(html: str, url: str) -> ListPage:
     """Notice links and the next-page URL of a list page."""
-    root = C.parse_html(html, url)
-    table = C.one(root, "//table[contains(@class, 'list-table')]", url, "list")
-    items = []
-    for tr in table.xpath(".//tr"):
-        a = tr.xpath("./td[contains(@class, 'title')]//a[@href]")
-        if not a:
-            raise PageShapeError(f"list row without title link at {url}")
-        href = C.absolute(url, a[0].get("href"))
-        if href is None:
-            continue
-        td = tr.xpath("./td[contains(@class, 'time')]")
-        items.append(NoticeLink(href, a[0].get("title") or C.text_of(a[0]),
-                                C.iso_date(C.text_of(td[0])) if td else None))
-    if not items:
-        raise PageShapeError(f"empty notice list at {url}")
-    return ListPage(items, C.next_link(root, "//div[@id='pagebar']", url))
+    return C.notice_list(
+        C.parse_html(html, url), url,
+        list_xpath="//table[contains(@class, 'list-table')]", row_xpath=".//tr",
+        link_xpath="./td[contains(@class, 'title')]//a[@href]",
+        date_xpath="./td[contains(@class, 'time')]", pager_xpath="//div[@id='pagebar']",
+    )
 
 
 def parse_detail(html: str, url: str) -> NoticeDetail:
@@ -43,7 +33,4 @@ def parse_detail(html: str, url: str) -> NoticeDetail:
         td = th.xpath("following-sibling::td[1]")
         if td:
             meta[C.text_of(th).rstrip("：:")] = C.text_of(td[0])
-    if not title or "发布时间" not in meta:
-        raise PageShapeError(f"notice page without title or 发布时间 at {url}")
-    containers = [body] + root.xpath("//p[contains(@class, 'attach')]")
-    return NoticeDetail(title, meta, C.inner_html(body), C.attachment_links(containers, url))
+    return C.notice_detail(root, url, title, meta, body, "//p[contains(@class, 'attach')]")

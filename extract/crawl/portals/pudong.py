@@ -8,26 +8,18 @@ Detail: metadata ``div.xxgk-meta > dl > dt/dd``, title ``h1.article-title``, bod
 from __future__ import annotations
 
 from extract.crawl.portals import _common as C
-from extract.crawl.portals.base import ListPage, NoticeDetail, NoticeLink, PageShapeError
+from extract.crawl.portals.base import ListPage, NoticeDetail
 
 
 def parse_list(html: str, url: str) -> ListPage:
     """Notice links and the next-page URL of a list page."""
-    root = C.parse_html(html, url)
-    ul = C.one(root, "//ul[contains(concat(' ', normalize-space(@class), ' '), ' news-list ')]", url, "list")
-    items = []
-    for li in ul.xpath("./li"):
-        a = li.xpath(".//a[@href]")
-        if len(a) != 1:
-            raise PageShapeError(f"list item with {len(a)} links at {url}")
-        href = C.absolute(url, a[0].get("href"))
-        if href is None:
-            continue
-        date = li.xpath("./span[contains(@class, 'date')]")
-        items.append(NoticeLink(href, C.text_of(a[0]), C.iso_date(C.text_of(date[0])) if date else None))
-    if not items:
-        raise PageShapeError(f"empty notice list at {url}")
-    return ListPage(items, C.next_link(root, "//div[contains(@class, 'pagination')]", url))
+    return C.notice_list(
+        C.parse_html(html, url), url,
+        list_xpath="//ul[contains(concat(' ', normalize-space(@class), ' '), ' news-list ')]",
+        row_xpath="./li", link_xpath=".//a[@href]",
+        date_xpath="./span[contains(@class, 'date')]",
+        pager_xpath="//div[contains(@class, 'pagination')]", one_link_per_row=True,
+    )
 
 
 def parse_detail(html: str, url: str) -> NoticeDetail:
@@ -41,7 +33,4 @@ def parse_detail(html: str, url: str) -> NoticeDetail:
         dt, dd = dl.xpath("./dt"), dl.xpath("./dd")
         if dt and dd:
             meta[C.text_of(dt[0]).rstrip("：:")] = C.text_of(dd[0])
-    if not title or "发布时间" not in meta:
-        raise PageShapeError(f"notice page without title or 发布时间 at {url}")
-    containers = [body] + root.xpath("//div[contains(@class, 'fujian')]")
-    return NoticeDetail(title, meta, C.inner_html(body), C.attachment_links(containers, url))
+    return C.notice_detail(root, url, title, meta, body, "//div[contains(@class, 'fujian')]")
