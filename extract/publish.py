@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from extract import settings, warehouse
 
@@ -55,15 +54,9 @@ def published_db_path() -> Path:
 @contextlib.contextmanager
 def _publish_lock(out_dir: Path, timeout_s: float = 600.0) -> Iterator[None]:
     """One publish at a time per publish directory (a CLI run next to the DAG): they share temp names."""
-    lock = FileLock(out_dir / PUBLISH_LOCK_NAME)
-    try:
-        lock.acquire(timeout=timeout_s, poll_interval=0.2)
-    except Timeout as exc:
-        raise PublishError(f"another publish into {out_dir} has held the lock for {timeout_s}s") from exc
-    try:
+    with warehouse.exclusive_lock(out_dir / PUBLISH_LOCK_NAME, timeout_s, f"publish directory {out_dir}",
+                                  error=PublishError):
         yield
-    finally:
-        lock.release()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -188,15 +188,15 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path, timeout_s: float) -> Iterator[None]:
-    """Exclusive lock next to the DuckDB file: one writing process at a time, others wait."""
-    lock_path = path.with_suffix(path.suffix + ".lock")
+def exclusive_lock(lock_path: Path, timeout_s: float, what: str,
+                   error: type[Exception] = TimeoutError) -> Iterator[None]:
+    """Host-wide exclusive lock on ``lock_path``: waits up to ``timeout_s``, then raises ``error`` naming ``what``."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=timeout_s, poll_interval=0.2)
     except Timeout as exc:
-        raise TimeoutError(f"warehouse {path} is locked by another writer for {timeout_s}s") from exc
+        raise error(f"{what} is locked by another writer for {timeout_s}s") from exc
     try:
         yield
     finally:
@@ -216,7 +216,7 @@ def connect(path: Optional[Path] = None, *, read_only: bool = False,
             con.close()
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(path, lock_timeout_s):
+    with exclusive_lock(path.with_suffix(path.suffix + ".lock"), lock_timeout_s, f"warehouse {path}"):
         con = duckdb.connect(str(path))
         try:
             ensure_raw_schema(con)
