@@ -1,8 +1,9 @@
 """Prose work plans: a task is a paragraph ending in a responsibility clause.
 
 ``……。（牵头部门:综合规划处）`` / ``（责任处室：市局办公室、法规处）`` /
-``(责任单位：区发改委)``: half- or full-width brackets and colons. The clause
-is removed from the task content. The task name is the nearest （一）-style
+``(责任单位：区发改委)``: half- or full-width brackets and colons; also unbracketed
+after the last sentence (``……。牵头部门：区人社局``). The clause is removed from the
+task content. The task name is the nearest （一）-style
 heading (a heading line, or the inline title of a ``（三）标题。正文`` paragraph),
 else the 一、-style section title; the section is the 一、-style title.
 """
@@ -24,6 +25,11 @@ CLAUSE_KEYS = (
 _CLAUSE_RE = re.compile(
     r"[（(]\s*(?P<key>" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*"
     r"(?P<units>(?:[^（）()]|[（(][^（）()]*[）)])+?)\s*[）)]\s*[。.;；]?\s*$"
+)
+# Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``.
+_BARE_CLAUSE_RE = re.compile(
+    r"(?<=[。；;！!])\s*(?P<key>" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*"
+    r"(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
 )
 _STANDALONE_RE = re.compile(
     r"^[（(]?\s*(?:" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*(?P<units>.+?)\s*[）)]?\s*[。.]?$"
@@ -48,7 +54,7 @@ class ProseTask:
 
 def responsibility_clause(text: str) -> Optional[re.Match[str]]:
     """The trailing responsibility clause of a paragraph, if it has one."""
-    return _CLAUSE_RE.search(text)
+    return _CLAUSE_RE.search(text) or _BARE_CLAUSE_RE.search(text)
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:

@@ -139,3 +139,21 @@ def test_units_one_per_line_in_a_cell() -> None:
 
     units = split_units("区发展改革委\n区财政局、\n区审计局等")
     assert (units.raw, units.lead, units.open_list) == ("区发展改革委区财政局、区审计局等", ["区发展改革委", "区财政局", "区审计局"], True)
+
+
+def test_unbracketed_clause_after_the_last_sentence() -> None:
+    text = """2022年静安区政务公开工作要点
+
+一、围绕保障改善民生，做好重点领域信息公开
+
+（一）推进就业信息公开。定期发布就业岗位信息，加强就业政策宣传。牵头部门：区人社局
+
+（二）推进教育信息公开。公开义务教育招生政策。责任单位:区教育局、各街道。
+
+（三）加强组织保障。明确牵头部门：区政府办公室要统筹协调各部门工作
+"""
+    result = _read(text)
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"]) for t in result.tasks] == [
+        (1, "推进就业信息公开", "定期发布就业岗位信息，加强就业政策宣传。", "区人社局", ["区人社局"]),
+        (2, "推进教育信息公开", "公开义务教育招生政策。", "区教育局、各街道", ["区教育局", "各街道"]),
+    ]
