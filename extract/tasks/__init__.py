@@ -98,7 +98,8 @@ def extract_tasks(docs: list[Document]) -> Extraction:
     """Read a work plan (parts in order, notice body first) into document fields, tasks and warnings."""
     warnings: list[str] = [w for d in docs for w in d.warnings]
     table = read_task_tables(docs)
-    prose_tasks = extract_prose_tasks(docs)
+    untasked: list[str] = []
+    prose_tasks = extract_prose_tasks(docs, untasked)
     has_prose = bool(prose_tasks) or len(prose_items(docs)) >= _MIN_PROSE_ITEMS
     if table.rows:
         layout = "prose+table" if has_prose else "table"
@@ -120,6 +121,9 @@ def extract_tasks(docs: list[Document]) -> Extraction:
             )
     else:
         tasks = [_prose_task(t, year, warnings) for t in prose_tasks]
+        if prose_tasks:
+            warnings += [f"item '{title}' has no paragraph with a responsibility clause: not read as a task"
+                         for title in untasked]
     seqs = [t["seq"] for t in tasks]
     if len(set(seqs)) != len(seqs):
         warnings.append("duplicate 序号 in the task table; seq renumbered in reading order")

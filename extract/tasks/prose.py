@@ -75,9 +75,14 @@ def _is_short_heading(text: str) -> bool:
     return len(text) <= 60 and "。" not in text.rstrip("。")
 
 
-def extract_prose_tasks(docs: list[Document]) -> list[ProseTask]:
-    """Task paragraphs of all parts, in reading order, with their section and task name."""
+def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = None) -> list[ProseTask]:
+    """Task paragraphs of all parts, in reading order, with their section and task name.
+
+    ``untasked``, when given, receives the （一）-style items under which no paragraph
+    carried a responsibility clause, so a reader can see what was not read as a task.
+    """
     tasks: list[ProseTask] = []
+    items: dict[str, int] = {}  # （N）-item title → tasks read under it
     section: Optional[str] = None
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
@@ -103,6 +108,8 @@ def extract_prose_tasks(docs: list[Document]) -> list[ProseTask]:
                         sub, pending = _title(text, _ITEM_RE), None
                     else:
                         sub, pending = split_inline_title(text)[0], split_inline_title(text)[1] or None
+                    if sub:
+                        items.setdefault(sub, 0)
                 else:
                     pending = text
                 continue
@@ -117,4 +124,8 @@ def extract_prose_tasks(docs: list[Document]) -> list[ProseTask]:
             body = _NUMBERED_RE.sub("", body, count=1)
             units, deadline = _units_and_deadline(squash(units))
             tasks.append(ProseTask(len(tasks) + 1, section, name, body, units, deadline))
+            if name:
+                items[name] = items.get(name, 0) + 1
+    if untasked is not None:
+        untasked += [title for title, n in items.items() if n == 0]
     return tasks

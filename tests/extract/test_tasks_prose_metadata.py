@@ -153,6 +153,8 @@ def test_unbracketed_clause_after_the_last_sentence() -> None:
 （三）加强组织保障。明确牵头部门：区政府办公室要统筹协调各部门工作
 """
     result = _read(text)
+    # the item without a clause is not a task, and the reader is told so
+    assert result.warnings == ["item '加强组织保障' has no paragraph with a responsibility clause: not read as a task"]
     assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"]) for t in result.tasks] == [
         (1, "推进就业信息公开", "定期发布就业岗位信息，加强就业政策宣传。", "区人社局", ["区人社局"]),
         (2, "推进教育信息公开", "公开义务教育招生政策。", "区教育局、各街道", ["区教育局", "各街道"]),
