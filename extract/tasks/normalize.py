@@ -171,7 +171,7 @@ def cn_number(text: str) -> Optional[int]:
 
 
 _NUM = r"[0-9０-９]{1,4}|[一二三四五六七八九十〇零两]{1,4}"
-_BEFORE = r"(?:之?前|以前|底前|末前|内|止)?"
+_BEFORE = r"(?:之?前|以前|底前|末前|内|止)?(?:完成)?"
 _MONTH_END_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4}})年)?(?P<m>{_NUM})月(?:份|底|末|中下旬|下旬)?{_BEFORE}$")
 _DAY_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4}})年)?(?P<m>{_NUM})月(?P<d>{_NUM})[日号]{_BEFORE}$")
 _RANGE_RE = re.compile(rf"^(?:(?P<y>\d{{4}})年)?(?:{_NUM})(?:月)?(?:份)?[-－—~～至到](?:(?P<y2>\d{{4}})年)?(?P<m>{_NUM})月(?:份|底|末)?{_BEFORE}$")
@@ -179,6 +179,7 @@ _QUARTER_RE = re.compile(rf"^(?:第)?(?P<q>[1-4一二三四])季度(?:末|底)?{
 _YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年度", "年度内", "本年度", "下半年", "年底完成"}
 _HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "年中", "年中前"}
 _SEP_RE = re.compile(r"[，,、；;]")
+_YEAR_PREFIX_RE = re.compile(r"^(?P<y>\d{4})年度?(?P<rest>.+)$")
 
 
 def _to_half(text: str) -> str:
@@ -212,9 +213,10 @@ def parse_deadline(raw: Optional[str], plan_year: Optional[int]) -> Optional[str
 
 def _parse_one(text: str, plan_year: int) -> Optional[date]:
     """One deadline phrase → date, or None."""
-    if text in _YEAR_END_STRICT:
+    core = text[:-2] if text.endswith("完成") and len(text) > 2 else text  # "年底前完成", "上半年完成"
+    if text in _YEAR_END_STRICT or core in _YEAR_END_STRICT:
         return date(plan_year, 12, 31)
-    if text in _HALF_YEAR:
+    if text in _HALF_YEAR or core in _HALF_YEAR:
         return date(plan_year, 6, 30)
     m = _DAY_RE.match(text)
     if m:
@@ -235,6 +237,11 @@ def _parse_one(text: str, plan_year: int) -> Optional[date]:
         year = int(m.group("y2") or m.group("y") or plan_year)
         month = cn_number(m.group("m"))
         return _month_end(year, month) if month else None
+    m = _YEAR_PREFIX_RE.match(text)
+    if m:  # "2024年底前", "2024年上半年", "2024年第三季度": the phrase for that year
+        rest = m.group("rest")
+        year = int(m.group("y"))
+        return _parse_one(rest, year) or (_parse_one("年" + rest, year) if not rest.startswith("年") else None)
     m = _QUARTER_RE.match(text)
     if m:
         q = cn_number(m.group("q"))
