@@ -49,6 +49,8 @@ _LABELLED_RE = re.compile(
 )
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
+# "区委宣传部、区政府办公室按职责分工负责": how the listed units share the work, not a unit name.
+_DUTY_TAIL_RE = re.compile(r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|负责落实|牵头负责|负责)$")
 _EMBEDDED_SUPPORT_RE = re.compile(r"[；;，,]\s*(?:配合|协办|参与|协助)(?:单位|部门|处室)?[:：]")
 
 
@@ -117,6 +119,10 @@ def split_units(raw: Optional[str]) -> Units:
             rest = text[idx + 2 :]
             rest = re.sub(r"^(?:负责)?[，,、；;]?", "", rest)
             support_text = _SUPPORT_TAIL_RE.sub("", rest)
+    if not support_text:
+        stripped = _DUTY_TAIL_RE.sub("", lead_text)
+        if stripped and stripped[-1] not in _UNIT_SEPS:
+            lead_text = stripped
     lead, open1 = _unit_list(lead_text)
     support, open2 = _unit_list(support_text) if support_text else ([], False)
     marked = [u for u in lead if _LEAD_MARK_RE.search(u)]
