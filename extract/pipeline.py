@@ -125,10 +125,11 @@ def drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> 
 
     Returns the documents to read and the index of the part the tasks come from.
     """
-    from extract.tasks import extract_tasks
+    from extract.tasks.table import read_task_tables
 
-    with_tables = [i for i, d in enumerate(documents) if d.tables]
-    counts = {i: len(extract_tasks([documents[i]]).tasks) for i in with_tables}
+    # Only the table rows matter here: no metadata, prose or normalization per part.
+    counts = {i: len(read_task_tables([d]).rows) for i, d in enumerate(documents) if d.tables}
+    with_tables = list(counts)
     table_parts = [i for i in with_tables if counts[i] > 0]
     if len(table_parts) <= 1:
         return documents, (table_parts[0] if table_parts else 0)

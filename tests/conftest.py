@@ -4,8 +4,9 @@ one built sample-portal tree per session and a running server per test that asks
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -44,3 +45,12 @@ def load_gold(seed: str) -> dict:
 
 def gold_seeds() -> list[str]:
     return sorted(p.stem for p in GOLD_DIR.glob("*.json"))
+
+
+def nows(value: Any) -> Any:
+    """Whitespace-insensitive form of a gold value (strings and lists of strings; others as-is)."""
+    if isinstance(value, str):
+        return re.sub(r"\s+", "", value)
+    if isinstance(value, list):
+        return [nows(v) for v in value]
+    return value

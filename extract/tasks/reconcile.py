@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from extract.parse.model import Document
 from extract.tasks.normalize import clean_text, squash
@@ -101,26 +101,24 @@ def prose_items(docs: list[Document]) -> list[ProseItem]:
     return items
 
 
+def _best(items: list[ProseItem], score: Callable[[ProseItem], float], minimum: float) -> Optional[int]:
+    """Index of the item scoring highest (first on ties), if that score reaches ``minimum``."""
+    best, top = None, 0.0
+    for item in items:
+        s = score(item)
+        if s > top:
+            best, top = item.index, s
+    return best if top >= minimum else None
+
+
 def best_item(content: str, items: list[ProseItem]) -> Optional[int]:
     """Index of the prose item whose body contains ``content`` (best bigram containment ≥ 0.6)."""
-    best, score = None, 0.0
-    for item in items:
-        s = containment(content, item.body)
-        if s > score:
-            best, score = item.index, s
-    return best if score >= _MATCH_MIN else None
+    return _best(items, lambda item: containment(content, item.body), _MATCH_MIN)
 
 
 def _name_item(name: Optional[str], items: list[ProseItem]) -> Optional[int]:
     """Index of the prose item whose title is most like a table name (Dice ≥ 0.5)."""
-    if not name:
-        return None
-    best, score = None, 0.0
-    for item in items:
-        s = similarity(name, item.title)
-        if s > score:
-            best, score = item.index, s
-    return best if score >= _TITLE_MIN else None
+    return _best(items, lambda item: similarity(name, item.title), _TITLE_MIN) if name else None
 
 
 def reconcile(rows: list[TableRow], docs: list[Document]) -> list[str]:

@@ -24,11 +24,8 @@ class BuiltWarehouse:
     stdout: str
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.path), read_only=True)
-        try:
+        with duckdb.connect(str(self.path), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
 
     def scalar(self, sql: str, params: list | None = None):
         return self.query(sql, params)[0][0]

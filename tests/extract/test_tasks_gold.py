@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,30 +10,17 @@ import pytest
 from extract.parse import parse_bytes
 from extract.parse.text import parse_text
 from extract.tasks import PARSER_VERSION, extract_tasks
+from tests.conftest import gold_seeds, load_gold, nows
 
 ROOT = Path(__file__).resolve().parents[2]
-GOLD_DIR = ROOT / "tests" / "fixtures" / "gold"
 SEED_DIR = ROOT / "sample_portals" / "seeds"
-SEEDS = sorted(p.stem for p in GOLD_DIR.glob("*.json"))
+SEEDS = gold_seeds()
 DOC_FIELDS = ("jurisdiction", "level", "issuer", "year", "doc_number", "issued_on", "layout", "task_count")
-
-
-def _nows(value: Any) -> Any:
-    """Whitespace-insensitive form of a gold value (strings and lists of strings)."""
-    if isinstance(value, str):
-        return re.sub(r"\s+", "", value)
-    if isinstance(value, list):
-        return [_nows(v) for v in value]
-    return value
-
-
-def _gold(seed: str) -> dict:
-    return json.loads((GOLD_DIR / f"{seed}.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module", params=SEEDS)
 def seed_result(request: pytest.FixtureRequest) -> tuple[dict, Any]:
-    gold = _gold(request.param)
+    gold = load_gold(request.param)
     doc = parse_text((SEED_DIR / gold["file"]).read_bytes())
     return gold, extract_tasks([doc])
 
@@ -58,18 +43,18 @@ def test_task_fields(seed_result: tuple[dict, Any]) -> None:
     for want, got in zip(gold["tasks"], result.tasks):
         assert set(got) == set(want), want["seq"]
         for name, value in want.items():
-            assert _nows(got[name]) == _nows(value), (want["seq"], name)
+            assert nows(got[name]) == nows(value), (want["seq"], name)
 
 
 def test_parse_bytes_dispatches_text_dumps() -> None:
-    gold = _gold("000")
+    gold = load_gold("000")
     doc = parse_bytes((SEED_DIR / gold["file"]).read_bytes())
     assert doc.source_format == "text"
     assert len(extract_tasks([doc]).tasks) == gold["task_count"]
 
 
 def test_seed_003_middle_row_names_settled_by_prose_with_warnings() -> None:
-    gold = _gold("003")
+    gold = load_gold("003")
     result = extract_tasks([parse_text((SEED_DIR / gold["file"]).read_bytes())])
     moved = [w for w in result.warnings if "merged cell of row" in w]
     assert [w.split(":")[0] for w in moved] == ["row 38", "row 43", "row 53", "row 58"]
@@ -83,7 +68,7 @@ def test_seed_003_middle_row_names_settled_by_prose_with_warnings() -> None:
 
 def test_seed_003_as_two_parts_body_then_attachment(tmp_path: Path) -> None:
     """The notice body and its attachment given as separate parts read like the single dump."""
-    gold = _gold("003")
+    gold = load_gold("003")
     text = (SEED_DIR / gold["file"]).read_text(encoding="utf-8")
     cut = text.index("附件\n")
     body, attachment = text[:cut].encode(), text[cut:].encode()

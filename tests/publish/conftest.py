@@ -46,11 +46,8 @@ class Published:
         return Path(self.result["database"])
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
+        with duckdb.connect(str(self.db), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
 
 
 def env_for(var: Path) -> dict[str, str]:
