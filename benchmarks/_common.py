@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -12,8 +11,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from tests.gold import load_gold, nows  # noqa: F401  (load_gold re-exported for the scripts)
+
 REPO = Path(__file__).resolve().parents[1]
-GOLD_DIR = REPO / "tests" / "fixtures" / "gold"
 SEEDS_DIR = REPO / "sample_portals" / "seeds"
 BENCH_VENV = Path(os.environ.get("WP_BENCH_VENV", REPO / ".venv-bench"))
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
@@ -52,19 +52,6 @@ def peer_versions() -> dict[str, str]:
             "import sys; out['python']=sys.version.split()[0]\nprint(json.dumps(out))")
     proc = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=60)
     return json.loads(proc.stdout) if proc.returncode == 0 else {}
-
-
-def load_gold(seed: str) -> dict[str, Any]:
-    return json.loads((GOLD_DIR / f"{seed}.json").read_text(encoding="utf-8"))
-
-
-def nows(value: Any) -> Any:
-    """Whitespace-insensitive form of a value (strings, lists of strings; ints as-is)."""
-    if isinstance(value, str):
-        return re.sub(r"\s+", "", value)
-    if isinstance(value, list):
-        return [nows(v) for v in value]
-    return value
 
 
 def field_accuracy(gold_tasks: list[dict], got_tasks: list[dict],

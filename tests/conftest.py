@@ -3,17 +3,14 @@ one built sample-portal tree per session and a running server per test that asks
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from sample_portals.server import SamplePortals, start_sample_portals
 from sample_portals.testing import build_once
-
-GOLD_DIR = Path(__file__).parent / "fixtures" / "gold"
+from tests.gold import GOLD_DIR, gold_seeds, load_gold, nows  # noqa: F401  (re-exported for the tests)
 
 
 @pytest.fixture
@@ -37,20 +34,3 @@ def portals(build_dir: Path, tmp_path: Path) -> Iterator[SamplePortals]:
     """Running sample portals on ephemeral ports, with a per-test request log."""
     with start_sample_portals(build_dir, port=0, log_path=tmp_path / "requests.jsonl") as sp:
         yield sp
-
-
-def load_gold(seed: str) -> dict:
-    return json.loads((GOLD_DIR / f"{seed}.json").read_text(encoding="utf-8"))
-
-
-def gold_seeds() -> list[str]:
-    return sorted(p.stem for p in GOLD_DIR.glob("*.json"))
-
-
-def nows(value: Any) -> Any:
-    """Whitespace-insensitive form of a gold value (strings and lists of strings; others as-is)."""
-    if isinstance(value, str):
-        return re.sub(r"\s+", "", value)
-    if isinstance(value, list):
-        return [nows(v) for v in value]
-    return value

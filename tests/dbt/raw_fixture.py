@@ -19,8 +19,8 @@ from typing import Iterable
 import duckdb
 
 from extract.warehouse import ensure_raw_schema
+from tests import gold
 
-GOLD_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
 
 PORTALS = {
     "上海市市场监督管理局": ("shsamr", "https://scjgj.sh.gov.cn"),
@@ -71,7 +71,8 @@ def _sha256(text: str) -> str:
 
 
 def load_gold() -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD_DIR.glob("0*.json"))]
+    """Every seed's gold file, in seed order."""
+    return [gold.load_gold(seed) for seed in gold.gold_seeds()]
 
 
 def _plan_rows(doc: dict, *, version: int, fetched_at: datetime, notice_slug: str) -> dict[str, list[tuple]]:

@@ -1,4 +1,3 @@
-import json
 import os
 import sys
 from pathlib import Path
@@ -10,13 +9,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-GOLD_DIR = REPO / "tests" / "fixtures" / "gold"
-GOLD_SEEDS = sorted(p.stem for p in GOLD_DIR.glob("[0-9][0-9][0-9].json"))
+from tests import gold as gold_files  # noqa: E402  (after the sys.path line above)
+
+GOLD_SEEDS = gold_files.gold_seeds()
 
 
 def load_gold(seed: str) -> tuple[dict, list[dict]]:
     """Gold file → (document fields, task rows), as Extraction would hand them over."""
-    data = json.loads((GOLD_DIR / f"{seed}.json").read_text(encoding="utf-8"))
+    data = gold_files.load_gold(seed)
     tasks = data.pop("tasks")
     return data, tasks
 
