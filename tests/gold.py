@@ -30,3 +30,13 @@ def nows(value: Any) -> Any:
     if isinstance(value, list):
         return [nows(v) for v in value]
     return value
+
+
+def field_mismatches(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """Names of the fields of ``want`` whose value differs in ``got`` (whitespace-insensitive, see ``nows``).
+
+    Only the fields the gold row has are compared, so a gold without ``section`` does
+    not require its absence. A gold file flagged ``units_union`` (an empty lead column:
+    either reading of the other unit column is fair) is handled by the caller.
+    """
+    return [name for name, value in want.items() if nows(got.get(name)) != nows(value)]
