@@ -26,7 +26,7 @@ from extract.sources import Portal
 log = logging.getLogger(__name__)
 
 # Most structured first: the rendition the tasks are read from.
-FORMAT_RANK: dict[str, int] = {"docx": 0, "xlsx": 1, "xls": 2, "html": 3, "pdf": 4, "doc": 5, "text": 6}
+FORMAT_RANK: dict[str, int] = {"docx": 0, "xlsx": 1, "xls": 2, "html": 3, "mht": 4, "pdf": 5, "doc": 6, "text": 7}
 
 
 @dataclass(frozen=True)

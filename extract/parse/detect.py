@@ -13,7 +13,7 @@ import zipfile
 from extract.parse.encoding import decode_bytes
 from extract.parse.model import ParseError
 
-FORMATS = ("html", "docx", "xlsx", "pdf", "doc", "xls", "text")
+FORMATS = ("html", "mht", "docx", "xlsx", "pdf", "doc", "xls", "text")
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -76,7 +76,7 @@ def _looks_textual(data: bytes) -> bool:
 
 
 def detect_format(data: bytes) -> str:
-    """Return one of html, docx, xlsx, pdf, doc, xls, text; ParseError if empty or unknown binary."""
+    """Return one of html, mht, docx, xlsx, pdf, doc, xls, text; ParseError if empty or unknown binary."""
     if not data or not data.strip():
         raise ParseError("empty input")
     head = data[:1024]
@@ -90,6 +90,10 @@ def detect_format(data: bytes) -> str:
         raise ParseError("RTF documents are not supported (save as .docx)")
     if not _looks_textual(data):
         raise ParseError(f"unknown binary format (starts with {data[:8].hex()})")
+    from extract.parse.mht import looks_like_mhtml
+
+    if looks_like_mhtml(data):  # a Word/Excel single-file web page saved as .doc/.xls
+        return "mht"
     text, _ = decode_bytes(data[:8192])
     stripped = text.lstrip()
     if stripped.startswith("<") and _HTML_RE.match(stripped):

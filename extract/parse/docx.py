@@ -16,7 +16,7 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from lxml import etree
 
-from extract.parse.grid import PlacedCell, clean_inline, clean_multiline, grid_from_placed
+from extract.parse.grid import PlacedCell, clean_inline, clean_multiline, data_extent, grid_from_placed
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
 _HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -169,6 +169,40 @@ def _style_names(doc) -> dict[str, str]:
     return names
 
 
+def _is_layout_table(tbl: etree._Element, grid: list[list[Cell]]) -> bool:
+    """A table used for page layout: it holds a nested table and has under 2×2 cells of its own data.
+
+    (python-docx hides nested tables; a one-cell frame around the task table is common.)
+    """
+    if tbl.find(f".//{_W_TC}//{_W_TBL}") is None:
+        return False
+    rows, cols = data_extent(grid)
+    return rows < 2 or cols < 2
+
+
+def _emit_body(parent: etree._Element, styles: dict[str, str], out: Document, depth: int = 0) -> None:
+    """Append the paragraphs and tables under ``parent`` in order; layout tables are unwrapped."""
+    for el in _iter_body(parent):
+        if el.tag == _W_P:
+            text = clean_multiline(_para_text(el))
+            if not text:
+                continue
+            text = clean_inline(text.replace("\n", " ")) if "\n" in text else text
+            level = _heading_level(el, styles)
+            if level is not None:
+                out.blocks.append(Block("heading", text=text, level=level))
+            else:
+                out.blocks.append(Block("paragraph", text=text))
+            continue
+        grid = table_grid(el)
+        if depth < 8 and _is_layout_table(el, grid):
+            for tr in _iter_rows(el):
+                for tc in _iter_cells(tr):
+                    _emit_body(tc, styles, out, depth + 1)
+        elif grid and any(c.text for row in grid for c in row):
+            out.blocks.append(Block("table", table=Table(rows=grid)))
+
+
 def parse_docx(data: bytes) -> Document:
     """Parse .docx bytes: body paragraphs and tables in order, merges kept."""
     try:
@@ -182,21 +216,7 @@ def parse_docx(data: bytes) -> Document:
     title = (doc.core_properties.title or "").strip()
     if title:
         out.meta["title"] = title
-    for el in _iter_body(doc.element.body):
-        if el.tag == _W_P:
-            text = clean_multiline(_para_text(el))
-            if not text:
-                continue
-            text = clean_inline(text.replace("\n", " ")) if "\n" in text else text
-            level = _heading_level(el, styles)
-            if level is not None:
-                out.blocks.append(Block("heading", text=text, level=level))
-            else:
-                out.blocks.append(Block("paragraph", text=text))
-        else:
-            grid = table_grid(el)
-            if grid and any(c.text for row in grid for c in row):
-                out.blocks.append(Block("table", table=Table(rows=grid)))
+    _emit_body(doc.element.body, styles, out)
     if not out.blocks:
         out.warnings.append("no text found in .docx body")
     return out

@@ -14,6 +14,13 @@ def _html(data: bytes) -> Document:
     return parse_html(data)
 
 
+def _mht(data: bytes) -> Document:
+    """Single-file web page (MHTML) saved as .doc/.xls."""
+    from extract.parse.mht import parse_mhtml
+
+    return parse_mhtml(data)
+
+
 def _docx(data: bytes) -> Document:
     """Word 2007+ .docx."""
     from extract.parse.docx import parse_docx
@@ -58,6 +65,7 @@ def _text(data: bytes) -> Document:
 
 PARSERS: dict[str, Callable[[bytes], Document]] = {
     "html": _html,
+    "mht": _mht,
     "docx": _docx,
     "doc": _doc,
     "pdf": _pdf,

@@ -29,7 +29,7 @@ from extract.parse.model import Block, Cell, Document, ParseError, Table
 
 # Label words of Chinese government portals' document metadata blocks (信息公开目录 fields).
 META_LABELS = (
-    "索引号", "文件编号", "发文字号", "文号", "发布机构", "发文机关", "发文单位", "发布单位",
+    "索引号", "文件编号", "发文字号", "文号", "发布机构", "发文机关", "发文机构", "发文单位", "发布单位", "发布机关",
     "公开类别", "公开方式", "公开范围", "公开属性", "公开时限", "发布时间", "发布日期", "成文日期",
     "生成日期", "印发日期", "实施日期", "废止日期", "主题分类", "主题词", "体裁分类", "组配分类",
     "信息分类", "信息来源", "来源", "有效性", "时效性", "效力状态", "名称", "标题", "文件名称",
@@ -305,7 +305,18 @@ def _find_body(root: HtmlElement) -> HtmlElement:
             score += len(_compact(ch.tail or ""))
         if score > best_score:
             best_el, best_score = el, score
-    return best_el if best_score >= 20 else root
+    if best_score < 20 or _inside_data_table(best_el):
+        return root  # a dense data cell is part of a table, never the page's main content
+    return best_el
+
+
+def _inside_data_table(el: HtmlElement) -> bool:
+    """True when ``el`` is (inside) a cell of a table that holds no nested table (a data table)."""
+    cell = el if el.tag in _CELL_TAGS else next(el.iterancestors(*_CELL_TAGS), None)
+    if cell is None:
+        return False
+    table = next(cell.iterancestors("table"), None)
+    return table is not None and table.find(".//table") is None
 
 
 def _own_rows(table: HtmlElement) -> list[HtmlElement]:
@@ -320,13 +331,22 @@ def _span(value: object, default: int = 1) -> int:
 
 
 class _Flow:
-    """Walks a subtree in reading order and emits heading/paragraph/table blocks."""
+    """Walks a subtree in reading order and emits heading/paragraph/table blocks.
 
-    def __init__(self, consumed: set[HtmlElement], in_cell: bool = False) -> None:
+    With ``main`` given, text is kept only inside ``main`` (the article body), while
+    tables are emitted wherever they stand: the parse layer never drops a table
+    before the task layer has seen it (issue 11: "main content" only orders prose).
+    """
+
+    def __init__(self, consumed: set[HtmlElement], in_cell: bool = False,
+                 main: Optional[HtmlElement] = None) -> None:
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.consumed = consumed
         self.in_cell = in_cell
+        self.main = main
+        self.keep_text = main is None
+        self._main_path: set[HtmlElement] = set(main.iterancestors()) if main is not None else set()
 
     def flush(self) -> None:
         text = unwrap_source_newlines("".join(self.buf))
@@ -335,12 +355,26 @@ class _Flow:
             self.blocks.append(Block("paragraph", text=text))
 
     def walk(self, node: HtmlElement) -> None:
-        if node.text:
+        if node.text and self.keep_text:
             self.buf.append(node.text)
         for child in node:
-            self.element(child)
-            if child.tail:
+            if self.main is not None and child is self.main:
+                self.walk_main(child)
+            else:
+                self.element(child)
+            if child.tail and self.keep_text:
                 self.buf.append(child.tail)
+
+    def walk_main(self, main: HtmlElement) -> None:
+        """The article body itself: its text is kept."""
+        self.flush()
+        self.keep_text = True
+        if main.tag in _CELL_TAGS:
+            self.walk(main)
+        else:
+            self.element(main)
+        self.flush()
+        self.keep_text = False
 
     def element(self, child: HtmlElement) -> None:
         """One child element (its tail is the caller's)."""
@@ -348,6 +382,11 @@ class _Flow:
         if not isinstance(name, str) or child in self.consumed:
             return  # comment / processing instruction / metadata already read
         if name in _DROP_TAGS or name in _STRUCTURE_TAGS:
+            return
+        if not self.keep_text and name != "table" and child not in self._main_path:
+            for table in _outermost_tables(child):  # outside the body: only its tables count
+                if table not in self.consumed:
+                    self.table(table)
             return
         if name == "br":
             self.flush()
@@ -383,12 +422,32 @@ class _Flow:
             self._layout(rows)
 
     def _layout(self, rows: list[HtmlElement]) -> None:
+        if not self.keep_text:  # a layout table outside the body: only the tables inside count
+            for tr in rows:
+                for cell in _children(tr, *_CELL_TAGS):
+                    if cell is self.main or cell in self._main_path:
+                        self.walk(cell) if cell in self._main_path else self.walk_main(cell)
+                        continue
+                    for table in _outermost_tables(cell):
+                        if table not in self.consumed:
+                            self.table(table)
+            return
         for tr in rows:
             for cell in _children(tr, *_CELL_TAGS):
                 if cell in self.consumed:
                     continue
                 self.walk(cell)
                 self.flush()
+
+
+def _outermost_tables(el: HtmlElement) -> list[HtmlElement]:
+    """Tables inside ``el`` that are not nested in another table inside ``el`` (document order)."""
+    out = []
+    for table in el.iter("table"):
+        outer = next(table.iterancestors("table"), None)
+        if outer is None or (outer is not el and el not in set(outer.iterancestors())):
+            out.append(table)
+    return out
 
 
 def cell_text(cell: HtmlElement, consumed: Optional[set[HtmlElement]] = None) -> str:
@@ -460,9 +519,11 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if title:
         meta["title"] = title
     _drop(root, _STRUCTURE_TAGS)
+    page = root.find("body")
+    page = page if page is not None else root
     body = _find_body(root)
-    flow = _Flow(collector.consumed)
-    flow.walk(body)
+    flow = _Flow(collector.consumed, main=None if body is page else body)
+    flow.walk(page)
     flow.flush()
     doc = Document(source_format="html", blocks=flow.blocks, meta=meta)
     if not doc.blocks:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from extract.parse.model import Document
 from extract.tasks.metadata import extract_metadata
-from extract.tasks.normalize import clean_text, parse_deadline, split_units, squash
+from extract.tasks.normalize import clean_text, parse_deadline, split_units, squash, units_text
 from extract.tasks.prose import ProseTask, extract_prose_tasks
 from extract.tasks.reconcile import prose_items, reconcile
 from extract.tasks.table import TableRow, read_task_tables
@@ -51,7 +51,7 @@ def _deadline(raw: Optional[str], year: Optional[int], seq: int, warnings: list[
 
 def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
     """One table row as a task dict."""
-    responsible = squash(row.units)
+    responsible = units_text(row.units)
     units = split_units(row.units)
     support = units.support
     open_list = units.open_list
@@ -59,12 +59,13 @@ def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict
         extra = split_units(row.support)
         support = support + extra.lead + extra.support
         open_list = open_list or extra.open_list
-        responsible = f"{responsible}；{squash(row.support)}" if responsible else squash(row.support)
+        responsible = f"{responsible}；{units_text(row.support)}" if responsible else units_text(row.support)
     deadline_raw, deadline_date = _deadline(row.deadline, year, row.seq, warnings)
     if not row.content:
         warnings.append(f"task {row.seq}: empty task content")
     return {
         "seq": row.seq,
+        "section": row.section,
         "task_name": clean_text(row.name) or None,
         "task_content": clean_text(row.content),
         "responsible_raw": responsible or None,
@@ -105,7 +106,7 @@ def extract_tasks(docs: list[Document]) -> Extraction:
         layout = "prose+table" if has_prose else "table"
     else:
         layout = "prose" if prose_tasks or has_prose else ("table" if any(d.tables for d in docs) else "prose")
-    document = extract_metadata(docs, layout)
+    document = extract_metadata(docs, layout, table.title_rows)
     year = document["year"]
     if year is None:
         warnings.append("plan year not found: deadlines cannot be dated")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
+from typing import Optional, Sequence
 
 from extract.parse.model import Document
 from extract.tasks.normalize import cn_number, squash
@@ -63,9 +63,10 @@ def _texts(docs: list[Document], limit: Optional[int] = None) -> list[str]:
     return out[:limit] if limit else out
 
 
-def find_title(docs: list[Document]) -> Optional[str]:
-    """The plan's title: meta title, else a line (or two consecutive lines) naming the year's 政务公开 plan."""
-    texts = [_ATTACHMENT_RE.sub("", t) for t in _texts(docs)[:80]]
+def find_title(docs: list[Document], title_rows: Sequence[str] = ()) -> Optional[str]:
+    """The plan's title: a line (or two consecutive lines) naming the year's 政务公开 plan, else a
+    title row above the task table's header, else the container's title (meta)."""
+    texts = [_ATTACHMENT_RE.sub("", t) for t in _texts(docs)[:80]] + [squash(t) for t in title_rows]
     singles = [(t, "") for t in texts]
     pairs = [(t, nxt) for t, nxt in zip(texts, texts[1:])]
     for first, second in singles + pairs:
@@ -80,8 +81,9 @@ def find_title(docs: list[Document]) -> Optional[str]:
     return None
 
 
-def expand_organ(name: str, jurisdiction: Optional[str] = None) -> str:
-    """Full issuer name: 市X → 上海市X, 区X → <district>X, short forms expanded, 上海市<区> → <区>."""
+def expand_organ(name: str, jurisdiction: Optional[str] = None, shanghai: bool = True) -> str:
+    """Full issuer name: 市X → 上海市X (only when ``shanghai``: the document is from Shanghai),
+    区X → <district>X, short forms expanded, 上海市<区> → <区>."""
     name = squash(name).strip("，,：:")
     for short, full in _ORGAN_ALIASES:
         if name.endswith(short) and not name.endswith(full):
@@ -90,7 +92,7 @@ def expand_organ(name: str, jurisdiction: Optional[str] = None) -> str:
     district = _DISTRICT_RE.search(name)
     if district and name.startswith(CITY + district.group(0)):
         name = name[len(CITY):]
-    elif name.startswith("市") and not name.startswith("市区"):
+    elif name.startswith("市") and not name.startswith("市区") and shanghai:
         name = CITY + name[1:]
     elif name.startswith("区") and jurisdiction and jurisdiction != CITY:
         name = jurisdiction + name[1:]
@@ -109,17 +111,17 @@ def _is_organ(name: str) -> bool:
     return bool(re.search(r"(?:政府|办公室|办公厅|局|委员会|委|厅|中心|办|处|院|署|会|所)$", name)) or name in DISTRICTS or name == CITY
 
 
-def find_issuer(docs: list[Document], title: Optional[str]) -> Optional[str]:
+def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = True) -> Optional[str]:
     """Issuing organ: red-head ``X文件``, ``X关于印发``, organ named in the title/opening, meta 发布机构, else the jurisdiction's government."""
     texts = _texts(docs, 40)
     for t in texts[:12]:
         m = _REDHEAD_RE.match(t)
         if m and "关于" not in m.group(1) and _is_organ(m.group(1)):
-            return expand_organ(m.group(1))
+            return expand_organ(m.group(1), shanghai=shanghai)
     for t in texts:
         m = _ISSUE_NOTICE_RE.match(t)
         if m and _is_organ(m.group(1)):
-            return expand_organ(m.group(1))
+            return expand_organ(m.group(1), shanghai=shanghai)
     candidates = [(title, _PLAN_TITLE_RE.search(title))] if title else []
     candidates += [(t, _ORGAN_IN_TEXT_RE.match(t)) for t in texts[:5]]
     bare_jurisdiction: Optional[str] = None  # "2023年嘉定区政务公开工作要点": no organ named
@@ -129,20 +131,30 @@ def find_issuer(docs: list[Document], title: Optional[str]) -> Optional[str]:
         organ = re.sub(r"^(?:度|本年度)", "", m.group(2).strip("，,"))
         if not organ:
             continue
-        expanded = expand_organ(organ)
+        expanded = expand_organ(organ, shanghai=shanghai)
         if expanded.endswith("人民政府") and (organ in DISTRICTS or organ.startswith(CITY) or organ in _SHORT_DISTRICT):
             bare_jurisdiction = bare_jurisdiction or expanded
         elif _is_organ(organ):
             return expanded
     for doc in docs:
-        for key in ("发布机构", "发文机关", "发文单位", "issuer"):
+        for key in ("发布机构", "发文机构", "发文机关", "发文单位", "issuer"):
             if doc.meta.get(key):
-                return expand_organ(doc.meta[key])
+                return expand_organ(doc.meta[key], shanghai=shanghai)
     return bare_jurisdiction
 
 
-def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Document]) -> str:
-    """A district named by the issuer or title, else 上海市 (a city-level plan)."""
+def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = ()) -> bool:
+    """True when the document says it is from Shanghai: 上海 or a 沪 文号 in its opening text or
+    container metadata, or a Shanghai district named in the title/issuer lines."""
+    texts = _texts(docs, 60) + [squash(t) for t in title_rows]
+    texts += [squash(v) for d in docs for k, v in d.meta.items() if k in ("发布机构", "发文机关", "发文机构", "title", "文件编号", "发文字号", "文号")]
+    return any("上海" in t or t.startswith("沪") or "沪府" in t or _DISTRICT_RE.search(t) for t in texts)
+
+
+def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Document],
+                      shanghai: bool = True) -> Optional[str]:
+    """A district named by the issuer or title, else 上海市 when the document is from Shanghai,
+    else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md)."""
     for text in (issuer, title):
         if text:
             m = _DISTRICT_RE.search(text)
@@ -153,14 +165,14 @@ def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Do
             for short, full in _SHORT_DISTRICT.items():
                 if text.startswith(short):
                     return full
-            if text.startswith(("上海市", "市")):
+            if text.startswith("上海市") or (shanghai and text.startswith("市")):
                 return CITY
     for doc in docs:
-        for key in ("发布机构", "title"):
+        for key in ("发布机构", "发文机构", "发文机关", "title"):
             m = _DISTRICT_RE.search(doc.meta.get(key, ""))
             if m:
                 return m.group(0)
-    return CITY
+    return CITY if shanghai else None
 
 
 def find_year(title: Optional[str], docs: list[Document]) -> Optional[int]:
@@ -225,19 +237,25 @@ def find_issued_on(docs: list[Document]) -> Optional[str]:
     return None
 
 
-def extract_metadata(docs: list[Document], layout: str) -> dict:
-    """All document fields of one work plan (its parts in ``docs``, notice body first)."""
-    title = find_title(docs)
-    issuer = find_issuer(docs, title)
-    jurisdiction = find_jurisdiction(issuer, title, docs)
+def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str] = ()) -> dict:
+    """All document fields of one work plan (its parts in ``docs``, notice body first).
+
+    ``title_rows``: texts spanning the task table above its header (a plan title printed inside the
+    table). Jurisdiction and level are None for a document that does not say it is from Shanghai.
+    """
+    title = find_title(docs, title_rows)
+    shanghai = mentions_shanghai(docs, title_rows) or bool(title and _DISTRICT_RE.search(title))
+    issuer = find_issuer(docs, title, shanghai)
+    jurisdiction = find_jurisdiction(issuer, title, docs, shanghai)
     if issuer is None:
-        issuer = expand_organ(jurisdiction)
-    elif issuer.startswith("区") and jurisdiction != CITY:
-        issuer = expand_organ(issuer, jurisdiction)
+        issuer = expand_organ(jurisdiction, shanghai=shanghai) if jurisdiction else None
+    elif issuer.startswith("区") and jurisdiction and jurisdiction != CITY:
+        issuer = expand_organ(issuer, jurisdiction, shanghai)
+    level = None if jurisdiction is None else ("city" if jurisdiction == CITY else "district")
     return {
         "title": title,
         "jurisdiction": jurisdiction,
-        "level": "city" if jurisdiction == CITY else "district",
+        "level": level,
         "issuer": issuer,
         "year": find_year(title, docs),
         "doc_number": find_doc_number(docs),

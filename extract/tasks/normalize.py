@@ -83,12 +83,25 @@ def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     return [p for p in parts if p]
 
 
+# "区卫生健康委等相关部门", "区建设管理委等单位", "练塘镇等各街镇": 等 + a noun phrase naming a kind of
+# body closes an open list (shared/cases/README.md); the tail is not a unit.
+_OPEN_TAIL_RE = re.compile(
+    r"(?<=.)等(?:[相有]关|其他|其它|各|所有|全体|区级|市级|县级|各级|[\u4e00-\u9fff]{0,6}?)"
+    r"(?:部门|单位|机构|街镇|街道|乡镇|镇街|科室|处室|委办局|成员单位|主管部门|职能部门|主体|组织|方面|地区|区县|县区|区)$"
+)
+
+
 def _unit_list(text: str) -> tuple[list[str], bool]:
-    """Split a list of unit names; a trailing 等 (on the list or a name) marks it open."""
+    """Split a list of unit names; a trailing 等 (on the list or a name), or 等 + a kind of body
+    (``等相关部门``, ``等单位``, ``等各街镇``), marks it open and is dropped."""
     open_list = False
     names: list[str] = []
     for part in split_outside_parens(text):
         part = part.strip().rstrip("。.")
+        tail = _OPEN_TAIL_RE.search(part)
+        if tail:
+            part = part[: tail.start()]
+            open_list = True
         if part.endswith("等") and len(part) > 1:
             part = part[:-1]
             open_list = True
@@ -97,10 +110,18 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
+def units_text(raw: Optional[str]) -> str:
+    """A units cell as one line: units printed one per line are joined with 、 (``responsible_raw``)."""
+    out = ""
+    for line in (squash(x) for x in (raw or "").splitlines()):
+        if line:
+            out = f"{out}、{line}" if out and out[-1] not in _UNIT_SEPS else out + line
+    return out
+
+
 def split_units(raw: Optional[str]) -> Units:
     """Read a responsibility cell/clause into lead and support unit lists."""
-    lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
-    text = squash("、".join(lines)).rstrip("。.")  # one unit per line in a docx/html cell
+    text = units_text(raw).rstrip("。.")  # one unit per line in a docx/html cell
     if not text:
         return Units(raw="")
     m = _LABELLED_RE.match(text)

@@ -1,48 +1,66 @@
-"""Prose work plans: a task is a paragraph ending in a responsibility clause.
+"""Prose work plans: a task is text closed by a responsibility clause.
 
-``……。（牵头部门:综合规划处）`` / ``（责任处室：市局办公室、法规处）`` /
-``(责任单位：区发改委)``: half- or full-width brackets and colons; also unbracketed
-after the last sentence (``……。牵头部门：区人社局``). The clause is removed from the
-task content. The task name is the nearest （一）-style
-heading (a heading line, or the inline title of a ``（三）标题。正文`` paragraph),
-else the 一、-style section title; the section is the 一、-style title.
+A clause names the responsible units, in any bracket (``（牵头部门：…）``, ``(责任单位:…)``,
+``【责任部门：…】``, ``〔…〕``), or as a bare unit list ``（区经委、区科委）``; it stands before
+or right after the full stop, may carry the deadline (``（责任单位：…；完成时限：…）``), and
+may be unbracketed after the paragraph's last sentence (``……。牵头部门：区人社局``). A
+paragraph may hold several tasks: each clause closes the text since the previous one. The
+clause is removed from the task content (shared/cases/README.md, tests/fixtures/gold/README.md).
+
+The task name is the nearest （一）-style heading (a heading line, or the inline title of a
+``（三）标题。正文`` paragraph), else the 一、-style section title; the section is the 一、-style
+title. Half-width punctuation (NFKC text) reads like full-width.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from extract.parse.model import Document
-from extract.tasks.normalize import clean_text, squash
+from extract.tasks.normalize import clean_text, split_outside_parens, squash
 from extract.tasks.reconcile import split_inline_title
 
 CLAUSE_KEYS = (
-    "牵头部门", "牵头单位", "牵头处室", "责任处室", "责任单位", "责任部门", "责任主体", "主责部门",
-    "主责单位", "负责部门", "负责单位", "承办单位",
+    "牵头部门", "牵头单位", "牵头处室", "牵头科室", "责任处室", "责任单位", "责任部门", "责任主体", "责任科室",
+    "主责部门", "主责单位", "负责部门", "负责单位", "承办单位", "实施单位", "落实单位",
 )
-_CLAUSE_RE = re.compile(
-    r"[（(]\s*(?P<key>" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*"
-    r"(?P<units>(?:[^（）()]|[（(][^（）()]*[）)])+?)\s*[）)]\s*[。.;；]?\s*$"
+_KEYS = "|".join(CLAUSE_KEYS)
+_OPEN, _CLOSE = "（(【〔［[", "）)】〕］]"
+# A labelled clause in any bracket; the units may hold one level of parentheses (区政府办公室（区政务公开办）).
+_LABELLED_RE = re.compile(
+    r"[（(【〔［\[]\s*(?P<key>" + _KEYS + r")\s*[:：]\s*"
+    r"(?P<units>(?:[^（）()【】〔〕［］\[\]]|[（(][^（）()]*[）)])+?)\s*[）)】〕］\]]"
 )
+# A bare parenthesised list, checked by ``is_unit_list``.
+_PAREN_RE = re.compile(r"[（(](?P<units>[^（）()。：:]{2,80}?)[）)]")
 # Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``.
 _BARE_CLAUSE_RE = re.compile(
-    r"(?<=[。；;！!])\s*(?P<key>" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*"
-    r"(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
+    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
 )
 _STANDALONE_RE = re.compile(
-    r"^[（(]?\s*(?:" + "|".join(CLAUSE_KEYS) + r")\s*[:：]\s*(?P<units>.+?)\s*[）)]?\s*[。.]?$"
+    r"^[（(【〔\[]?\s*(?:" + _KEYS + r")\s*[:：]\s*(?P<units>.+?)\s*[）)】〕\]]?\s*[。.]?$"
 )
-_DEADLINE_IN_CLAUSE_RE = re.compile(r"[；;，,]\s*(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限)\s*[:：]\s*(?P<deadline>.+)$")
+_DEADLINE_IN_CLAUSE_RE = re.compile(
+    r"[；;，,]\s*(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>.+)$"
+)
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
-_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、]|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
+_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
+_STOPS = "。.；;！!？?"
+# How a unit name ends; a bare parenthesised list is units only when every item ends so.
+_UNIT_END_RE = re.compile(
+    r"(?:局|委|办|室|府|院|厅|会|处|科|所|站|队|中心|街道|镇|乡|街镇|公司|集团|单位|部门|社|团|馆|组|"
+    r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室)$"
+)
+_ROLE_WORDS_RE = re.compile(r"(?:牵头|配合|负责|落实|参与|协办|按职责分工负责|等(?:[相有]关|各|其他)?[\u4e00-\u9fff]{0,6})$")
+_NOT_UNITS_RE = re.compile(r"^(?:含|包括|以下简称|简称|即|如|详见|见|原|不含|其中|暂定|试行)")
 
 
 @dataclass
 class ProseTask:
-    """One task paragraph of a prose plan."""
+    """One task of a prose plan (a paragraph, or a part of one, closed by a clause)."""
 
     seq: int
     section: Optional[str]
@@ -50,11 +68,53 @@ class ProseTask:
     content: str
     responsible: str
     deadline: Optional[str] = None
+    clause: str = ""  # the clause that closed the task, as written (for --explain)
 
 
-def responsibility_clause(text: str) -> Optional[re.Match[str]]:
-    """The trailing responsibility clause of a paragraph, if it has one."""
-    return _CLAUSE_RE.search(text) or _BARE_CLAUSE_RE.search(text)
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    units: str
+    text: str
+
+
+def is_unit_list(text: str) -> bool:
+    """True when a parenthesised text is a list of responsible units (``区经委、区科委``,
+    ``区发改委牵头，区财政局配合``, ``市直有关部门等单位``), not a gloss such as ``含调整情况``."""
+    text = squash(text)
+    if not text or _NOT_UNITS_RE.match(text) or re.search(r"\d{3,}|[《》“”\"]", text):
+        return False
+    parts = split_outside_parens(text, "、，,；;")
+    if not parts or len(parts) > 12:
+        return False
+    for part in parts:
+        core = _ROLE_WORDS_RE.sub("", part) if not _UNIT_END_RE.search(part) else part
+        core = re.sub(r"[（(][^（）()]*[）)]$", "", core)
+        if not (2 <= len(core) <= 30 and _UNIT_END_RE.search(core)):
+            return False
+    return True
+
+
+def _clauses(text: str) -> list[_Clause]:
+    """Responsibility clauses of a paragraph, in order, non-overlapping."""
+    found: list[_Clause] = [_Clause(m.start(), m.end(), m.group("units"), m.group(0))
+                            for m in _LABELLED_RE.finditer(text)]
+    for m in _PAREN_RE.finditer(text):
+        if any(c.start <= m.start() < c.end for c in found):
+            continue
+        before = text[: m.start()].rstrip()
+        after = text[m.end():].lstrip()
+        at_sentence_end = (not after or after[0] in _STOPS + "，,") or (before and before[-1] in _STOPS)
+        glosses_organ = bool(before) and before[-1] not in _STOPS and bool(_UNIT_END_RE.search(before))
+        if at_sentence_end and not glosses_organ and is_unit_list(m.group("units")):
+            found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
+    found.sort(key=lambda c: c.start)
+    last_end = found[-1].end if found else 0
+    m = _BARE_CLAUSE_RE.search(text, last_end)
+    if m:
+        found.append(_Clause(m.start("key"), m.end(), m.group("units"), m.group(0).strip()))
+    return found
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
@@ -75,57 +135,93 @@ def _is_short_heading(text: str) -> bool:
     return len(text) <= 60 and "。" not in text.rstrip("。")
 
 
+@dataclass
+class _State:
+    tasks: list[ProseTask] = field(default_factory=list)
+    items: dict[str, int] = field(default_factory=dict)  # （N）-item title → tasks read under it
+    section: Optional[str] = None
+    sub: Optional[str] = None
+    pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
+
+    def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
+        body = _NUMBERED_RE.sub("", body, count=1).strip()
+        if not body:
+            return
+        units, deadline = _units_and_deadline(squash(units))
+        self.tasks.append(ProseTask(len(self.tasks) + 1, self.section, name, body, units, deadline, clause))
+        if name:
+            self.items[name] = self.items.get(name, 0) + 1
+
+
+def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_Clause]) -> Optional[str]:
+    """Add one task per clause of ``text``; return the text after the last clause (may be '')."""
+    pos = 0
+    for c in clauses:
+        body = text[pos:c.start].strip()
+        end = c.end
+        while end < len(text) and text[end] in " 　":
+            end += 1
+        if end < len(text) and text[end] in _STOPS and (not body or body[-1] not in _STOPS):
+            body += text[end]
+            end += 1
+        if not body and state.pending is not None:
+            body, state.pending = state.pending, None
+        state.add(body, c.units, c.text, name)
+        pos = end
+    return text[pos:].strip()
+
+
 def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = None) -> list[ProseTask]:
-    """Task paragraphs of all parts, in reading order, with their section and task name.
+    """Tasks of all parts' paragraphs, in reading order, with their section and task name.
 
     ``untasked``, when given, receives the （一）-style items under which no paragraph
     carried a responsibility clause, so a reader can see what was not read as a task.
     """
-    tasks: list[ProseTask] = []
-    items: dict[str, int] = {}  # （N）-item title → tasks read under it
-    section: Optional[str] = None
-    sub: Optional[str] = None
-    pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
+    st = _State()
     for doc in docs:
         for block in doc.blocks:
             if block.kind == "table":
-                pending = None
+                st.pending = None
                 continue
             text = clean_text(block.text)
             if not text:
                 continue
-            clause = responsibility_clause(text)
-            standalone = _STANDALONE_RE.match(text) if clause is None or clause.start() == 0 else None
-            if standalone is not None and pending is not None:
-                body, units = pending, standalone.group("units")
-            elif clause is not None and clause.start() > 0:
-                body, units = text[: clause.start()].strip(), clause.group("units")
-            else:
-                if _SECTION_RE.match(text) and _is_short_heading(text):
-                    section, sub, pending = _title(text, _SECTION_RE), None, None
-                elif _ITEM_RE.match(text):
-                    if _is_short_heading(text):
-                        sub, pending = _title(text, _ITEM_RE), None
-                    else:
-                        sub, pending = split_inline_title(text)[0], split_inline_title(text)[1] or None
-                    if sub:
-                        items.setdefault(sub, 0)
-                else:
-                    pending = text
+            standalone = _STANDALONE_RE.match(text)
+            if standalone is not None and st.pending is not None:
+                body, st.pending = st.pending, None
+                st.add(body, standalone.group("units"), text, st.sub or st.section)
                 continue
-            pending = None
-            name = sub or section
-            if _ITEM_RE.match(body):
-                sub, body = split_inline_title(body)
-                name = sub
-            elif _SECTION_RE.match(body) and "。" in body:
-                title, rest = split_inline_title(_SECTION_RE.sub("", body, count=1))
-                section, sub, name, body = title, None, title, rest
-            body = _NUMBERED_RE.sub("", body, count=1)
-            units, deadline = _units_and_deadline(squash(units))
-            tasks.append(ProseTask(len(tasks) + 1, section, name, body, units, deadline))
-            if name:
-                items[name] = items.get(name, 0) + 1
+            name = st.sub or st.section
+            body = text
+            if _ITEM_RE.match(text):
+                title, rest = split_inline_title(text)
+                if not rest and _is_short_heading(text) and not _clauses(text):
+                    st.sub, st.pending = title, None
+                    st.items.setdefault(title, 0)
+                    continue
+                if not rest:  # "（一）做好X（区A）。": the item is itself the task
+                    body = _ITEM_RE.sub("", text, count=1)
+                    cut = _clauses(body)
+                    name = st.sub = (body[: cut[0].start].rstrip("。.") if cut else title) or title
+                    st.items.setdefault(name, 0)
+                else:
+                    st.sub, name, body = title, title, rest
+                    st.items.setdefault(title, 0)
+            elif _SECTION_RE.match(text):
+                if _is_short_heading(text) and not _clauses(text):
+                    st.section, st.sub, st.pending = _title(text, _SECTION_RE), None, None
+                    continue
+                if "。" in text:
+                    title, rest = split_inline_title(_SECTION_RE.sub("", text, count=1))
+                    if rest:
+                        st.section, st.sub, name, body = title, None, title, rest
+            clauses = _clauses(body)
+            if not clauses:
+                st.pending = body
+                continue
+            st.pending = None
+            tail = _split_tasks(st, body, name, clauses)
+            st.pending = tail or None
     if untasked is not None:
-        untasked += [title for title, n in items.items() if n == 0]
-    return tasks
+        untasked += [title for title, n in st.items.items() if n == 0]
+    return st.tasks

@@ -1,13 +1,20 @@
 """Task tables: find the task table among a document's tables and read its rows.
 
-The header is recognised by its words (序号/编号, 任务名称/重点任务/工作任务,
-任务内容/具体内容/工作内容, 责任单位/牵头部门/…, 时间节点/完成时限/…), in
-any spacing (``序  号``). Fragments (PDF pages, a table split by a page break,
-a second attachment table) are joined; header rows repeated on later
-fragments are dropped. Merged cells: when the source knows its spans
-(``Cell.merged_from``) they are used; in flat sources an empty 任务名称 or
-责任单位 cell continues the cell above, and such rows are marked *inferred* so
-``reconcile`` can revisit them against the prose.
+Column roles come from the header words, assigned over the whole header at once
+(the best assignment, not first match per cell), in any order and any spacing
+(``工&nbsp;作&nbsp;任&nbsp;务``): seq (序号), name (任务名称/工作任务/工作事项…),
+content (任务内容/具体要求/主要内容…), units (责任单位/牵头单位/责任主体…),
+support (配合单位, or 责任单位 beside a 牵头 column), deadline (完成时限/
+时限要求/完成期限…) and group (领域/类别…). Rules: ``shared/cases/README.md``
+and ``tests/fixtures/gold/README.md``.
+
+Fragments are joined only when they continue the same table: a repeated header
+with the same roles, a PDF page fragment, or a headerless table whose numbering
+runs on. Rows spanning the table that read as headings give the ``section`` of
+the rows below; ``注：`` rows are footnotes. Merged cells: when the source knows
+its spans (``Cell.merged_from``) an empty cell is empty; in flat sources an empty
+任务名称 or 责任单位 cell continues the cell above, and such rows are marked
+*inferred* so ``reconcile`` can revisit them against the prose.
 """
 
 from __future__ import annotations
@@ -16,51 +23,143 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
 from extract.parse.model import Cell, Document, Table
 from extract.tasks.normalize import clean_text, squash
 
 ROLES = ("seq", "name", "content", "units", "support", "deadline", "group")
 
-# Checked in this order; the first role whose pattern matches a header cell wins.
-_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("seq", re.compile(r"^(?:序号|编号|序|号|No\.?|NO\.?|ID)$", re.I)),
-    ("support", re.compile(r"配合|协办|协同|参与单位|协助|支持单位")),
-    ("units", re.compile(r"责任|牵头|承办|主办|实施主体|负责|主体|部门|单位|处室")),
-    ("deadline", re.compile(r"时间|时限|期限|节点|进度|完成时|截止")),
-    ("content", re.compile(r"内容|措施|具体任务|工作要求|任务要求|举措|任务描述|工作目标")),
-    ("name", re.compile(r"名称|重点任务|工作任务|主要任务|重点工作|任务|事项|工作重点|项目")),
-    ("group", re.compile(r"类别|领域|板块|方面|分类|类型|栏目")),
-)
+# Header vocabulary per role: (pattern on the whitespace-free header word, score). Exact words
+# score higher than a shared character run; the assignment maximises the header's total score.
+_VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
+    "seq": (
+        (re.compile(r"^(?:序号|编号|序|号|项次|No\.?|NO\.?|ID|排序)$", re.I), 10.0),
+    ),
+    "name": (
+        (re.compile(r"^(?:任务名称|重点任务|工作任务|主要任务|重点工作|工作事项|事项|任务|项目|工作重点|事项名称|"
+                    r"任务事项|具体事项|工作项目|主要工作|工作名称|任务项|重点事项|公开事项|公开内容名称|工作)$"), 8.0),
+        (re.compile(r"名称|重点任务|工作任务|主要任务|重点工作|任务|事项|工作重点|项目"), 4.0),
+    ),
+    "content": (
+        (re.compile(r"^(?:任务内容|具体内容|工作内容|主要内容|具体要求|工作要求|任务要求|工作措施|具体措施|主要措施|"
+                    r"工作举措|具体举措|具体任务|任务描述|工作目标|目标任务|要求|内容|措施|具体工作|任务分解|"
+                    r"工作任务及要求|具体任务内容|公开内容|工作安排|主要举措)$"), 8.0),
+        (re.compile(r"内容|要求|措施|举措|具体任务|任务描述|目标"), 5.0),
+    ),
+    "units": (
+        (re.compile(r"^(?:责任单位|牵头单位|牵头部门|责任部门|责任主体|责任科室|责任处室|牵头处室|牵头科室|承办单位|"
+                    r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|责任领导|落实单位)$"), 8.0),
+        (re.compile(r"责任|牵头|承办|主办|负责|主体|部门|单位|处室|科室"), 5.0),
+    ),
+    "support": (
+        (re.compile(r"^(?:配合单位|配合部门|协办单位|参与单位|协同单位|协助单位|协作单位|支持单位|配合处室|配合科室)$"), 9.0),
+        (re.compile(r"配合|协办|协同|参与|协助|协作"), 7.0),
+    ),
+    "deadline": (
+        (re.compile(r"^(?:完成时限|时限要求|完成期限|完成时间|时间节点|时间要求|时间安排|进度安排|推进时间|截止时间|"
+                    r"办结时限|时限|期限|时间|进度|完成节点)$"), 8.0),
+        (re.compile(r"时间|时限|期限|节点|进度|完成时|截止|日期"), 6.0),
+    ),
+    "group": (
+        (re.compile(r"^(?:领域|类别|板块|方面|分类|类型|栏目|工作领域|重点领域|公开领域|工作类别|任务类别|一级指标|方向)$"), 7.0),
+        (re.compile(r"类别|领域|板块|方面|分类|类型|栏目"), 5.0),
+    ),
+}
 _HEADER_MAX_LEN = 14
+_NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")  # a header word's parenthetical note: 完成时限（2024年）
 _INT_RE = re.compile(r"^\s*(\d{1,4})\s*[.．、]?\s*$")
-_SECTION_ROW_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]|第[一二三四五六七八九十]+部分)")
+_SECTION_ROW_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]|第[一二三四五六七八九十]+部分)"
+)
+# A leading ordinal on a name/content cell is numbering, not text (shared/cases/README.md).
+_ORDINAL_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]\s*[、．.]?"
+    r"|第[一二三四五六七八九十百]+部分\s*[:：、]?|(?P<num>\d{1,3})\s*[.．、](?!\d)|[（(]\s*(?P<pnum>\d{1,3})\s*[）)]\s*[、．.]?"
+    r"|[①-⑳])\s*"
+)
+_FOOTNOTE_RE = re.compile(r"^\s*(?:注|备注|说明|附注)\s*[0-9一二三四五六七八九十]*\s*[:：]")
+
+
+def _header_key(text: str) -> str:
+    """A header cell as matched: whitespace (incl. &nbsp; and full-width spaces), stars, colons and a
+    trailing parenthetical note removed."""
+    key = squash(text).strip("*＊:：")
+    return _NOTE_RE.sub("", key) if len(key) > 2 else key
+
+
+def _role_scores(text: str) -> dict[str, float]:
+    """Score of each role for one header cell (empty when the cell names no role)."""
+    key = _header_key(text)
+    if not key or len(key) > _HEADER_MAX_LEN or key.isdigit():
+        return {}
+    scores: dict[str, float] = {}
+    for role, patterns in _VOCAB.items():
+        for pattern, score in patterns:
+            if pattern.search(key):
+                scores[role] = score
+                break
+    return scores
 
 
 def header_role(text: str) -> Optional[str]:
-    """Role of one header cell (seq/name/content/units/support/deadline/group), None if unknown."""
-    key = squash(text).strip("*＊:：")
-    if not key or len(key) > _HEADER_MAX_LEN:
+    """Best role of one header cell taken alone (seq/name/content/units/support/deadline/group), None if none."""
+    scores = _role_scores(text)
+    return max(scores, key=lambda r: scores[r]) if scores else None
+
+
+@dataclass
+class HeaderRoles:
+    """Roles of a task-table header: column per role, and why each column got its role."""
+
+    roles: dict[str, int]
+    why: dict[int, str] = field(default_factory=dict)
+
+
+def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
+    """Best assignment of roles to header cells (each role at most once); None when not a task header.
+
+    A task header has a text column (name or content), a who/when column (units or deadline) and at
+    least three roles. Scores come from ``_VOCAB``; beside a 牵头 column, a 责任/配合 column is the
+    support column (``X牵头 | Y责任``, shared/cases/README.md). With only a name column, that column
+    holds the task itself (content).
+    """
+    scores = [_role_scores(t) for t in cells]
+    keys = [_header_key(t) for t in cells]
+    has_lead_col = any("牵头" in k and s for k, s in zip(keys, scores))
+    for k, s in zip(keys, scores):
+        if has_lead_col and "units" in s and "牵头" not in k and re.search(r"责任|配合|协办|参与|协同|落实", k):
+            s["support"] = max(s.get("support", 0.0), s["units"] + 1.0)
+        elif "units" in s and "牵头" in k:
+            s["units"] += 0.5
+    if sum(1 for s in scores if s) < 3:
         return None
-    for role, pattern in _ROLE_PATTERNS:
-        if pattern.search(key):
-            return role
-    return None
-
-
-def header_roles(cells: list[str]) -> Optional[dict[str, int]]:
-    """Column index per role when ``cells`` is a task-table header row, else None."""
+    matrix = np.zeros((len(cells), len(ROLES)))
+    for j, s in enumerate(scores):
+        for role, score in s.items():
+            matrix[j, ROLES.index(role)] = score
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
     roles: dict[str, int] = {}
-    for j, text in enumerate(cells):
-        role = header_role(text)
-        if role and role not in roles:
-            roles[role] = j
+    why: dict[int, str] = {}
+    for j, r in zip(rows, cols):
+        if matrix[j, r] > 0:
+            roles[ROLES[r]] = int(j)
+            why[int(j)] = f"'{keys[j]}' → {ROLES[r]} (score {matrix[j, r]:g})"
     has_text = "content" in roles or "name" in roles
     has_who_when = "units" in roles or "deadline" in roles
     if not (has_text and has_who_when and len(roles) >= 3):
         return None
     if "content" not in roles:  # one text column: it holds the task itself
         roles["content"] = roles.pop("name")
-    return roles
+        why[roles["content"]] += "; the only text column: read as content"
+    return HeaderRoles(roles, why)
+
+
+def header_roles(cells: list[str]) -> Optional[dict[str, int]]:
+    """Column index per role when ``cells`` is a task-table header row, else None."""
+    found = assign_roles(cells)
+    return found.roles if found else None
 
 
 @dataclass
@@ -75,17 +174,20 @@ class TableRow:
     deadline: Optional[str]
     name_inferred: bool = False   # empty name cell filled from the row above (flat source)
     explicit_name: bool = False   # the name cell holds its own text (not a merge, not empty)
-    section: Optional[str] = None  # a section row inside the table (一、…), if any
+    section: Optional[str] = None  # a section row inside the table (一、…) or the group column
     position: tuple[int, int] = (0, 0)  # (table index, row index) for messages
 
 
 @dataclass
 class TableRead:
-    """All task rows of a document plus the header used."""
+    """All task rows of a document plus the header used and a trace of the reading (``--explain``)."""
 
     rows: list[TableRow] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)  # every table seen: "table N (r×c): first row"
+    title_rows: list[str] = field(default_factory=list)  # texts above the header of the chosen table
 
 
 def _cell(row: list[Cell], roles: dict[str, int], role: str) -> Optional[Cell]:
@@ -97,6 +199,41 @@ def _cell(row: list[Cell], roles: dict[str, int], role: str) -> Optional[Cell]:
 def _text(cell: Optional[Cell]) -> str:
     """Cleaned text of a cell ('' for a missing cell)."""
     return clean_text(cell.text) if cell is not None else ""
+
+
+# How a unit name ends (organ, office or body); a line ending otherwise was wrapped mid-name.
+_UNIT_END_RE = re.compile(
+    r"(?:局|委|办|室|府|院|部|厅|会|处|科|所|站|队|中心|街道|镇|乡|公司|集团|单位|社|团|馆|组|区|县|市|校|行|署|司|"
+    r"庭|台|园|军|关|宫|场|厂|人|等|们|[、，,；;）)])$"
+)
+
+
+def _lines(cell: Optional[Cell]) -> str:
+    """Cell text keeping its hard line breaks (``<br>``, ``<p>``, Word paragraphs): one unit per line.
+
+    A line that does not end like a unit name continues on the next line (``文件起草`` + ``处室`` is one
+    cell broken across lines, tests/fixtures/gold/README.md).
+    """
+    if cell is None:
+        return ""
+    out: list[str] = []
+    for line in (clean_text(x) for x in cell.text.splitlines()):
+        if not line:
+            continue
+        if out and not _UNIT_END_RE.search(out[-1]):
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def strip_ordinal(text: str) -> tuple[str, Optional[int]]:
+    """Remove a leading ordinal (一、 （一） 1. 1、 （1） ①); return the text and an Arabic number if it had one."""
+    m = _ORDINAL_RE.match(text)
+    if not m or m.end() >= len(text):
+        return text, None
+    num = m.group("num") or m.group("pnum")
+    return text[m.end():].strip(), (int(num) if num else None)
 
 
 def _sub_header(row: list[Cell], roles: dict[str, int]) -> Optional[dict[str, int]]:
@@ -113,19 +250,26 @@ def _sub_header(row: list[Cell], roles: dict[str, int]) -> Optional[dict[str, in
     return new
 
 
-def _is_repeated_header(row: list[Cell]) -> bool:
-    """A header row repeated on a later page or fragment (never a numbered data row)."""
+def _is_header_row(row: list[Cell]) -> Optional[HeaderRoles]:
+    """Roles when ``row`` is a header row (never a numbered data row), else None."""
     texts = [c.text for c in row]
-    return not any(_INT_RE.match(t) for t in texts) and header_roles(texts) is not None
+    if any(_INT_RE.match(t) for t in texts):
+        return None
+    return assign_roles(texts)
+
+
+def _single_text(row: list[Cell]) -> Optional[str]:
+    """The text of a row whose non-empty cells all hold the same text (a spanning row), else None."""
+    distinct = {t for t in (clean_text(c.text) for c in row) if t}
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 def _section_text(row: list[Cell], roles: dict[str, int]) -> Optional[str]:
     """Text of a section row (one title across the table, no seq/content), else None."""
     texts = [clean_text(c.text) for c in row]
-    distinct = {t for t in texts if t}
-    if len(distinct) != 1:
+    text = _single_text(row)
+    if text is None:
         return None
-    text = distinct.pop()
     seq = _text(_cell(row, roles, "seq"))
     if _INT_RE.match(seq):
         return None
@@ -135,78 +279,201 @@ def _section_text(row: list[Cell], roles: dict[str, int]) -> Optional[str]:
     return None
 
 
-def find_header(table: Table, max_rows: int = 4) -> Optional[tuple[int, dict[str, int]]]:
-    """(row index, roles) of the header within the first rows of ``table``, else None."""
+def find_header(table: Table, max_rows: int = 4) -> Optional[tuple[int, HeaderRoles]]:
+    """(row index, roles) of the header within the first rows of ``table``, else None.
+
+    Rows above it (a title row spanning the table) are neither header nor task.
+    """
     for i, row in enumerate(table.rows[:max_rows]):
-        if _is_repeated_header(row):
-            return i, header_roles([c.text for c in row]) or {}
+        found = _is_header_row(row)
+        if found is not None:
+            return i, found
     return None
 
 
+def _signature(roles: dict[str, int]) -> frozenset[str]:
+    """What makes two headers 'the same table': the set of roles they name."""
+    return frozenset(roles)
+
+
+@dataclass
+class _Chain:
+    """A task table and the fragments that continue it."""
+
+    roles: dict[str, int]
+    n_cols: int
+    header: list[str]
+    rows: list[TableRow] = field(default_factory=list)
+    tables: list[int] = field(default_factory=list)
+    title_rows: list[str] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    last_page: Optional[int] = None
+
+
+class _Reader:
+    """Reads the rows of one chain's fragments (state: previous row, section, counter)."""
+
+    def __init__(self, chain: _Chain) -> None:
+        self.chain = chain
+        self.prev: Optional[TableRow] = None
+        self.section: Optional[str] = None
+        self.counter = 0
+
+    def read(self, table: Table, start: int, t_index: int) -> None:
+        chain, roles = self.chain, self.chain.roles
+        first_of_fragment = True
+        for r_index in range(start, len(table.rows)):
+            row = table.rows[r_index]
+            where = f"table {t_index + 1} row {r_index + 1}"
+            if not any(c.text.strip() for c in row):
+                continue
+            if _is_header_row(row) is not None:
+                chain.explain.append(f"{where}: repeated header, skipped")
+                continue
+            single = _single_text(row)
+            if single is not None and _FOOTNOTE_RE.match(single):
+                chain.explain.append(f"{where}: footnote '{single[:30]}', skipped")
+                continue
+            sec = _section_text(row, roles)
+            if sec is not None:
+                self.section, self.prev = strip_ordinal(sec)[0], None
+                chain.explain.append(f"{where}: section '{self.section[:30]}'")
+                first_of_fragment = False
+                continue
+            seq_text = _text(_cell(row, roles, "seq"))
+            if (self.prev is not None and "seq" in roles and not seq_text and first_of_fragment
+                    and not table.spans_known):
+                # a row broken by a page break: its rest continues the previous row
+                _append_continuation(self.prev, row, roles)
+                chain.explain.append(f"{where}: continues the row above (page break)")
+                first_of_fragment = False
+                continue
+            first_of_fragment = False
+            self.counter += 1
+            m = _INT_RE.match(seq_text)
+            seq = int(m.group(1)) if m else None
+            row_read = _read_row(row, roles, table.spans_known, self.prev, self.section, (t_index, r_index))
+            if seq is None and "seq" not in roles and row_read.number is not None:
+                seq = row_read.number  # no 序号 column: the number leading the name/content cell
+            if seq is None:
+                seq = self.counter if "seq" in roles else (self.prev.seq + 1 if self.prev else self.counter)
+            row_read.row.seq = seq
+            if "group" in roles and "name" in roles:
+                group = strip_ordinal(_text(_cell(row, roles, "group")))[0]
+                if group:
+                    self.section = group
+                row_read.row.section = self.section
+            self.prev = row_read.row
+            chain.rows.append(row_read.row)
+
+
+def _continues(chain: _Chain, table: Table) -> bool:
+    """A headerless table continues ``chain``: the next PDF page fragment, or its numbering runs on."""
+    if table.n_cols != chain.n_cols or not chain.rows:
+        return False
+    if table.page is not None and chain.last_page is not None and table.page in (chain.last_page, chain.last_page + 1):
+        return True
+    prev = chain.rows[-1]
+    roles = chain.roles
+    for row in table.rows[:2]:
+        if not any(c.text.strip() for c in row):
+            continue
+        if "seq" in roles:
+            m = _INT_RE.match(_text(_cell(row, roles, "seq")))
+        else:
+            m = None
+            for role in ("name", "content"):
+                _, num = strip_ordinal(_text(_cell(row, roles, role)))
+                if num is not None:
+                    m = re.match(r"(\d+)", str(num))
+                    break
+        return m is not None and int(m.group(1)) == prev.seq + 1
+    return False
+
+
 def read_task_tables(docs: list[Document]) -> TableRead:
-    """Join the task-table fragments of all parts and read their rows."""
+    """Find the task table(s) of all parts, join only true continuations, and read their rows.
+
+    Returns the rows of the chosen chain (the largest when several unrelated task tables exist,
+    with a warning naming the others), plus a trace for ``--explain``.
+    """
     out = TableRead()
-    roles: Optional[dict[str, int]] = None
-    n_cols = 0
-    prev: Optional[TableRow] = None
-    section: Optional[str] = None
-    counter = 0
+    chains: list[_Chain] = []
+    readers: dict[int, _Reader] = {}
+    current: Optional[_Chain] = None
     t_index = -1
     for doc in docs:
-        for table in doc.tables:
+        heading: Optional[str] = None  # a 一、/（一） heading right before a table is its first rows' section
+        for block in doc.blocks:
+            if block.kind != "table" or block.table is None:
+                text = clean_text(block.text)
+                heading = text if _SECTION_ROW_RE.match(text) and len(text) <= 40 and "。" not in text[:-1] else None
+                continue
+            table = block.table
             t_index += 1
+            before, heading = heading, None
             if not table.rows:
                 continue
+            first = " | ".join(clean_text(c.text)[:12] for c in table.rows[0])[:80]
+            out.candidates.append(f"table {t_index + 1} ({len(table.rows)}×{table.n_cols}): {first}")
             found = find_header(table)
             if found is not None:
-                start, new_roles = found
-                sub = _sub_header(table.rows[start + 1], new_roles) if start + 1 < len(table.rows) else None
+                start, header = found
+                roles = header.roles
+                sub = _sub_header(table.rows[start + 1], roles) if start + 1 < len(table.rows) else None
                 if sub is not None:
-                    new_roles, start = sub, start + 1
-                if roles is None:
-                    out.header = [clean_text(c.text).replace(" ", "") for c in table.rows[found[0]]]
-                elif table.n_cols != n_cols:
-                    out.warnings.append(f"table {t_index + 1}: another task table with a different header joined")
-                roles, n_cols, start = new_roles, table.n_cols, start + 1
-            elif roles is not None and table.n_cols == n_cols and _continues_table(table, roles, prev):
-                start = 0  # a continuation fragment (next page) without its header
+                    roles = sub
+                same = [c for c in chains if _signature(c.roles) == _signature(roles)]
+                if current is not None and _signature(current.roles) == _signature(roles):
+                    chain = current
+                    chain.explain.append(f"table {t_index + 1}: same header again, continues table {chain.tables[0] + 1}")
+                    chain.roles = roles
+                elif same:
+                    chain = same[0]
+                    chain.roles = roles
+                    chain.explain.append(f"table {t_index + 1}: same roles as table {chain.tables[0] + 1}, joined")
+                else:
+                    header_texts = [clean_text(c.text).replace(" ", "") for c in table.rows[start]]
+                    chain = _Chain(roles=roles, n_cols=table.n_cols, header=header_texts)
+                    chain.title_rows = [t for t in (_single_text(r) for r in table.rows[:start]) if t]
+                    chain.explain.append(f"table {t_index + 1}: task header at row {start + 1}: "
+                                         + "; ".join(header.why[j] for j in sorted(header.why)))
+                    chains.append(chain)
+                    readers[id(chain)] = _Reader(chain)
+                if sub is not None:
+                    start += 1
+                    chain.explain.append(f"table {t_index + 1}: second header row splits 牵头/配合")
+                chain.n_cols = table.n_cols
+                current = chain
+                start += 1
+            elif current is not None and _continues(current, table):
+                chain, start = current, 0
+                chain.explain.append(f"table {t_index + 1}: no header, continues the task table")
             else:
+                if current is not None:
+                    out.explain.append(f"table {t_index + 1}: no task header and does not continue the task table: skipped")
                 continue
-            first_of_fragment = True
-            for r_index in range(start, len(table.rows)):
-                row = table.rows[r_index]
-                if not any(c.text.strip() for c in row) or _is_repeated_header(row):
-                    continue
-                sec = _section_text(row, roles)
-                if sec is not None:
-                    section, prev = sec, None
-                    first_of_fragment = False
-                    continue
-                seq_text = _text(_cell(row, roles, "seq"))
-                if (prev is not None and "seq" in roles and not seq_text and first_of_fragment
-                        and not table.spans_known):
-                    # a row broken by a page break: its rest continues the previous row
-                    _append_continuation(prev, row, roles)
-                    first_of_fragment = False
-                    continue
-                first_of_fragment = False
-                counter += 1
-                m = _INT_RE.match(seq_text)
-                seq = int(m.group(1)) if m else counter
-                prev = _read_row(row, roles, table.spans_known, prev, seq, section, (t_index, r_index))
-                out.rows.append(prev)
+            chain.tables.append(t_index)
+            chain.last_page = table.page
+            if before is not None:
+                readers[id(chain)].section = strip_ordinal(before)[0]
+                chain.explain.append(f"table {t_index + 1}: heading above it, section '{before[:30]}'")
+            readers[id(chain)].read(table, start, t_index)
+    if not chains:
+        return out
+    best = max(chains, key=lambda c: len(c.rows))
+    for c in chains:
+        out.explain += c.explain
+    others = [c for c in chains if c is not best and c.rows]
+    if others:
+        out.warnings.append(
+            f"{len(chains)} unrelated task tables; read table {best.tables[0] + 1} ({len(best.rows)} rows), not "
+            + ", ".join(f"table {c.tables[0] + 1} ({len(c.rows)} rows, header {'/'.join(c.header)})" for c in others))
+    out.explain.append(f"chosen: table {best.tables[0] + 1} ({len(best.rows)} rows)")
+    out.rows, out.header, out.title_rows = best.rows, best.header, best.title_rows
+    out.warnings += best.warnings
     return out
-
-
-def _continues_table(table: Table, roles: dict[str, int], prev: Optional[TableRow]) -> bool:
-    """A headerless table continues the task table: a PDF page fragment, or its 序号 runs on."""
-    if table.page is not None:
-        return True
-    if prev is None or "seq" not in roles:
-        return False
-    first = table.rows[0]
-    m = _INT_RE.match(_text(_cell(first, roles, "seq")))
-    return m is None and not _text(_cell(first, roles, "seq")) or (m is not None and int(m.group(1)) == prev.seq + 1)
 
 
 def _append_continuation(prev: TableRow, row: list[Cell], roles: dict[str, int]) -> None:
@@ -224,31 +491,41 @@ def _append_continuation(prev: TableRow, row: list[Cell], roles: dict[str, int])
         prev.name += extra
 
 
+@dataclass
+class _RowRead:
+    row: TableRow
+    number: Optional[int]  # the number leading the name or content cell, if any
+
+
 def _read_row(row: list[Cell], roles: dict[str, int], spans_known: bool, prev: Optional[TableRow],
-              seq: int, section: Optional[str], position: tuple[int, int]) -> TableRow:
-    """One data row → TableRow, filling merged/empty name and unit cells."""
+              section: Optional[str], position: tuple[int, int]) -> _RowRead:
+    """One data row → TableRow, filling merged cells (and, in flat sources, empty ones) from above."""
     name_cell = _cell(row, roles, "name")
-    name = _text(name_cell) or None
+    name_raw = _text(name_cell)
+    name, number = strip_ordinal(name_raw) if name_raw else ("", None)
+    name = name or None
     explicit = bool(name) and (name_cell is None or name_cell.merged_from is None)
     inferred = False
     if name_cell is not None and not name:
         inferred = True
         name = prev.name if prev is not None else None
     if "name" not in roles:
-        group = _text(_cell(row, roles, "group"))
+        group = strip_ordinal(_text(_cell(row, roles, "group")))[0]
         name = group or (prev.name if prev is not None and "group" in roles else None)
-    units = _text(_cell(row, roles, "units"))
-    support = _text(_cell(row, roles, "support"))
-    if not units and not support and prev is not None:
-        units, support = prev.units, prev.support
+    units = _lines(_cell(row, roles, "units"))
+    support = _lines(_cell(row, roles, "support"))
+    if not units and not support and prev is not None and not spans_known:
+        units, support = prev.units, prev.support  # flat source: an empty cell inside a merged group
     deadline_cell = _cell(row, roles, "deadline")
     deadline = _text(deadline_cell) or None
     if deadline is None and deadline_cell is not None and prev is not None and not spans_known and inferred:
         deadline = prev.deadline  # flat source: an empty cell inside a merged group
-    content = _text(_cell(row, roles, "content"))
+    content, content_number = strip_ordinal(_text(_cell(row, roles, "content")))
+    if number is None:
+        number = content_number
     if not content and explicit and "name" in roles:
         content = name or ""  # a row that only names its task
-    return TableRow(
-        seq=seq, name=name, content=content, units=units, support=support,
+    return _RowRead(TableRow(
+        seq=0, name=name, content=content, units=units, support=support,
         deadline=deadline, name_inferred=inferred, explicit_name=explicit, section=section, position=position,
-    )
+    ), number)

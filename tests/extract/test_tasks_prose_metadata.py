@@ -79,10 +79,17 @@ def test_department_plan_title_names_the_organ() -> None:
 
 
 def test_city_department_without_title_reads_the_opening_sentence() -> None:
-    text = "2024年市卫生健康委政务公开工作的总体要求是：依法公开。\n一、推进决策公开\n做好目录公开。(牵头部门:办公室)\n"
+    text = "2024年市卫生健康委政务公开工作的总体要求是：依法公开，落实《2024年上海市政务公开工作要点》。\n一、推进决策公开\n做好目录公开。(牵头部门:办公室)\n"
     doc = _read(text).document
     assert (doc["jurisdiction"], doc["level"], doc["issuer"], doc["year"], doc["doc_number"], doc["issued_on"]) == (
         "上海市", "city", "上海市卫生健康委员会", 2024, None, None)
+
+
+def test_a_city_department_that_never_says_shanghai_gets_no_jurisdiction() -> None:
+    """市X with no 上海/沪/district anywhere: the extractor must not invent Shanghai (shared/cases/README.md)."""
+    text = "2024年市卫生健康委政务公开工作的总体要求是：依法公开。\n一、推进决策公开\n做好目录公开。(牵头部门:办公室)\n"
+    doc = _read(text).document
+    assert (doc["jurisdiction"], doc["level"], doc["issuer"], doc["year"]) == (None, None, "市卫生健康委员会", 2024)
 
 
 def test_meta_fields_fill_what_the_text_does_not_say() -> None:
