@@ -220,6 +220,12 @@ def test_implausible_jurisdiction():
     assert f["observed"]["unexpected_values"] == ["北京市"]
 
 
+def test_document_from_outside_shanghai_passes_with_null_jurisdiction_and_level():
+    document, tasks = load_gold("002")
+    document["jurisdiction"] = document["level"] = None
+    assert run(document, tasks).result(DOC).success
+
+
 def test_level_disagrees_with_jurisdiction():
     document, tasks = load_gold("002")  # 上海市 / city
     document["level"] = "district"
@@ -250,14 +256,14 @@ def test_next_year_plan_allowed():
     ("issuer", "  ", "expect_column_values_to_not_be_null"),
     ("layout", "list", "expect_column_values_to_be_in_set"),
     ("layout", None, "expect_column_values_to_not_be_null"),
-    ("jurisdiction", None, "expect_column_values_to_not_be_null"),
+    ("jurisdiction", None, "expect_column_pair_values_to_be_in_set"),  # a level without a jurisdiction
     ("year", None, "expect_column_values_to_not_be_null"),
     ("issued_on", "2023/04/26", "expect_column_values_to_match_regex"),
 ])
 def test_document_field_rules(field, value, expectation):
     document, tasks = load_gold("002")
     document[field] = value
-    column = {"issuer": "issuer_norm", "year": "plan_year"}.get(field, field)
+    column = {"issuer": "issuer_norm", "year": "plan_year", "jurisdiction": "jurisdiction,level"}.get(field, field)
     failure(run(document, tasks), DOC, expectation, column)
 
 
