@@ -41,6 +41,9 @@ def _configure_parse(p: argparse.ArgumentParser) -> None:
     """Arguments of ``parse``."""
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="parts of one document: the notice body first, then its attachments")
+    p.add_argument("--explain", action="store_true",
+                   help="print how the tasks were read (tables seen, column roles and why, skipped rows, "
+                        "prose clauses) instead of JSON")
 
 
 def _run_parse(args: argparse.Namespace) -> int:
@@ -56,6 +59,15 @@ def _run_parse(args: argparse.Namespace) -> int:
         except ParseError as exc:
             raise CliError(f"{path}: {exc}") from exc
     result = extract_tasks(docs)
+    if args.explain:
+        doc = result.document
+        print(f"document: {doc.get('title')!r} issuer={doc.get('issuer')} jurisdiction={doc.get('jurisdiction')} "
+              f"year={doc.get('year')} 文号={doc.get('doc_number')} layout={doc.get('layout')}")
+        print("\n".join(result.explain))
+        print(f"tasks: {len(result.tasks)}")
+        for w in result.warnings:
+            print(f"warning: {w}")
+        return 0
     json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

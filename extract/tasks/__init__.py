@@ -16,7 +16,7 @@ from extract.tasks.metadata import extract_metadata
 from extract.tasks.normalize import clean_text, parse_deadline, split_units, squash, units_text
 from extract.tasks.prose import ProseTask, extract_prose_tasks
 from extract.tasks.reconcile import prose_items, reconcile
-from extract.tasks.table import TableRow, read_task_tables
+from extract.tasks.table import TableRead, TableRow, read_task_tables
 
 PARSER_VERSION = "tasks-1.0.0"
 _MIN_PROSE_ITEMS = 3
@@ -31,6 +31,7 @@ class Extraction:
     document: dict[str, Any]
     tasks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)  # how the tasks were read (``parse --explain``)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -130,8 +131,23 @@ def extract_tasks(docs: list[Document]) -> Extraction:
         warnings.append("duplicate 序号 in the task table; seq renumbered in reading order")
         for i, t in enumerate(tasks, 1):
             t["seq"] = i
+    explain = _explanation(table, prose_tasks, bool(table.rows))
     if not tasks:
-        warnings.append("no task table or task paragraphs found")
+        seen = "; ".join(table.candidates) if table.candidates else "none"
+        warnings.append(f"no task table or task paragraphs found (tables seen: {seen}; "
+                        "no paragraph closed by a responsibility clause)")
     document["task_count"] = len(tasks)
     document["header"] = table.header or None
-    return Extraction(document=document, tasks=tasks, warnings=warnings)
+    return Extraction(document=document, tasks=tasks, warnings=warnings, explain=explain)
+
+
+def _explanation(table: TableRead, prose_tasks: list[ProseTask], from_table: bool) -> list[str]:
+    """Lines for ``parse --explain``: tables seen, header roles and why, skipped rows, prose clauses."""
+    lines = [f"tables seen: {len(table.candidates)}"] + [f"  {c}" for c in table.candidates]
+    lines += [f"  {e}" for e in table.explain]
+    if table.title_rows:
+        lines.append(f"  title rows above the header: {' / '.join(table.title_rows)}")
+    lines.append(f"prose tasks (paragraph text closed by a responsibility clause): {len(prose_tasks)}")
+    lines += [f"  {t.seq}: '{t.content[:24]}…' closed by {t.clause or '(a clause line)'}" for t in prose_tasks]
+    lines.append("tasks read from: " + ("the table" if from_table else "the prose" if prose_tasks else "nothing"))
+    return lines

@@ -49,6 +49,7 @@ _DATE_RE = re.compile(
 )
 _PLAN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?(.{0,40}?)政务公开(?:工作)?(?:要点|重点|任务|实施方案|工作方案|方案|计划)")
 _ORGAN_IN_TEXT_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?[，,]?\s*([\u4e00-\u9fa5]{2,30}?)(?:政务公开|的政务公开)")
+_ORGAN_BEFORE_YEAR_RE = re.compile(r"^([\u4e00-\u9fa5（）()]{3,30}?)(?:19|20)\d{2}\s*年\s*度?.{0,12}?政务公开")
 _ATTACHMENT_RE = re.compile(r"^附件\s*\d*\s*[:：]?")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -120,6 +121,10 @@ def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = Tru
             return expand_organ(m.group(1), shanghai=shanghai)
     for t in texts:
         m = _ISSUE_NOTICE_RE.match(t)
+        if m and _is_organ(m.group(1)):
+            return expand_organ(m.group(1), shanghai=shanghai)
+    if title:  # "上海市交通委员会2024年政务公开工作要点", "X关于印发…的通知"
+        m = _ORGAN_BEFORE_YEAR_RE.match(squash(title)) or _ISSUE_NOTICE_RE.match(squash(title))
         if m and _is_organ(m.group(1)):
             return expand_organ(m.group(1), shanghai=shanghai)
     candidates = [(title, _PLAN_TITLE_RE.search(title))] if title else []

@@ -110,12 +110,20 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
+_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室)?[:：]")
+
+
 def units_text(raw: Optional[str]) -> str:
-    """A units cell as one line: units printed one per line are joined with 、 (``responsible_raw``)."""
+    """A units cell as one line (``responsible_raw``): units printed one per line are joined with 、;
+    a line that starts a new label (``配合单位：Y``) is joined with ；."""
     out = ""
     for line in (squash(x) for x in (raw or "").splitlines()):
-        if line:
-            out = f"{out}、{line}" if out and out[-1] not in _UNIT_SEPS else out + line
+        if not line:
+            continue
+        if out and out[-1] not in _UNIT_SEPS:
+            out += ("；" if _LABEL_LINE_RE.match(line) else "、") + line
+        else:
+            out += line
     return out
 
 
@@ -150,7 +158,7 @@ def split_units(raw: Optional[str]) -> Units:
     if marked and not support:  # "区发改委（牵头）、区财政局": the marked units lead
         support = [u for u in lead if u not in marked]
         lead = [_LEAD_MARK_RE.sub("", u) for u in marked]
-    return Units(raw=squash(raw).rstrip("。."), lead=lead, support=support, open_list=open1 or open2)
+    return Units(raw=text, lead=lead, support=support, open_list=open1 or open2)
 
 
 def _find_outside_parens(text: str, word: str) -> int:

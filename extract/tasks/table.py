@@ -146,6 +146,13 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
         if matrix[j, r] > 0:
             roles[ROLES[r]] = int(j)
             why[int(j)] = f"'{keys[j]}' → {ROLES[r]} (score {matrix[j, r]:g})"
+    if "name" not in roles and "content" in roles:
+        spare = [j for j, s in enumerate(scores) if "content" in s and j not in why]
+        if spare:  # 工作内容 | 具体措施: the left text column names the task, the right one details it
+            left, right = sorted((spare[0], roles["content"]))
+            roles["name"], roles["content"] = left, right
+            why[left] = f"'{keys[left]}' → name (the left of two text columns)"
+            why[right] = f"'{keys[right]}' → content (the right of two text columns)"
     has_text = "content" in roles or "name" in roles
     has_who_when = "units" in roles or "deadline" in roles
     if not (has_text and has_who_when and len(roles) >= 3):
@@ -236,18 +243,21 @@ def strip_ordinal(text: str) -> tuple[str, Optional[int]]:
     return text[m.end():].strip(), (int(num) if num else None)
 
 
-def _sub_header(row: list[Cell], roles: dict[str, int]) -> Optional[dict[str, int]]:
-    """A second header row splitting 责任单位 into 牵头/配合 columns: updated roles, else None."""
+def _sub_header(top: list[Cell], row: list[Cell]) -> Optional[HeaderRoles]:
+    """A second header row under merged header cells (责任单位 over 牵头单位|配合单位, 任务 over
+    任务名称|任务内容): the roles of the combined header, else None.
+
+    Each column takes the lower word where it differs from the upper one; the row must hold only
+    header words (no numbers, every non-empty cell naming a role).
+    """
     texts = [squash(c.text) for c in row]
-    if any(_INT_RE.match(t) for t in texts if t):
+    words = [t for t in texts if t]
+    if not words or any(_INT_RE.match(t) for t in words) or not all(_role_scores(t) for t in words):
         return None
-    lead = [j for j, t in enumerate(texts) if t and "牵头" in t and len(t) <= _HEADER_MAX_LEN]
-    support = [j for j, t in enumerate(texts) if t and header_role(t) == "support"]
-    if not lead or not support:
+    if not any(t and t != squash(u.text) for t, u in zip(texts, top)):
         return None
-    new = dict(roles)
-    new["units"], new["support"] = lead[0], support[0]
-    return new
+    combined = [t if t else squash(u.text) for t, u in zip(texts, top)]
+    return assign_roles(combined)
 
 
 def _is_header_row(row: list[Cell]) -> Optional[HeaderRoles]:
@@ -421,9 +431,11 @@ def read_task_tables(docs: list[Document]) -> TableRead:
             if found is not None:
                 start, header = found
                 roles = header.roles
-                sub = _sub_header(table.rows[start + 1], roles) if start + 1 < len(table.rows) else None
-                if sub is not None:
-                    roles = sub
+                sub_header = (_sub_header(table.rows[start], table.rows[start + 1])
+                              if start + 1 < len(table.rows) else None)
+                sub = sub_header.roles if sub_header is not None else None
+                if sub_header is not None:
+                    roles, header = sub, sub_header
                 same = [c for c in chains if _signature(c.roles) == _signature(roles)]
                 if current is not None and _signature(current.roles) == _signature(roles):
                     chain = current
@@ -435,7 +447,7 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                     chain.explain.append(f"table {t_index + 1}: same roles as table {chain.tables[0] + 1}, joined")
                 else:
                     header_texts = [clean_text(c.text).replace(" ", "") for c in table.rows[start]]
-                    chain = _Chain(roles=roles, n_cols=table.n_cols, header=header_texts)
+                    chain = _Chain(roles=roles, n_cols=table.n_cols, header=header_texts, explain=out.explain)
                     chain.title_rows = [t for t in (_single_text(r) for r in table.rows[:start]) if t]
                     chain.explain.append(f"table {t_index + 1}: task header at row {start + 1}: "
                                          + "; ".join(header.why[j] for j in sorted(header.why)))
@@ -443,7 +455,7 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                     readers[id(chain)] = _Reader(chain)
                 if sub is not None:
                     start += 1
-                    chain.explain.append(f"table {t_index + 1}: second header row splits 牵头/配合")
+                    chain.explain.append(f"table {t_index + 1}: second header row below merged header cells")
                 chain.n_cols = table.n_cols
                 current = chain
                 start += 1
@@ -451,8 +463,9 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                 chain, start = current, 0
                 chain.explain.append(f"table {t_index + 1}: no header, continues the task table")
             else:
-                if current is not None:
-                    out.explain.append(f"table {t_index + 1}: no task header and does not continue the task table: skipped")
+                out.explain.append(f"table {t_index + 1}: no task header"
+                                   + (" and does not continue the task table" if current is not None else "")
+                                   + ": skipped")
                 continue
             chain.tables.append(t_index)
             chain.last_page = table.page
@@ -463,8 +476,6 @@ def read_task_tables(docs: list[Document]) -> TableRead:
     if not chains:
         return out
     best = max(chains, key=lambda c: len(c.rows))
-    for c in chains:
-        out.explain += c.explain
     others = [c for c in chains if c is not best and c.rows]
     if others:
         out.warnings.append(
