@@ -145,7 +145,7 @@ def test_units_one_per_line_in_a_cell() -> None:
     from extract.tasks.normalize import split_units
 
     units = split_units("区发展改革委\n区财政局、\n区审计局等")
-    assert (units.raw, units.lead, units.open_list) == ("区发展改革委区财政局、区审计局等", ["区发展改革委", "区财政局", "区审计局"], True)
+    assert (units.raw, units.lead, units.open_list) == ("区发展改革委、区财政局、区审计局等", ["区发展改革委", "区财政局", "区审计局"], True)
 
 
 def test_unbracketed_clause_after_the_last_sentence() -> None:
