@@ -34,7 +34,7 @@ _LABELLED_RE = re.compile(
     r"(?P<units>(?:[^（）()【】〔〕［］\[\]]|[（(][^（）()]*[）)])+?)\s*[）)】〕］\]]"
 )
 # A bare parenthesised list, checked by ``is_unit_list``.
-_PAREN_RE = re.compile(r"[（(](?P<units>[^（）()。：:]{2,80}?)[）)]")
+_PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
 # Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``.
 _BARE_CLAUSE_RE = re.compile(
     r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
@@ -52,7 +52,7 @@ _STOPS = "。.；;！!？?"
 # How a unit name ends; a bare parenthesised list is units only when every item ends so.
 _UNIT_END_RE = re.compile(
     r"(?:局|委|办|室|府|院|厅|会|处|科|所|站|队|中心|街道|镇|乡|街镇|公司|集团|单位|部门|社|团|馆|组|"
-    r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室)$"
+    r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室|联|协|校|区|县|市|州|盟|旗|行)$"
 )
 _ROLE_WORDS_RE = re.compile(r"(?:牵头|配合|负责|落实|参与|协办|按职责分工负责|等(?:[相有]关|各|其他)?[\u4e00-\u9fff]{0,6})$")
 _NOT_UNITS_RE = re.compile(r"^(?:含|包括|以下简称|简称|即|如|详见|见|原|不含|其中|暂定|试行)")
@@ -88,9 +88,11 @@ def is_unit_list(text: str) -> bool:
     parts = split_outside_parens(text, "、，,；;")
     if not parts or len(parts) > 12:
         return False
-    for part in parts:
+    for i, part in enumerate(parts):
         core = _ROLE_WORDS_RE.sub("", part) if not _UNIT_END_RE.search(part) else part
         core = re.sub(r"[（(][^（）()]*[）)]$", "", core)
+        if len(core) == 1 and i > 0 and _UNIT_END_RE.search(core):
+            continue  # "区政府各委、办、局": a one-character organ word continuing the list
         if not (2 <= len(core) <= 30 and _UNIT_END_RE.search(core)):
             return False
     return True

@@ -211,7 +211,7 @@ def _text(cell: Optional[Cell]) -> str:
 # How a unit name ends (organ, office or body); a line ending otherwise was wrapped mid-name.
 _UNIT_END_RE = re.compile(
     r"(?:局|委|办|室|府|院|部|厅|会|处|科|所|站|队|中心|街道|镇|乡|公司|集团|单位|社|团|馆|组|区|县|市|校|行|署|司|"
-    r"庭|台|园|军|关|宫|场|厂|人|等|们|[、，,；;）)])$"
+    r"庭|台|园|军|关|宫|场|厂|人|等|们|联|协|[、，,；;）)])$"
 )
 
 
@@ -227,7 +227,7 @@ def _lines(cell: Optional[Cell]) -> str:
     for line in (clean_text(x) for x in cell.text.splitlines()):
         if not line:
             continue
-        if out and not _UNIT_END_RE.search(out[-1]):
+        if out and (not _UNIT_END_RE.search(out[-1]) or line[0] in "（("):  # "区发改委" + "（牵头）" too
             out[-1] += line
         else:
             out.append(line)

@@ -1,0 +1,213 @@
+"""Issue 11's kinds, one small input each, written here (not the case files): roles over the whole
+header, numbering, sections and footnotes, units per line, open lists, prose clauses, wrappers,
+metadata outside Shanghai, the right table only, and ``parse --explain``."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document as new_docx
+
+from extract.parse import parse_bytes
+from extract.parse.detect import detect_format
+from extract.tasks import extract_tasks
+from extract.tasks.normalize import split_units
+from extract.tasks.prose import is_unit_list
+from extract.tasks.table import header_roles, strip_ordinal
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _read(html: str) -> list[tuple]:
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    return [(t["seq"], t["section"], t["task_name"], t["task_content"], t["lead_units"], t["support_units"],
+             t["units_open_list"], t["deadline_date"]) for t in result.tasks]
+
+
+@pytest.mark.parametrize("cells,want", [
+    (["完成时限", "责任单位", "具体措施", "工作内容", "序号"],
+     {"deadline": 0, "units": 1, "content": 3, "name": 2, "seq": 4}),
+    (["序号", "工作任务", "具体措施", "责任单位（部门）", "完成时限（2025年）", "备注"],
+     {"seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}),
+    (["领域", "序 号", "工作事项", "主要内容", "责任主体", "时限要求"],
+     {"group": 0, "seq": 1, "name": 2, "content": 3, "units": 4, "deadline": 5}),
+    (["重点任务", "工作要求", "牵头单位", "责任单位"], {"name": 0, "content": 1, "units": 2, "support": 3}),
+    (["工\u00a0作\u00a0任\u00a0务", "配合单位", "牵 头 单 位", "完成期限"],
+     {"content": 0, "support": 1, "units": 2, "deadline": 3}),
+])
+def test_roles_are_assigned_over_the_whole_header(cells: list[str], want: dict[str, int]) -> None:
+    assert header_roles(cells) == want
+
+
+def test_two_content_like_columns_name_and_detail_the_task() -> None:
+    assert header_roles(["序号", "工作内容", "具体措施", "责任单位", "完成时限"]) == {
+        "seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
+
+
+@pytest.mark.parametrize("text,want", [
+    ("（三）推进政策集中发布", ("推进政策集中发布", None)),
+    ("二、提升政策服务", ("提升政策服务", None)),
+    ("12.公开预算", ("公开预算", 12)),
+    ("（7）公开预算", ("公开预算", 7)),
+    ("3、公开预算", ("公开预算", 3)),
+    ("2024年公开预算", ("2024年公开预算", None)),   # a year, not a number
+    ("30日内公开", ("30日内公开", None)),
+    ("1.5倍", ("1.5倍", None)),
+])
+def test_leading_ordinals_are_numbering(text: str, want: tuple) -> None:
+    assert strip_ordinal(text) == want
+
+
+def test_table_without_seq_column_sections_footnote_and_lines() -> None:
+    html = """<div class="xw_nr"><table>
+    <tr><td colspan="4">2025年某区司法局政务公开工作任务清单</td></tr>
+    <tr><th>工作任务</th><th>具体要求</th><th>牵头科室</th><th>配合科室</th></tr>
+    <tr><td colspan="4">一、深化法治政府信息公开</td></tr>
+    <tr><td>（1）公开行政执法信息</td><td>按月公开执法决定。</td><td>执法监督科<br/>法制科</td><td></td></tr>
+    <tr><td>（3）公开复议结果</td><td>集中公开复议决定书。</td><td>复议科</td><td>办公室、各司法所等单位</td></tr>
+    <tr><td colspan="4">注：各科室每月5日前报送进度。</td></tr>
+    </table></div>"""
+    assert _read(html) == [
+        (1, "深化法治政府信息公开", "公开行政执法信息", "按月公开执法决定。", ["执法监督科", "法制科"], [], False, None),
+        (3, "深化法治政府信息公开", "公开复议结果", "集中公开复议决定书。", ["复议科"], ["办公室", "各司法所"], True, None),
+    ]
+
+
+def test_only_the_task_table_and_its_true_continuation() -> None:
+    header = "<tr><td>序号</td><td>任务名称</td><td>任务内容</td><td>责任单位</td><td>完成时限</td></tr>"
+    html = f"""<p>2024年某区政务公开工作要点</p>
+    <table><tr><td>序号</td><td>单位</td><td>联系人</td><td>电话</td><td>备注</td></tr>
+           <tr><td>1</td><td>区政府办公室</td><td>王五</td><td>123</td><td></td></tr></table>
+    <table>{header}<tr><td>1</td><td>公开规划</td><td>公开年度计划。</td><td>区发改委</td><td>3月底前</td></tr></table>
+    <table><tr><td>序号</td><td>附件</td><td>页数</td><td>份数</td><td>备注</td></tr>
+           <tr><td>1</td><td>任务清单</td><td>3</td><td>1</td><td></td></tr></table>
+    <table>{header}<tr><td>2</td><td>公开预算</td><td>公开部门预算。</td><td>区财政局</td><td>全年</td></tr></table>"""
+    assert [r[:3] for r in _read(html)] == [(1, None, "公开规划"), (2, None, "公开预算")]
+
+
+@pytest.mark.parametrize("raw,lead,support,open_list", [
+    ("区卫生健康委、区民政局等相关部门", ["区卫生健康委", "区民政局"], [], True),
+    ("各街镇等基层单位", ["各街镇"], [], True),
+    ("区政府办公室牵头,各科室配合", ["区政府办公室"], ["各科室"], False),
+    ("牵头单位：区发改委\n配合单位：区财政局、区统计局", ["区发改委"], ["区财政局", "区统计局"], False),
+    ("区发改委\n（牵头）、区财政局", ["区发改委"], ["区财政局"], False),
+    ("平等就业服务中心", ["平等就业服务中心"], [], False),
+])
+def test_units(raw: str, lead: list[str], support: list[str], open_list: bool) -> None:
+    from extract.parse.model import Cell
+    from extract.tasks.table import _lines
+
+    units = split_units(_lines(Cell(raw)))
+    assert (units.lead, units.support, units.open_list) == (lead, support, open_list)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("区经委、区科委", True), ("区政府各委、办、局", True), ("区妇联、团区委", True),
+    ("区发改委牵头，各单位配合", True), ("含调整情况", False), ("以下简称区局", False), ("2024年版", False),
+    ("详见附件2", False), ("试行", False),
+])
+def test_bare_parenthesised_unit_lists(text: str, want: bool) -> None:
+    assert is_unit_list(text) is want
+
+
+def test_prose_clauses_of_every_shape_several_per_paragraph() -> None:
+    html = """<div class="article"><p>2025年某区政务公开工作要点</p>
+    <p>一、加强政策公开</p>
+    <p>（一）规范文件发布。清理现行规范性文件(区司法局).公开清理结果。【牵头部门：区司法局；完成时限：2025年6月底前】</p>
+    <p>（二）做好解读回应。重要政策同步解读（区政府办公室牵头，区各部门配合）。向区人大报告工作（详见附件）。</p>
+    <p>二、强化保障</p>
+    <p>将公开工作纳入考核。（区委组织部、区政府办公室（区政务公开办））</p></div>"""
+    assert _read(html) == [
+        (1, "加强政策公开", "规范文件发布", "清理现行规范性文件.", ["区司法局"], [], False, None),
+        (2, "加强政策公开", "规范文件发布", "公开清理结果。", ["区司法局"], [], False, "2025-06-30"),
+        (3, "加强政策公开", "做好解读回应", "重要政策同步解读。", ["区政府办公室"], ["区各部门"], False, None),
+        (4, "强化保障", "强化保障", "将公开工作纳入考核。", ["区委组织部", "区政府办公室（区政务公开办）"], [], False, None),
+    ]
+
+
+def test_an_alias_in_parentheses_is_not_a_clause() -> None:
+    html = "<p>2025年某区政务公开工作要点</p><p>一、总体要求</p><p>各单位将材料报送区政府办公室（区政务公开办）。</p>"
+    assert _read(html) == []
+
+
+def _mhtml(html: str, charset: str = "gb2312") -> bytes:
+    import quopri
+
+    body = quopri.encodestring(html.encode(charset)).decode("ascii")
+    return ("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"B\"\r\n\r\n--B\r\n"
+            "Content-Location: file:///C:/x.htm\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+            f"Content-Type: text/html; charset=\"{charset}\"\r\n\r\n{body}\r\n--B--\r\n").encode("ascii")
+
+
+def test_word_single_file_web_page_saved_as_doc_is_unwrapped() -> None:
+    html = ("<html><body><p>2024年某县政务公开工作要点任务分解表</p><table>"
+            "<tr><td>序号</td><td>重点任务</td><td>责任单位</td><td>完成时间</td></tr>"
+            "<tr><td>1</td><td>公开财政预决算。</td><td>县财政局</td><td>9月</td></tr></table></body></html>")
+    data = _mhtml(html)
+    assert detect_format(data) == "mht"
+    result = extract_tasks([parse_bytes(data)])
+    assert result.document["year"] == 2024 and result.document["jurisdiction"] is None
+    assert [(t["seq"], t["task_content"], t["lead_units"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开财政预决算。", ["县财政局"], "2024-09-30")]
+
+
+def test_docx_layout_frame_is_unwrapped_and_nested_cells_are_lines() -> None:
+    doc = new_docx()
+    frame = doc.add_table(rows=1, cols=1)
+    cell = frame.cell(0, 0)
+    cell.paragraphs[0].text = "2025年某区政务公开重点任务"
+    inner = cell.add_table(rows=2, cols=4)
+    for j, word in enumerate(["序号", "工作任务", "责任单位", "完成时限"]):
+        inner.cell(0, j).text = word
+    inner.cell(1, 0).text = "1"
+    inner.cell(1, 1).text = "公开重大项目进展。"
+    units = inner.cell(1, 2)
+    units.paragraphs[0].text = "区发改委"
+    units.add_paragraph("区建管委")
+    inner.cell(1, 3).text = "年底前"
+    buf = io.BytesIO()
+    doc.save(buf)
+    result = extract_tasks([parse_bytes(buf.getvalue())])
+    assert [(t["seq"], t["task_content"], t["lead_units"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开重大项目进展。", ["区发改委", "区建管委"], "2025-12-31")]
+
+
+@pytest.mark.parametrize("title,jurisdiction,level", [
+    ("2025年南州市政务公开工作要点", None, None),
+    ("2025年市卫生健康委政务公开工作要点", None, None),  # 市X with nothing saying Shanghai
+    ("2025年上海市卫生健康委政务公开工作要点", "上海市", "city"),
+    ("2025年静安区政务公开工作要点", "静安区", "district"),
+])
+def test_jurisdiction_is_never_invented(title: str, jurisdiction, level) -> None:
+    html = (f"<p>{title}</p><table><tr><td>序号</td><td>工作任务</td><td>责任单位</td></tr>"
+            "<tr><td>1</td><td>公开目录。</td><td>办公室</td></tr></table>")
+    doc = extract_tasks([parse_bytes(html.encode("utf-8"))]).document
+    assert (doc["jurisdiction"], doc["level"], doc["year"]) == (jurisdiction, level, 2025)
+
+
+def test_explain_names_roles_skipped_rows_and_clauses(tmp_path: Path) -> None:
+    page = tmp_path / "plan.html"
+    page.write_text("""<table><tr><td colspan="3">2025年某区政务公开任务表</td></tr>
+    <tr><td>事项</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td colspan="3">一、决策公开</td></tr><tr><td>公开目录。</td><td>办公室</td><td>3月底前</td></tr>
+    <tr><td colspan="3">注：按月报送。</td></tr></table>""", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "extract", "parse", "--explain", str(page)],
+                         capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "'事项' → name" in text and "only text column: read as content" in text
+    assert "'责任单位' → units" in text and "'完成时限' → deadline" in text
+    assert "section '决策公开'" in text and "footnote '注：按月报送。'" in text
+    assert "title rows above the header: 2025年某区政务公开任务表" in text
+    assert text.rstrip().endswith("tasks: 1") or "tasks: 1\n" in text
+
+
+def test_no_tasks_warning_names_the_tables_seen() -> None:
+    html = "<p>2025年某区通知</p><table><tr><td>单位</td><td>联系人</td></tr><tr><td>办公室</td><td>张三</td></tr></table>"
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert result.tasks == []
+    assert any("tables seen: table 1 (2×2): 单位 | 联系人" in w for w in result.warnings)
