@@ -274,9 +274,20 @@ def _single_text(row: list[Cell]) -> Optional[str]:
     return distinct.pop() if len(distinct) == 1 else None
 
 
+_CN_ORDINAL_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]?|[（(]\s*[一二三四五六七八九十百]+\s*[）)])\s*$")
+
+
 def _section_text(row: list[Cell], roles: dict[str, int]) -> Optional[str]:
-    """Text of a section row (one title across the table, no seq/content), else None."""
+    """Text of a section row (one title across the table, no seq/content), else None.
+
+    Also ``一 | 推进决策公开 | | |``: a Chinese ordinal in the 序号 column, one title, nothing else.
+    """
     texts = [clean_text(c.text) for c in row]
+    seq_cell = _cell(row, roles, "seq")
+    if seq_cell is not None and _CN_ORDINAL_RE.match(_text(seq_cell)):
+        others = {t for j, t in enumerate(texts) if t and j != roles["seq"] and row[j] is not seq_cell}
+        if len(others) == 1:
+            return f"{_text(seq_cell).rstrip('、．.')}、{others.pop()}"
     text = _single_text(row)
     if text is None:
         return None

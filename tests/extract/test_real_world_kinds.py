@@ -211,3 +211,14 @@ def test_no_tasks_warning_names_the_tables_seen() -> None:
     result = extract_tasks([parse_bytes(html.encode("utf-8"))])
     assert result.tasks == []
     assert any("tables seen: table 1 (2×2): 单位 | 联系人" in w for w in result.warnings)
+
+
+def test_chinese_ordinal_in_the_seq_column_marks_a_section_row() -> None:
+    html = """<p>2025年某区政务公开工作要点任务分解表</p><table>
+    <tr><td>序号</td><td>任务名称</td><td>任务内容</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>一</td><td>推进决策公开</td><td></td><td></td><td></td></tr>
+    <tr><td>1</td><td>公开目录</td><td>编制目录。</td><td>区府办</td><td>3月底前</td></tr>
+    <tr><td>（二）</td><td>推进执行公开</td><td></td><td></td><td></td></tr>
+    <tr><td>2</td><td>公开进展</td><td>公开进度。</td><td>区发改委</td><td>全年</td></tr></table>"""
+    assert [r[:4] for r in _read(html)] == [(1, "推进决策公开", "公开目录", "编制目录。"),
+                                            (2, "推进执行公开", "公开进展", "公开进度。")]
