@@ -88,9 +88,14 @@ def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], ru
         doc["action"] = "skip"
     elif vid and known["quarantined"].get(vid) == PARSER_VERSION:
         doc["action"] = "skip-quarantined"
+    elif vid and doc.get("missing") and doc["document_key"] in known.get("complete", []):
+        # A partial version (a rendition failed or was dropped) never replaces a complete one;
+        # the missing part is requested again next run.
+        doc["action"] = "skip-partial"
     else:
         doc["action"] = "process"
-    log.info("notice %s: version %s → %s (errors=%s)", doc["notice_url"], vid, doc["action"], doc["errors"])
+    log.info("notice %s: version %s → %s (errors=%s, missing=%s)", doc["notice_url"], vid, doc["action"],
+             doc["errors"], doc.get("missing"))
     return doc
 
 
@@ -169,7 +174,8 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         return out
     part = doc["parts"][primary]
     out["extraction"] = {
-        "document": ex.document, "tasks": ex.tasks, "warnings": ex.warnings,
+        "document": ex.document, "tasks": ex.tasks,
+        "warnings": [f"partial: {m}" for m in doc.get("missing", [])] + doc.get("notes", []) + ex.warnings,
         "parser_name": f"extract.{part['format']}", "parser_version": PARSER_VERSION,
         "primary_part": {"url": part["url"], "format": part["format"], "request": part["request"]},
     }
