@@ -17,24 +17,14 @@ from extract import pipeline
 from extract.crawl.crawler import RunInfo
 from extract.crawl.http import Fetcher
 from sample_portals.server import Fault, SamplePortals
+from tests.crawl.test_http import _Handler as _BaseHandler  # quiet log, _send
 from tests.crawl.test_incremental import _q, _run_all, sp  # noqa: F401 - sp is a fixture
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+class _Handler(_BaseHandler):
+    hits: list[str] = []  # type: ignore[assignment] - "host/path" of every request
     robots: tuple[int, bytes, str] = (200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
     foreign = ""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802
         self.hits.append(f"{self.server.server_address[0]}{self.path}")
