@@ -150,6 +150,7 @@ def drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> 
 
 def extract(doc: dict[str, Any]) -> dict[str, Any]:
     """Parse the document's archived parts and read its tasks (no DuckDB access)."""
+    from extract.parse.limits import require_tasks
     from extract.parse.model import ParseError
     from extract.sources import get_portal
     from extract.tasks import PARSER_VERSION, extract_tasks
@@ -165,6 +166,7 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         documents = [_part_document(p, family) for p in doc["parts"]]
         documents, primary = drop_duplicate_tables(doc["parts"], documents)
         ex = extract_tasks(documents)
+        require_tasks(ex, source=doc["notice_url"])  # zero tasks is an error, with the extractor's hints
     except ParseError as exc:
         out["error"] = {"stage": "parse", "reasons": [f"parse error: {exc}"]}
         return out
