@@ -49,6 +49,7 @@ def _configure_parse(p: argparse.ArgumentParser) -> None:
 def _run_parse(args: argparse.Namespace) -> int:
     """Parse the files as one document and print document fields, tasks and warnings as JSON."""
     from extract.parse import ParseError, parse_bytes
+    from extract.parse.limits import require_tasks
     from extract.tasks import extract_tasks
 
     docs = []
@@ -67,7 +68,11 @@ def _run_parse(args: argparse.Namespace) -> int:
         print(f"tasks: {len(result.tasks)}")
         for w in result.warnings:
             print(f"warning: {w}")
-        return 0
+        return 0 if result.tasks else 2
+    try:
+        require_tasks(result, source=", ".join(args.files))
+    except ParseError as exc:
+        raise CliError(str(exc)) from exc
     json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -60,11 +60,13 @@ def state_snapshot(con: duckdb.DuckDBPyConnection, portal_id: str) -> dict[str, 
 
 
 def known_notices(con: duckdb.DuckDBPyConnection, portal_id: str) -> list[dict[str, Any]]:
-    """Notices seen before, when their detail page was last checked, and whether a version is loaded."""
+    """Notices seen before, when their detail page was last checked, and whether a complete version
+    is loaded (a partial one does not count: the notice is fetched again next run)."""
     rows = con.execute(
         """select n.notice_url, n.title, n.list_url, s.updated_at,
                   exists (select 1 from raw.documents d join raw.document_versions v using (document_key)
-                          where d.notice_url = n.notice_url) as loaded
+                          where d.notice_url = n.notice_url
+                            and coalesce(json_array_length(v.missing_parts), 0) = 0) as loaded
            from raw.notices n left join raw.crawl_state s on s.url = n.notice_url
            where n.portal_id = ?""", [portal_id]).fetchall()
     return [{"notice_url": r[0], "title": r[1], "list_url": r[2],
@@ -72,12 +74,16 @@ def known_notices(con: duckdb.DuckDBPyConnection, portal_id: str) -> list[dict[s
 
 
 def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """Versions already loaded or quarantined, with the parser version that read them."""
+    """Versions already loaded or quarantined, with the parser version that read them, and the
+    documents that have a complete version (``complete``: document keys)."""
     loaded = dict(con.execute("select document_version_id, parser_version from raw.document_versions").fetchall())
+    complete = [k for (k,) in con.execute(
+        "select distinct document_key from raw.document_versions "
+        "where coalesce(json_array_length(missing_parts), 0) = 0 order by 1").fetchall()]
     quarantined = dict(con.execute(
         "select document_version_id, coalesce(json_extract_string(reasons, '$.parser_version'), '') "
         "from raw.quarantine where resolved_at is null").fetchall())
-    return {"loaded": loaded, "quarantined": quarantined}
+    return {"loaded": loaded, "quarantined": quarantined, "complete": complete}
 
 
 # -- crawl records ----------------------------------------------------------
@@ -208,13 +214,15 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
         con.execute(
             """insert or replace into raw.document_versions (document_version_id, document_key, source_url,
                  source_format, request_id, fetched_at, title, jurisdiction, issuer, plan_year, doc_number,
-                 issued_on, layout, task_count, parser_name, parser_version, warnings, load_id, loaded_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                 issued_on, layout, task_count, parser_name, parser_version, warnings, load_id, loaded_at,
+                 missing_parts)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [vid, doc["document_key"], primary["url"], primary["format"], primary["request"]["request_id"],
              primary["request"]["fetched_at"], d.get("title") or doc.get("title"), d.get("jurisdiction"),
              d.get("issuer"), d.get("year"), d.get("doc_number"), d.get("issued_on"), d.get("layout"), len(tasks),
              extraction.get("parser_name", "extract"), extraction.get("parser_version", "?"),
-             json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id, now])
+             json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id, now,
+             json.dumps(doc["missing"], ensure_ascii=False) if doc.get("missing") else None])
         con.executemany(
             """insert into raw.tasks (task_id, document_version_id, seq, task_name, section, task_content,
                  responsible_raw, lead_units, support_units, units_open_list, deadline_raw, deadline_date,
@@ -294,10 +302,16 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], *, 
 
 
 def record_skip(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], run: RunInfo) -> LoadResult:
-    """A version already loaded: only the crawl records of this run are written."""
+    """A version not loaded again: only the crawl records of this run are written. When the
+    version fetched is one already loaded (action ``skip``), the document is healthy again, so
+    its open quarantine entries are resolved (a 404 last run, the same bytes as the loaded
+    version now)."""
     con.begin()
     try:
         record_requests(con, doc.get("requests", []))
+        if doc.get("action") == "skip":
+            con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
+                        [_now(), doc["document_key"]])
         con.commit()
     except BaseException:
         con.rollback()

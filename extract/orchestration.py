@@ -26,6 +26,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
+    # Every task is bounded (settings.TASK_TIMEOUT_S); a hung parse or fetch fails its task, not the run.
+    "execution_timeout": timedelta(seconds=settings.TASK_TIMEOUT_S),
     "on_failure_callback": task_failure_alert,
 }
 

@@ -88,9 +88,14 @@ def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], ru
         doc["action"] = "skip"
     elif vid and known["quarantined"].get(vid) == PARSER_VERSION:
         doc["action"] = "skip-quarantined"
+    elif vid and doc.get("missing") and doc["document_key"] in known.get("complete", []):
+        # A partial version (a rendition failed or was dropped) never replaces a complete one;
+        # the missing part is requested again next run.
+        doc["action"] = "skip-partial"
     else:
         doc["action"] = "process"
-    log.info("notice %s: version %s → %s (errors=%s)", doc["notice_url"], vid, doc["action"], doc["errors"])
+    log.info("notice %s: version %s → %s (errors=%s, missing=%s)", doc["notice_url"], vid, doc["action"],
+             doc["errors"], doc.get("missing"))
     return doc
 
 
@@ -145,6 +150,7 @@ def drop_duplicate_tables(parts: list[dict[str, Any]], documents: list[Any]) -> 
 
 def extract(doc: dict[str, Any]) -> dict[str, Any]:
     """Parse the document's archived parts and read its tasks (no DuckDB access)."""
+    from extract.parse.limits import require_tasks
     from extract.parse.model import ParseError
     from extract.sources import get_portal
     from extract.tasks import PARSER_VERSION, extract_tasks
@@ -160,6 +166,7 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         documents = [_part_document(p, family) for p in doc["parts"]]
         documents, primary = drop_duplicate_tables(doc["parts"], documents)
         ex = extract_tasks(documents)
+        require_tasks(ex, source=doc["notice_url"])  # zero tasks is an error, with the extractor's hints
     except ParseError as exc:
         out["error"] = {"stage": "parse", "reasons": [f"parse error: {exc}"]}
         return out
@@ -169,7 +176,8 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         return out
     part = doc["parts"][primary]
     out["extraction"] = {
-        "document": ex.document, "tasks": ex.tasks, "warnings": ex.warnings,
+        "document": ex.document, "tasks": ex.tasks,
+        "warnings": [f"partial: {m}" for m in doc.get("missing", [])] + doc.get("notes", []) + ex.warnings,
         "parser_name": f"extract.{part['format']}", "parser_version": PARSER_VERSION,
         "primary_part": {"url": part["url"], "format": part["format"], "request": part["request"]},
     }

@@ -81,3 +81,19 @@ MAX_LIST_PAGES: int = int(os.environ.get("WP_MAX_LIST_PAGES", "50"))
 WAREHOUSE_POOL: str = "duckdb_writer"
 # Asset the crawl DAGs update and the warehouse DAG is scheduled on.
 RAW_ASSET_URI: str = "file://workplans/raw_work_plan_tables"
+
+# Bounds on hostile or unlucky input (issue 13). Each is a ceiling per request or per part.
+# A request's whole download (not only the gap between chunks) must end within this many seconds.
+REQUEST_DEADLINE_S: float = float(os.environ.get("WP_REQUEST_DEADLINE_S", "120"))
+MAX_REDIRECTS: int = int(os.environ.get("WP_MAX_REDIRECTS", "5"))
+# ZIP containers (.docx/.xlsx): total uncompressed bytes, and uncompressed/compressed ratio per member.
+MAX_UNZIPPED_BYTES: int = int(os.environ.get("WP_MAX_UNZIPPED_BYTES", str(200 * 1024 * 1024)))
+MAX_ZIP_RATIO: float = float(os.environ.get("WP_MAX_ZIP_RATIO", "200"))
+# Tables: rows per sheet/table, cells per sheet, and the widest span a cell may claim.
+MAX_TABLE_ROWS: int = int(os.environ.get("WP_MAX_TABLE_ROWS", "20000"))
+MAX_TABLE_CELLS: int = int(os.environ.get("WP_MAX_TABLE_CELLS", "2000000"))
+MAX_SPAN: int = int(os.environ.get("WP_MAX_SPAN", "1000"))
+# External converters (LibreOffice, antiword): seconds per file, then their process group is killed.
+CONVERTER_TIMEOUT_S: float = float(os.environ.get("WP_CONVERTER_TIMEOUT_S", "120"))
+# Airflow: execution_timeout of every task (seconds).
+TASK_TIMEOUT_S: float = float(os.environ.get("WP_TASK_TIMEOUT_S", "3600"))

@@ -106,8 +106,11 @@ RAW_DDL: list[str] = [
         parser_version varchar not null,
         warnings json,
         load_id varchar not null,
-        loaded_at timestamptz not null
+        loaded_at timestamptz not null,
+        missing_parts json               -- renditions the notice lists that could not be read (partial version)
     )""",
+    # Files created before missing_parts existed (idempotent).
+    "alter table raw.document_versions add column if not exists missing_parts json",
     # The parts (notice body, chosen attachment renditions) a version was read from.
     """create table if not exists raw.version_parts (
         document_version_id varchar not null,

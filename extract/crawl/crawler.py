@@ -103,12 +103,8 @@ def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
         body, r = rec.get(origin + "/robots.txt", "robots")
     finally:
         fetcher.obey_robots = prev_obey
-    if body is not None:
-        fetcher.set_robots(origin, body.decode("utf-8", "replace"))
-    elif r.get("status") is not None and 400 <= r["status"] < 500:
-        fetcher.set_robots(origin, None)  # no robots.txt: everything allowed
-    else:
-        fetcher.set_robots(origin, "User-agent: *\nDisallow: /")  # server trouble: fetch nothing
+    status = 200 if body is not None else r.get("status")  # a 304 stands for the archived 200
+    fetcher.robots_answer(origin, status, body, r.get("content_type"), r.get("error"))
 
 
 def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
@@ -123,6 +119,19 @@ def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict
                      "dag_id": run.dag_id, "run_id": run.run_id, "source_request_id": None})
     fetcher.robots_results.clear()
     return recs
+
+
+def _report_blocked(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[str]:
+    """Hosts robots.txt closed for this run (see ``Fetcher.robots_answer``): one alert each,
+    and one error line each for the caller's result."""
+    from extract.alerts import send_alert
+
+    lines = []
+    for origin, reason in fetcher.blocked.items():
+        send_alert({"kind": "robots_blocked", "portal_id": portal.id, "origin": origin, "reason": reason,
+                    "dag_id": run.dag_id, "run_id": run.run_id})
+        lines.append(f"{origin}: {reason}")
+    return lines
 
 
 def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
@@ -164,6 +173,7 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                                                   "list_date": item.date, "list_url": url})
                 url = page.next_url
         requests = _robots_records(fetcher, portal, run) + rec.requests
+    errors.extend(_report_blocked(fetcher, portal, run))
     if errors:
         # An interrupted walk must not leave "unchanged" validators behind: next run walks it all again.
         for r in requests:
@@ -185,6 +195,30 @@ def attachment_group(label: str, url: str) -> str:
     return re.sub(r"\s+", "", name) or url
 
 
+# Formats whose files are never HTML or plain text. Word and Excel can save a "web page"
+# under .doc/.xls, so HTML there is accepted when it carries Office's markers.
+_BINARY_CLAIMS = {"pdf", "docx", "xlsx", "doc", "xls", "wps", "et"}
+_OFFICE_HTML_RE = re.compile(rb"schemas-microsoft-com:office|<meta[^>]+ProgId|^MIME-Version:", re.I | re.M)
+
+
+def format_mismatch(url: str, fmt: str, body: bytes) -> Optional[str]:
+    """Why an attachment's bytes are not the file its link promises, or None.
+
+    A link ending .pdf/.docx/.xlsx/.doc/.xls (also .wps/.et) whose bytes are HTML
+    or text (a challenge, login or error page) or unreadable is a mismatch; Office
+    "web page" exports under .doc/.xls are not. Links without an extension claim nothing.
+    """
+    m = _EXT_RE.search(unquote(urlsplit(url).path))
+    claimed = m.group(1).lower() if m else None
+    if claimed not in _BINARY_CLAIMS:
+        return None
+    if fmt.startswith("unreadable"):
+        return f"linked as .{claimed} but the bytes are {fmt}"
+    if fmt in ("html", "text") and not (claimed in ("doc", "xls") and _OFFICE_HTML_RE.search(body[:4096])):
+        return f"linked as .{claimed} but the bytes are {fmt} (a challenge or error page?)"
+    return None
+
+
 def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[str, Any]], run: RunInfo,
                  fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
     """Fetch a notice's detail page and attachments; describe the document's parts."""
@@ -195,7 +229,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
     url = notice["notice_url"]
     doc: dict[str, Any] = {"portal_id": portal.id, "notice_url": url, "document_key": document_key(portal.id, url),
                            "title": notice.get("title"), "list_url": notice.get("list_url"), "meta": {},
-                           "parts": [], "renditions": [], "errors": [], "notes": []}
+                           "parts": [], "renditions": [], "errors": [], "notes": [], "missing": []}
     with WarcArchive(portal.id) as archive:
         rec = _Recorder(portal, fetcher, archive, state, run)
         _prime_robots(rec, fetcher, url)
@@ -227,15 +261,19 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                         continue
                     try:
                         fmt = detect_format(abody)
-                    except Exception as exc:  # noqa: BLE001 - unknown bytes go on to be quarantined at parse
-                        doc["notes"].append(f"attachment {att.url}: {exc}")
-                        fmt = "unknown"
+                    except Exception as exc:  # noqa: BLE001 - unreadable bytes: not the file linked
+                        fmt = f"unreadable ({exc})"
+                    mismatch = format_mismatch(att.url, fmt, abody)
+                    if mismatch:  # e.g. a challenge page where a PDF was linked: the other renditions stand
+                        failed.setdefault(group, []).append(f"attachment {att.url}: dropped: {mismatch}")
+                        continue
                     groups.setdefault(group, []).append({"role": f"attachment:{group}", "url": att.url,
                                                          "format": fmt, "request": ar, "group": group,
                                                          "label": att.label})
                 for group, problems in failed.items():
-                    # Another rendition of the same attachment may stand in; if none does, the document fails.
-                    (doc["notes"] if group in groups else doc["errors"]).extend(problems)
+                    # Another rendition of the same attachment may stand in (the version is then partial:
+                    # built from fewer renditions than the notice lists); if none does, the document fails.
+                    (doc["missing"] if group in groups else doc["errors"]).extend(problems)
                 for group, members in groups.items():
                     members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
                     for i, m in enumerate(members):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from protego import Protego
 from tenacity import (RetryCallState, Retrying, retry_if_exception_type, retry_if_result,
                       stop_after_attempt, wait_exponential)
@@ -28,7 +30,28 @@ from extract import settings
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# robots.txt answers that mean "there is none": allow all (RFC 9309 §2.3.1.3 "unavailable").
+# Anything else that is not a robots file (401/403/412/429/5xx, a challenge page) means
+# "do not crawl this host this run" (§2.3.1.4 "unreachable", applied to every other failure).
+ROBOTS_ABSENT_STATUSES = frozenset({404, 410})
 MAX_RETRY_AFTER_S = 60.0
+_ROBOTS_LINE_RE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.I | re.M)
+
+
+def robots_body_problem(body: bytes, content_type: Optional[str]) -> Optional[str]:
+    """Why a 200 robots.txt body is not a robots file (HTML, a challenge script), or None.
+
+    Empty bodies and plain text with at least one robots directive are robots files.
+    """
+    text = body[:65536].decode("utf-8", "replace")
+    if not text.strip():
+        return None
+    if "html" in (content_type or "").lower() or re.search(r"<\s*(html|head|body|script|meta)\b", text, re.I):
+        return "robots.txt answered with an HTML page (challenge or error page)"
+    if not _ROBOTS_LINE_RE.search(text):
+        return "robots.txt answered with text that has no robots directive"
+    return None
 
 
 @dataclass
@@ -44,6 +67,7 @@ class FetchResult:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     attempts: int = 0
     http_version: str = "HTTP/1.1"
+    redirects: list[str] = field(default_factory=list)  # every hop requested after ``url``, in order
 
     @property
     def ok(self) -> bool:
@@ -96,7 +120,9 @@ class Fetcher:
     def __init__(self, *, allowed_hosts: tuple[str, ...], min_delay_s: float = 1.0,
                  user_agent: str = settings.USER_AGENT, timeout_s: float = settings.REQUEST_TIMEOUT_S,
                  max_bytes: int = settings.MAX_RESPONSE_BYTES, max_retries: int = settings.MAX_RETRIES,
-                 backoff_base_s: float = 0.5, obey_robots: bool = True) -> None:
+                 backoff_base_s: float = 0.5, obey_robots: bool = True,
+                 deadline_s: float = settings.REQUEST_DEADLINE_S,
+                 max_redirects: int = settings.MAX_REDIRECTS) -> None:
         self.allowed_hosts = allowed_hosts
         self.min_delay_s = min_delay_s
         self.user_agent = user_agent
@@ -105,12 +131,15 @@ class Fetcher:
         self.max_retries = max_retries
         self.backoff_base_s = backoff_base_s
         self.obey_robots = obey_robots
+        self.deadline_s = deadline_s
+        self.max_redirects = max_redirects
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self._robots: dict[str, Optional[Protego]] = {}
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
         self.robots_results: list[FetchResult] = []
+        self.blocked: dict[str, str] = {}  # origin → why nothing is fetched there this run
 
     # -- policy -------------------------------------------------------------
     def host_allowed(self, url: str) -> bool:
@@ -121,8 +150,33 @@ class Fetcher:
         """Use robots.txt obtained elsewhere (e.g. a conditional GET answered from the archive)."""
         self._robots[origin] = Protego.parse(text) if text is not None else None
 
+    def robots_answer(self, origin: str, status: Optional[int], body: Optional[bytes],
+                      content_type: Optional[str] = None, error: Optional[str] = None) -> Optional[str]:
+        """Apply one robots.txt answer to ``origin``; returns why the host is blocked, or None.
+
+        200 with a robots file → obey it; 404/410 → allow all; anything else (401, 403,
+        412, 429, 5xx, network error, refused redirect, a 200 that is an HTML or challenge
+        page) → fetch nothing on this host this run. Blocked origins are kept in
+        ``self.blocked`` (origin → reason) for the caller to record and alert.
+        """
+        reason: Optional[str] = None
+        if status == 200 and body is not None:
+            reason = robots_body_problem(body, content_type)
+            if reason is None:
+                self.set_robots(origin, body.decode("utf-8", "replace"))
+                return None
+        elif status in ROBOTS_ABSENT_STATUSES:
+            self.set_robots(origin, None)
+            return None
+        else:
+            reason = f"robots.txt answered {f'HTTP {status}' if status else error or 'nothing'}"
+        self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+        self.blocked[origin] = f"{reason}: host not crawled this run"
+        log.error("%s: %s", origin, self.blocked[origin])
+        return self.blocked[origin]
+
     def robots_allowed(self, url: str) -> bool:
-        """robots.txt verdict (fetched once per host; a missing robots.txt allows all)."""
+        """robots.txt verdict (fetched once per host; see ``robots_answer`` for the statuses)."""
         if not self.obey_robots:
             return True
         parts = urlsplit(url)
@@ -130,13 +184,7 @@ class Fetcher:
         if origin not in self._robots:
             res = self._get(origin + "/robots.txt", {})
             self.robots_results.append(res)
-            if res.ok:
-                self._robots[origin] = Protego.parse(res.body.decode("utf-8", "replace"))
-            elif res.status is not None and 400 <= res.status < 500:
-                self._robots[origin] = None  # no robots.txt: everything allowed
-            else:
-                # Server trouble on robots.txt: be conservative, fetch nothing there.
-                self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+            self.robots_answer(origin, res.status, res.body, res.content_type, res.error)
         rp = self._robots[origin]
         return True if rp is None else rp.can_fetch(url, self.user_agent)
 
@@ -152,7 +200,38 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get(url, headers)
+        return self._follow(url, headers)
+
+    def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+        """GET ``url`` and follow redirects ourselves: every hop must pass the allow-list and
+        robots.txt before it is requested, and waits its politeness turn. A refused hop, a
+        loop or more than ``settings.MAX_REDIRECTS`` hops end in an error result (no body)."""
+        hops: list[str] = []
+        current = url
+        while True:
+            res = self._get(current, headers if not hops else {})
+            if res.status not in REDIRECT_STATUSES:
+                res.url, res.redirects = url, hops
+                return res
+            location = res.headers.get("Location") or res.headers.get("location")
+            target = urljoin(current, location) if location else None
+            problem = None
+            if not target:
+                problem = f"HTTP {res.status} without a Location"
+            elif len(hops) >= self.max_redirects:
+                problem = f"more than {self.max_redirects} redirects"
+            elif target in hops or target == url:
+                problem = "redirect loop"
+            elif not self.host_allowed(target):
+                problem = "off-host: not in allowed_hosts"
+            elif not self.robots_allowed(target):
+                problem = "disallowed by robots.txt"
+            if problem:
+                return FetchResult(url=url, final_url=target, status=res.status, headers=res.headers,
+                                   error=f"redirect to {target} refused: {problem}", fetched_at=res.fetched_at,
+                                   attempts=res.attempts, redirects=hops)
+            hops.append(target)
+            current = target
 
     def _wait_turn(self, url: str) -> None:
         host = urlsplit(url).netloc
@@ -171,21 +250,32 @@ class Fetcher:
         return wait_exponential(multiplier=self.backoff_base_s, max=30)(state)
 
     def _once(self, url: str, headers: dict[str, str]) -> requests.Response:
+        """One request, redirects not followed; the body is read with ``read1`` (returns
+        whatever has arrived) so the total deadline holds even for a body that drips one
+        byte every few seconds (each wait is also bounded by the read timeout)."""
         self._wait_turn(url)
+        deadline = time.monotonic() + self.deadline_s
         resp = self.session.get(url, headers=headers, timeout=self.timeout_s, stream=True,
-                                allow_redirects=True)
+                                allow_redirects=False)
         chunks: list[bytes] = []
         size = 0
-        deadline = time.monotonic() + self.timeout_s * 4
-        for chunk in resp.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_bytes:
-                resp.close()
-                raise _TooLarge(f"response larger than {self.max_bytes} bytes")
-            if time.monotonic() > deadline:
-                resp.close()
-                raise requests.Timeout(f"download exceeded {self.timeout_s * 4:.0f}s")
-            chunks.append(chunk)
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"download exceeded the {self.deadline_s:.0f}s deadline")
+                chunk = resp.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise _TooLarge(f"response larger than {self.max_bytes} bytes")
+                chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.Timeout(str(exc)) from exc
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+            raise requests.ConnectionError(str(exc)) from exc
+        finally:
+            resp.close()
         resp._content = b"".join(chunks)  # noqa: SLF001 - keep body on the response
         return resp
 

@@ -15,7 +15,11 @@ __all__ = ["Block", "Cell", "Document", "ParseError", "Table", "parse_bytes"]
 def parse_bytes(data: bytes, *, content_type: Optional[str] = None) -> Document:
     """Parse one file's bytes into a Document; ParseError (one line) when unreadable or unsupported."""
     from extract.parse.detect import detect_format
+    from extract.parse.encoding import utf16_to_utf8
 
+    utf8 = utf16_to_utf8(data)  # UTF-16 text (BOM) is read as text, not rejected as binary
+    if utf8 is not None:
+        data, content_type = utf8, None
     fmt = detect_format(data)
     if fmt == "html":  # the only format whose decoding can use an HTTP charset
         from extract.parse.html import parse_html

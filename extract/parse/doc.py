@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import unicodedata
 from typing import Optional
 
 from extract.parse.grid import clean_inline, is_cjk, join_wrapped_lines, pad_rows
+from extract.parse.limits import run_tool
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
-_TIMEOUT = 120  # seconds per external conversion
 _SOFFICE_NAMES = ("soffice", "libreoffice")
 _PIC_MARKERS = {"[pic]", "[image]"}
 
@@ -43,10 +42,7 @@ def _via_libreoffice(data: bytes, soffice: str) -> Document:
         profile = "file://" + os.path.join(tmp, "lo-profile")  # private profile: parallel-safe
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
                "--convert-to", "docx", "--outdir", tmp, src]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise ParseError("LibreOffice timed out converting .doc") from exc
+        proc = run_tool(cmd, what="LibreOffice converting .doc")  # own process group, killed on timeout
         out = os.path.join(tmp, "input.docx")
         if proc.returncode != 0 or not os.path.exists(out):
             msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -68,13 +64,7 @@ def _run_antiword(data: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".doc") as fh:
         fh.write(data)
         fh.flush()
-        try:
-            proc = subprocess.run(
-                [antiword, "-m", "UTF-8.txt", "-w", "0", fh.name],
-                capture_output=True, timeout=_TIMEOUT, check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise ParseError("antiword timed out reading .doc") from exc
+        proc = run_tool([antiword, "-m", "UTF-8.txt", "-w", "0", fh.name], what="antiword reading .doc")
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ParseError(f"antiword could not read .doc: {msg[-1] if msg else proc.returncode}")
@@ -173,7 +163,14 @@ def parse_doc(data: bytes) -> Document:
     """Parse .doc bytes: LibreOffice if installed (keeps merges), else antiword."""
     soffice = _soffice()
     if soffice:
-        doc = _via_libreoffice(data, soffice)
+        try:
+            doc = _via_libreoffice(data, soffice)
+        except ParseError as exc:  # hung or failed LibreOffice: antiword still reads the text
+            if not shutil.which("antiword"):
+                raise
+            doc = parse_antiword_text(_run_antiword(data))
+            doc.warnings.append(f"{exc}; read with antiword: table merges unknown")
+            return doc
         if doc.tables or not shutil.which("antiword"):
             return doc
         # LibreOffice sometimes imports a Word 97 table as run-together text; antiword still sees its rows.

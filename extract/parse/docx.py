@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from extract.parse.grid import PlacedCell, clean_inline, clean_multiline, data_extent, grid_from_placed
+from extract.parse.limits import check_zip, clamp_span
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
 _HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -104,11 +105,11 @@ def table_grid(tbl: etree._Element) -> list[list[Cell]]:
     r = 0
     for tr in _iter_rows(tbl):
         trpr = tr.find(qn("w:trPr"))
-        col = _int(trpr.find(qn("w:gridBefore")) if trpr is not None else None, 0)
+        col = clamp_span(_int(trpr.find(qn("w:gridBefore")) if trpr is not None else None, 0) + 1) - 1
         row_cells: list[PlacedCell] = []
         for tc in _iter_cells(tr):
             tcpr = tc.find(qn("w:tcPr"))
-            span = max(_int(tcpr.find(qn("w:gridSpan")) if tcpr is not None else None, 1), 1)
+            span = clamp_span(_int(tcpr.find(qn("w:gridSpan")) if tcpr is not None else None, 1))
             vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
             hmerge = tcpr.find(qn("w:hMerge")) if tcpr is not None else None
             is_continue = vmerge is not None and _val(vmerge, "continue") != "restart"
@@ -205,6 +206,7 @@ def _emit_body(parent: etree._Element, styles: dict[str, str], out: Document, de
 
 def parse_docx(data: bytes) -> Document:
     """Parse .docx bytes: body paragraphs and tables in order, merges kept."""
+    check_zip(data)  # a deflate bomb is refused before python-docx inflates it
     try:
         doc = open_docx(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:

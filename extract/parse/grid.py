@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from extract.parse.model import Cell
+from extract import settings
+from extract.parse.model import Cell, ParseError
 
 # CJK ideographs, CJK punctuation and full-width forms: no spaces belong between these.
 _CJK = (
@@ -91,6 +92,8 @@ def grid_from_placed(cells: list[PlacedCell], n_rows: Optional[int] = None) -> l
         return []
     height = n_rows if n_rows is not None else max(c.row + c.rowspan for c in cells)
     width = max(c.col + c.colspan for c in cells)
+    if height * width > settings.MAX_TABLE_CELLS:  # bound memory before allocating the grid
+        raise ParseError(f"table of {height}×{width} cells exceeds the limit of {settings.MAX_TABLE_CELLS} cells")
     grid: list[list[Optional[Cell]]] = [[None] * width for _ in range(height)]
     for pc in cells:
         if pc.row >= height or grid[pc.row][pc.col] is not None:

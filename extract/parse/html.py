@@ -25,6 +25,7 @@ from extract.parse.grid import (
     grid_from_placed,
     unwrap_source_newlines,
 )
+from extract.parse.limits import markup_text_dropped
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
 # Label words of Chinese government portals' document metadata blocks (信息公开目录 fields).
@@ -86,7 +87,9 @@ def decode_html(data: bytes, content_type: Optional[str] = None) -> str:
 
 def _tree(text: str) -> HtmlElement:
     """Parse with lxml's lenient HTML parser (fed, so an <?xml encoding?> line is harmless)."""
-    parser = etree.HTMLParser()  # plain elements: lxml.html's per-element class lookup costs ~40%
+    # plain elements (lxml.html's per-element class lookup costs ~40%); huge_tree lifts libxml2's
+    # nesting-depth limit of 256, past which it silently drops content
+    parser = etree.HTMLParser(huge_tree=True)
     try:
         parser.feed(text)
         root = parser.close()
@@ -511,6 +514,7 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if not text.strip():
         raise ParseError("empty HTML document")
     root = _tree(text)
+    dropped = markup_text_dropped(text, "".join(root.itertext()))
     _drop(root, _DROP_TAGS)
     collector = _MetaCollector()
     collector.collect(root)
@@ -528,6 +532,8 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     doc = Document(source_format="html", blocks=flow.blocks, meta=meta)
     if not doc.blocks:
         doc.warnings.append("no text found in HTML body")
+    if dropped:
+        doc.warnings.append(f"HTML parser dropped {dropped} CJK characters of the page (markup too deep or broken)")
     return doc
 
 

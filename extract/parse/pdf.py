@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from extract.parse.grid import PlacedCell, data_extent, grid_from_placed, join_wrapped_lines
+from extract.parse.limits import check_pdf_glyphs
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
 _PAGE_NO_RE = re.compile(
@@ -220,6 +221,7 @@ def parse_pdf(data: bytes) -> Document:
         pdf.close()
     if n_chars == 0:
         out.warnings.append("PDF has no text layer (scanned image?); OCR is not done")
+    check_pdf_glyphs(out)
     return out
 
 

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract import settings
 from extract.parse.grid import PlacedCell, clean_multiline, data_extent, drop_rows, grid_from_placed
+from extract.parse.limits import check_zip
 from extract.parse.model import Block, Cell, Document, ParseError, Table
+
+_MERGE_RE = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
 
 
 @dataclass
@@ -134,29 +140,82 @@ def _document(fmt: str, sheets: list[SheetData], hidden: list[str]) -> Document:
     return doc
 
 
+def _sheet_merges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
+    """Merge ranges of one sheet part (read-only openpyxl does not read them), found by a
+    chunked byte scan of the sheet XML: an XML parse of a million-row sheet costs ~10× more."""
+    from openpyxl.utils.cell import range_boundaries
+
+    merges: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with archive.open(member) as fh:
+        while True:
+            chunk = fh.read(4 * 1024 * 1024)
+            buf = tail + chunk
+            end = 0
+            for m in _MERGE_RE.finditer(buf):
+                end = m.end()
+                try:
+                    c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
+                except (TypeError, ValueError):
+                    continue
+                if None not in (c0, r0, c1, r1):
+                    merges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+            if not chunk:
+                return merges
+            tail = buf[max(end, len(buf) - 256):]
+
+
+def _stream_values(ws, name: str, warnings: list[str]) -> list[list[str]]:
+    """Cell texts of a read-only sheet, row by row, trailing blanks cut, within the row/cell caps.
+
+    The sheet's declared dimension is ignored (it can claim A1:XFD1048576); rows past
+    ``settings.MAX_TABLE_ROWS`` or cells past ``settings.MAX_TABLE_CELLS`` are not read,
+    with a warning.
+    """
+    ws.reset_dimensions()
+    values: list[list[str]] = []
+    cells = 0
+    for i, row in enumerate(ws.iter_rows(values_only=True)):
+        texts = [format_value(v) for v in row]
+        while texts and not texts[-1]:
+            texts.pop()
+        cells += len(texts)
+        if i >= settings.MAX_TABLE_ROWS or cells > settings.MAX_TABLE_CELLS:
+            warnings.append(f"sheet {name} truncated: more than {settings.MAX_TABLE_ROWS} rows or "
+                            f"{settings.MAX_TABLE_CELLS} cells; the rest was not read")
+            break
+        values.append(texts)
+    while values and not values[-1]:
+        values.pop()
+    return values
+
+
 def parse_xlsx(data: bytes) -> Document:
-    """Parse .xlsx bytes with openpyxl (cached formula values, merged ranges)."""
+    """Parse .xlsx bytes with openpyxl in read-only (streaming) mode: cached formula values,
+    merged ranges read from the sheet XML and clamped to the used range, rows/cells capped."""
     import openpyxl
 
+    check_zip(data)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as exc:
         raise ParseError(f"unreadable .xlsx: {type(exc).__name__}: {exc}") from exc
     sheets: list[SheetData] = []
     hidden: list[str] = []
-    title = (wb.properties.title or "").strip() if wb.properties else ""
-    for ws in wb.worksheets:
-        if ws.sheet_state != "visible":
-            hidden.append(ws.title)
-            continue
-        values = [
-            [format_value(v) for v in row]
-            for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column, values_only=True)
-        ]
-        merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        sheets.append(SheetData(ws.title, values, merges))
-    wb.close()
+    warnings: list[str] = []
+    try:
+        title = (wb.properties.title or "").strip() if wb.properties else ""
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible":
+                hidden.append(ws.title)
+                continue
+            values = _stream_values(ws, ws.title, warnings)
+            merges = _sheet_merges(wb._archive, ws._worksheet_path)  # noqa: SLF001 - the sheet's zip member
+            sheets.append(SheetData(ws.title, values, merges))
+    finally:
+        wb.close()
     doc = _document("xlsx", sheets, hidden)
+    doc.warnings[:0] = warnings
     if title:
         doc.meta["title"] = title
     return doc

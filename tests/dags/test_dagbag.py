@@ -47,6 +47,17 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag) -> None:
             assert t.on_failure_callback, f"{dag_id}.{t.task_id} has no failure callback"
 
 
+def test_every_task_has_an_execution_timeout(dagbag) -> None:
+    from datetime import timedelta
+
+    from extract import settings
+
+    tasks = [(dag_id, t) for dag_id, dag in dagbag.dags.items() for t in dag.tasks]
+    assert tasks
+    for dag_id, t in tasks:
+        assert t.execution_timeout == timedelta(seconds=settings.TASK_TIMEOUT_S), f"{dag_id}.{t.task_id}"
+
+
 def test_schedules_are_staggered_and_warehouse_is_asset_triggered(dagbag) -> None:
     crawl = [d for i, d in dagbag.dags.items() if i.startswith("crawl_")]
     schedules = [d.schedule for d in crawl]
