@@ -144,7 +144,7 @@ def test_cid_font_pdf_is_an_error_not_an_empty_document() -> None:
 # -- 14. zero tasks from a file is an error ---------------------------------------------
 @pytest.mark.parametrize("content, reason", [
     (b"x", "no task rows found"),
-    (csv_as_xls(), "no task rows found (no task table or task paragraphs found)"),
+    (csv_as_xls(), "no task rows found (no task table or task paragraphs found (tables seen: none"),
 ])
 def test_a_file_without_tasks_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes,
                                       reason: str) -> None:
