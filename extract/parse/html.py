@@ -350,6 +350,7 @@ class _Flow:
         self.main = main
         self.keep_text = main is None
         self._main_path: set[HtmlElement] = set(main.iterancestors()) if main is not None else set()
+        self._lead_in: set[HtmlElement] = _lead_in(main) if main is not None else set()
 
     def flush(self) -> None:
         text = unwrap_source_newlines("".join(self.buf))
@@ -385,6 +386,13 @@ class _Flow:
         if not isinstance(name, str) or child in self.consumed:
             return  # comment / processing instruction / metadata already read
         if name in _DROP_TAGS or name in _STRUCTURE_TAGS:
+            return
+        if not self.keep_text and child in self._lead_in:  # title/文号/date lines right above the body
+            self.flush()
+            self.keep_text = True
+            self.walk(child)
+            self.flush()
+            self.keep_text = False
             return
         if not self.keep_text and name != "table" and child not in self._main_path:
             for table in _outermost_tables(child):  # outside the body: only its tables count
@@ -441,6 +449,27 @@ class _Flow:
                     continue
                 self.walk(cell)
                 self.flush()
+
+
+_LEAD_IN_MAX = 4
+
+
+def _lead_in(main: HtmlElement) -> set[HtmlElement]:
+    """Short text elements just before the article body, in its parent: the notice's title, 文号 and
+    date lines that portals print above the body (``<div class="wh">…〔2025〕9号</div>``). At most
+    ``_LEAD_IN_MAX`` elements of up to 80 characters each, no tables, no navigation."""
+    out: set[HtmlElement] = set()
+    for sib in main.itersiblings(preceding=True):
+        if not _is_element(sib) or sib.tag in _DROP_TAGS or sib.tag in _STRUCTURE_TAGS:
+            continue
+        text = _compact(_raw_text(sib, ""))
+        if not text:
+            continue
+        if (len(text) > 80 or sib.find(".//table") is not None or sib.tag == "table"
+                or set(_class_tokens(sib)) & _NAV_TOKENS or len(out) >= _LEAD_IN_MAX):
+            break
+        out.add(sib)
+    return out
 
 
 def _outermost_tables(el: HtmlElement) -> list[HtmlElement]:

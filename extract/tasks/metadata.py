@@ -59,9 +59,11 @@ def _texts(docs: list[Document], limit: Optional[int] = None) -> list[str]:
     out: list[str] = []
     for doc in docs:
         for b in doc.blocks:
+            if limit and len(out) >= limit:
+                return out
             if b.kind != "table" and b.text.strip():
                 out.append(squash(b.text))
-    return out[:limit] if limit else out
+    return out
 
 
 def find_title(docs: list[Document], title_rows: Sequence[str] = ()) -> Optional[str]:

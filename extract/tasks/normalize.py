@@ -51,6 +51,10 @@ _LABELLED_RE = re.compile(
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 # "区委宣传部、区政府办公室按职责分工负责": how the listed units share the work, not a unit name.
 _DUTY_TAIL_RE = re.compile(r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|负责落实|牵头负责|负责)$")
+_LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
+_COMMA_DUTY_RE = re.compile(
+    r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
+)
 _EMBEDDED_SUPPORT_RE = re.compile(r"[；;，,]\s*(?:配合|协办|参与|协助)(?:单位|部门|处室)?[:：]")
 
 
@@ -141,13 +145,17 @@ def split_units(raw: Optional[str]) -> Units:
         lead_text, support_text = text[: embedded.start()], text[embedded.end() :]
         lead_text = re.sub(r"^(?:牵头|责任)(?:单位|部门|处室)?[:：]", "", lead_text)
     else:
+        text = lead_text = _LEAD_LABEL_RE.sub("", text)  # "牵头单位：X" alone: the label is not a unit
         # "X牵头，Y落实": the lead part ends with 牵头 outside parentheses
         idx = _find_outside_parens(text, "牵头")
+        duty = _COMMA_DUTY_RE.match(text) if idx <= 0 else None
         if idx > 0:
             lead_text = text[:idx]
             rest = text[idx + 2 :]
             rest = re.sub(r"^(?:负责)?[，,、；;]?", "", rest)
             support_text = _SUPPORT_TAIL_RE.sub("", rest)
+        elif duty:  # "X，Y按职责落实": X leads, Y carries it out (a comma, not 、, parts them)
+            lead_text, support_text = duty.group("lead"), duty.group("support")
     if not support_text:
         stripped = _DUTY_TAIL_RE.sub("", lead_text)
         if stripped and stripped[-1] not in _UNIT_SEPS:

@@ -79,10 +79,24 @@ class _Clause:
     text: str
 
 
+_DEADLINE_WORD_RE = re.compile(
+    r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})月|季度|年底|年末|年内|年中|上半年|下半年|全年|日前|持续|长期|常态|每[月季年周]"
+)
+
+
+def split_deadline_tail(text: str) -> tuple[str, Optional[str]]:
+    """``市统计局，第一季度`` → (``市统计局``, ``第一季度``): a clause's last comma part naming a time."""
+    parts = split_outside_parens(text, "，,；;")
+    if len(parts) > 1 and _DEADLINE_WORD_RE.search(parts[-1]) and not _UNIT_END_RE.search(parts[-1]):
+        head = text[: len(text) - len(parts[-1])].rstrip("，,；; ")
+        return head, squash(parts[-1])
+    return text, None
+
+
 def is_unit_list(text: str) -> bool:
     """True when a parenthesised text is a list of responsible units (``区经委、区科委``,
     ``区发改委牵头，区财政局配合``, ``市直有关部门等单位``), not a gloss such as ``含调整情况``."""
-    text = squash(text)
+    text = split_deadline_tail(squash(text))[0]
     if not text or _NOT_UNITS_RE.match(text) or re.search(r"\d{3,}|[《》“”\"]", text):
         return False
     parts = split_outside_parens(text, "、，,；;")
@@ -120,11 +134,11 @@ def _clauses(text: str) -> list[_Clause]:
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
-    """Split ``区发改委；完成时限：6月底前`` into the units and the deadline."""
+    """Split ``区发改委；完成时限：6月底前`` or ``区发改委，6月底前`` into the units and the deadline."""
     m = _DEADLINE_IN_CLAUSE_RE.search(units)
     if m:
         return units[: m.start()], squash(m.group("deadline"))
-    return units, None
+    return split_deadline_tail(units)
 
 
 def _title(text: str, pattern: re.Pattern[str]) -> str:

@@ -251,10 +251,8 @@ def _sub_header(top: list[Cell], row: list[Cell]) -> Optional[HeaderRoles]:
     header words (no numbers, every non-empty cell naming a role).
     """
     texts = [squash(c.text) for c in row]
-    words = [t for t in texts if t]
-    if not words or any(_INT_RE.match(t) for t in words) or not all(_role_scores(t) for t in words):
-        return None
-    if not any(t and t != squash(u.text) for t, u in zip(texts, top)):
+    new_words = [t for t, u in zip(texts, top) if t and t != squash(u.text)]  # not a merge from above
+    if not new_words or any(_INT_RE.match(t) for t in texts if t) or not all(_role_scores(t) for t in new_words):
         return None
     combined = [t if t else squash(u.text) for t, u in zip(texts, top)]
     return assign_roles(combined)

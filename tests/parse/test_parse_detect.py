@@ -103,7 +103,7 @@ def test_unknown_binary_is_an_error() -> None:
 
 
 def test_registry_covers_every_detected_format() -> None:
-    assert set(PARSERS) == {"html", "docx", "xlsx", "pdf", "doc", "xls", "text"}
+    assert set(PARSERS) == {"html", "mht", "docx", "xlsx", "pdf", "doc", "xls", "text"}
     for data in (_docx_bytes(), _xlsx_bytes(), _pdf_bytes(), "<p>正文</p><p>二</p>".encode("gbk")):
         fmt = detect_format(data)
         doc = PARSERS[fmt](data)

@@ -142,7 +142,8 @@ def test_dl_metadata_with_an_empty_value() -> None:
     )
     doc = parse_html(html.encode("utf-8"))
     assert doc.meta == {"索引号": "PD-2023-015", "发布机构": "浦东新区人民政府", "title": "重大行政决策事项目录"}
-    assert [b.text for b in doc.blocks] == ["根据有关规定，现公布2023年度目录。"]
+    # the title printed just above the body is kept (a lead-in line); the metadata block is not
+    assert [b.text for b in doc.blocks] == ["重大行政决策事项目录", "根据有关规定，现公布2023年度目录。"]
 
 
 def test_comments_dropped_tags_and_xml_declaration() -> None:
