@@ -104,9 +104,12 @@ def test_every_issuer_is_its_own_publisher(unknown_warehouse):
         "where publisher_name in ('黄浦区民政局', '上海市卫生健康委员会')"))
     assert spellings == {"黄浦区民政局": ["上海市黄浦区民政局", "黄浦区民政局"],
                          "上海市卫生健康委员会": ["上海市卫生健康委员会", "上海市卫生健康委员会办公室"]}
-    # the province the extractor gave stays visible on the unknown jurisdiction
+    # the province the extractor gave stays visible on the unknown jurisdiction's publisher
     assert unknown_warehouse.scalar(
         "select jurisdiction_name from marts.dim_publisher where publisher_name = '杭州市西湖区教育局'") == "浙江省"
+    assert unknown_warehouse.query(
+        "select distinct jurisdiction_code, jurisdiction, jurisdiction_level from marts.fct_work_plan_tasks "
+        "where issuer in ('北京市海淀区人民政府', '杭州市西湖区教育局')") == [("unknown", "未知", "unknown")]
 
 
 def test_every_publisher_with_two_plan_years_has_its_own_yoy_row(unknown_warehouse):

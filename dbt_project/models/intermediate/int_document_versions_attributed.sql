@@ -4,7 +4,8 @@
 --   issuer       the document's issuer, else the notice page's 发布机构
 --   jurisdiction seeds.publishers for a known spelling, else the document's
 --                jurisdiction name, else the longest seeded jurisdiction the
---                normalized issuer starts with, else 'unknown' (explicit)
+--                normalized issuer starts with, else var unknown_jurisdiction_code
+--                (explicit; the document's wording stays in document_jurisdiction_name)
 --   publisher    seeds.publishers by normalized spelling (aliases merged), else
 --                the seeded publisher of the same jurisdiction × organ type for a
 --                government or a department of a known field, else a new
@@ -118,7 +119,7 @@ located as (
             seed_by_id.jurisdiction_code,
             jurisdiction_by_name.jurisdiction_code,
             jurisdiction_by_issuer.jurisdiction_code,
-            'unknown'
+            '{{ var("unknown_jurisdiction_code") }}'
         ) as jurisdiction_code
 
     from classified
@@ -163,7 +164,8 @@ final as (
         matched.issuer_source,
         matched.issuer_normalized,
         matched.jurisdiction_code,
-        coalesce(jurisdictions.jurisdiction_name, matched.jurisdiction_name) as jurisdiction_name,
+        coalesce(jurisdictions.jurisdiction_name, '{{ var("unknown_jurisdiction_name") }}') as jurisdiction_name,
+        matched.jurisdiction_name as document_jurisdiction_name,
         coalesce(jurisdictions.jurisdiction_level, 'unknown') as jurisdiction_level,
         coalesce(matched.organ_kind, 'unknown') as organ_kind,
         matched.organ_field,

@@ -100,6 +100,7 @@ final as (
         ranked.organ_level,
         ranked.jurisdiction_code,
         ranked.jurisdiction_name,
+        ranked.document_jurisdiction_name,
         ranked.jurisdiction_level,
         ranked.plan_year,
         ranked.document_title,

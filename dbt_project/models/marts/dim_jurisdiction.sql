@@ -1,5 +1,5 @@
 -- Shanghai and its districts (seeds.jurisdictions) plus one explicit unknown
--- member (jurisdiction_code 'unknown'): plans whose issuer and jurisdiction
+-- member (var unknown_jurisdiction_code): plans whose issuer and jurisdiction
 -- match no seeded jurisdiction (e.g. documents from outside Shanghai) point
 -- there instead of carrying a null key.
 
@@ -30,8 +30,8 @@ seeded as (
 unknown_member as (
 
     select
-        'unknown' as jurisdiction_code,
-        '未知' as jurisdiction_name,
+        '{{ var("unknown_jurisdiction_code") }}' as jurisdiction_code,
+        '{{ var("unknown_jurisdiction_name") }}' as jurisdiction_name,
         'unknown' as jurisdiction_level,
         null::varchar as parent_code,
         null::varchar as parent_name,

@@ -76,7 +76,7 @@ observed as (
     select
         publisher_id,
         any_value(organ_level) as organ_level,
-        any_value(jurisdiction_name) as observed_jurisdiction_name,
+        any_value(document_jurisdiction_name) as observed_jurisdiction_name,
         list_sort(list(distinct issuer_name) filter (where issuer_name is not null)) as observed_issuer_names
 
     from versions
@@ -105,7 +105,7 @@ final as (
         unioned.publisher_id,
         coalesce(unioned.publisher_name, '未识别发布机构') as publisher_name,
         unioned.jurisdiction_code,
-        -- the unknown member keeps the name the documents give (北京市, or null → 未知)
+        -- the unknown member shows the name the documents give (浙江省), if any
         case
             when jurisdictions.is_unknown_member
                 then coalesce(observed.observed_jurisdiction_name, jurisdictions.jurisdiction_name)
