@@ -39,10 +39,14 @@ PUBLISHERS = [
     # outside Shanghai: no jurisdiction from the extractor, or only the province
     ("bj-haidian", "北京市海淀区人民政府", "北京市海淀区人民政府", None, (2023, 2024)),
     ("hz-xihu-edu", "杭州市西湖区教育局", "杭州市西湖区教育局", "浙江省", (2023, 2024)),
+    # spelled like a seeded publisher (Shanghai's 普陀区), placed elsewhere by the document
+    ("zs-putuo", "普陀区人民政府", "普陀区人民政府", "浙江省舟山市", (2023, 2024)),
     # no issuer in the document: the notice page's 发布机构 names it
     ("xh-science", None, None, "徐汇区", (2023, 2024)),
     # one plan year only: no year-over-year row
     ("sj-greening", "松江区绿化和市容管理局", "松江区绿化和市容管理局", "松江区", (2024,)),
+    # an unseeded spelling of a seeded organ joins the seeded publisher
+    ("pd-samr-abbrev", "浦东新区市场监管局", "浦东新区市场监管局", "浦东新区", (2024,)),
 ]
 NOTICE_PUBLISHER = {"xh-science": "徐汇区科学技术委员会"}
 
@@ -94,6 +98,7 @@ def test_every_issuer_is_its_own_publisher(unknown_warehouse):
         ("上海市卫生健康委员会", "310000", "department", "health", "city", 2),
         ("北京市海淀区人民政府", "unknown", "government", "government", "district", 2),
         ("杭州市西湖区教育局", "unknown", "department", "education", "district", 2),
+        ("普陀区人民政府", "unknown", "government", "government", "district", 2),
         ("徐汇区科学技术委员会", "310104", "department", "science_technology", "district", 2),
         ("松江区绿化和市容管理局", "310117", "department", "greening_city_appearance", "district", 1),
         ("未识别发布机构", "unknown", "unknown", "unknown", "unknown", 1),
@@ -104,12 +109,19 @@ def test_every_issuer_is_its_own_publisher(unknown_warehouse):
         "where publisher_name in ('黄浦区民政局', '上海市卫生健康委员会')"))
     assert spellings == {"黄浦区民政局": ["上海市黄浦区民政局", "黄浦区民政局"],
                          "上海市卫生健康委员会": ["上海市卫生健康委员会", "上海市卫生健康委员会办公室"]}
+    # the abbreviation joined the seeded Pudong market-supervision publisher
+    assert unknown_warehouse.query(
+        "select publisher_id, is_reference, issuer_names_seen from marts.dim_publisher "
+        "where list_contains(issuer_names_seen, '浦东新区市场监管局')") == [
+        ("310115-market_supervision", True, ["浦东新区市场监督管理局", "浦东新区市场监管局"])]
+    assert unknown_warehouse.scalar(
+        "select current_plan_count from marts.dim_publisher where publisher_id = '310107-government'") == 0
     # the province the extractor gave stays visible on the unknown jurisdiction's publisher
     assert unknown_warehouse.scalar(
         "select jurisdiction_name from marts.dim_publisher where publisher_name = '杭州市西湖区教育局'") == "浙江省"
     assert unknown_warehouse.query(
         "select distinct jurisdiction_code, jurisdiction, jurisdiction_level from marts.fct_work_plan_tasks "
-        "where issuer in ('北京市海淀区人民政府', '杭州市西湖区教育局')") == [("unknown", "未知", "unknown")]
+        "where issuer in ('北京市海淀区人民政府', '杭州市西湖区教育局', '普陀区人民政府')") == [("unknown", "未知", "unknown")]
 
 
 def test_every_publisher_with_two_plan_years_has_its_own_yoy_row(unknown_warehouse):
@@ -119,7 +131,7 @@ def test_every_publisher_with_two_plan_years_has_its_own_yoy_row(unknown_warehou
         "select p.publisher_name, y.plan_year, y.previous_plan_year, y.year_gap, y.tasks, y.tasks_previous, "
         "y.tasks_continued, y.tasks_new, y.tasks_dropped, y.publisher_id "
         "from marts.fct_plan_yoy y join marts.dim_publisher p using (publisher_id) where not p.is_reference")
-    assert len(yoy) == 12 and len({r[-1] for r in yoy}) == 12
+    assert len(yoy) == 13 and len({r[-1] for r in yoy}) == 13
     assert {r[-1] for r in unknown_warehouse.query("select publisher_id from marts.fct_plan_yoy")} == with_two_years
     n = TASKS_PER_PLAN
     for name, year, prev, gap, tasks, prev_tasks, cont, new, dropped, _ in yoy:
@@ -127,15 +139,18 @@ def test_every_publisher_with_two_plan_years_has_its_own_yoy_row(unknown_warehou
         assert (year, prev, gap) == (2024, 2024 - expected_gap, expected_gap), name
         # one task dropped, one added, the rest continued word for word
         assert (tasks, prev_tasks, cont, new, dropped) == (n, n, n - 1, 1, 1), name
-    # the seeded city market-supervision comparison is still there
-    assert unknown_warehouse.scalar(
-        "select count(*) from marts.fct_plan_yoy where publisher_id = '310000-market_supervision'") == 1
+    # seeded comparisons: the city bureau 2023 vs 2019 as before, and Pudong's bureau 2024 (the
+    # abbreviated spelling) vs 2023
+    assert unknown_warehouse.query(
+        "select publisher_id, plan_year, previous_plan_year, tasks, tasks_previous from marts.fct_plan_yoy "
+        "where publisher_id in ('310000-market_supervision', '310115-market_supervision') order by 1") == [
+        ("310000-market_supervision", 2023, 2019, 23, 16), ("310115-market_supervision", 2024, 2023, n, 33)]
 
 
 def test_no_null_keys(unknown_warehouse):
     assert unknown_warehouse.query(
         "select count(*) filter (where publisher_id is null), count(*) filter (where jurisdiction_code is null), "
-        "count(*) filter (where organ_type is null), count(*) from marts.fct_work_plan_tasks") == [(0, 0, 0, 233 + 26 * 6)]
+        "count(*) filter (where organ_type is null), count(*) from marts.fct_work_plan_tasks") == [(0, 0, 0, 233 + 29 * 6)]
     assert unknown_warehouse.scalar(
         "select count(*) from marts.fct_jurisdiction_year where jurisdiction_year_id is null or organ_type is null") == 0
     assert unknown_warehouse.scalar(
@@ -158,4 +173,4 @@ def test_district_bureau_is_compared_with_the_city_bureau_of_its_field(unknown_w
 
 def test_publishers_missing_from_seeds_warn_without_failing(unknown_warehouse):
     lines = [ln for ln in unknown_warehouse.stdout.splitlines() if "assert_publishers_are_in_seeds" in ln]
-    assert any("WARN 14" in ln for ln in lines), lines
+    assert any("WARN 15" in ln for ln in lines), lines

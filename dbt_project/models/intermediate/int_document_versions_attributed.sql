@@ -3,10 +3,12 @@
 -- missing from seeds.publishers.
 --   issuer       the document's issuer, else the notice page's 发布机构
 --   jurisdiction seeds.publishers for a known spelling, else the document's
---                jurisdiction name, else the longest seeded jurisdiction the
---                normalized issuer starts with, else var unknown_jurisdiction_code
---                (explicit; the document's wording stays in document_jurisdiction_name)
---   publisher    seeds.publishers by normalized spelling (aliases merged), else
+--                jurisdiction name, else (document silent) the longest seeded
+--                jurisdiction the normalized issuer starts with, else var
+--                unknown_jurisdiction_code (explicit; the document's wording
+--                stays in document_jurisdiction_name)
+--   publisher    seeds.publishers by normalized spelling (aliases merged; not
+--                when the document names a place the seeds lack), else
 --                the seeded publisher of the same jurisdiction × organ type for a
 --                government or a department of a known field, else a new
 --                identity <jurisdiction_code>-<12 hex> = key of jurisdiction ×
@@ -87,11 +89,20 @@ classified as (
         issuers.organ_type,
         issuers.organ_type_label,
         issuers.name_level,
-        seed_publishers.publisher_id as seed_publisher_id
+        jurisdiction_by_name.jurisdiction_code as named_jurisdiction_code,
+        -- a place the document names but the seeds lack (浙江省舟山市) vetoes a
+        -- seeded spelling that happens to be equal (普陀区人民政府)
+        case
+            when versions.jurisdiction_name is null or jurisdiction_by_name.jurisdiction_code is not null
+                then seed_publishers.publisher_id
+        end as seed_publisher_id
 
     from versions
     left join issuers using (issuer_name)
     left join seed_publishers using (issuer_normalized)
+    left join jurisdictions as jurisdiction_by_name
+        on versions.jurisdiction_name = jurisdiction_by_name.jurisdiction_name
+        or versions.jurisdiction_name = jurisdiction_by_name.parent_name || jurisdiction_by_name.jurisdiction_name
 
 ),
 
@@ -104,6 +115,8 @@ jurisdiction_by_issuer as (
     from classified
     inner join jurisdictions
         on starts_with(classified.issuer_normalized, jurisdictions.jurisdiction_name)
+    -- a jurisdiction the document names but the seeds lack (浙江省) is not guessed over
+    where classified.jurisdiction_name is null
     qualify row_number() over (
         partition by classified.document_version_id
         order by length(jurisdictions.jurisdiction_name) desc
@@ -117,7 +130,7 @@ located as (
         classified.*,
         coalesce(
             seed_by_id.jurisdiction_code,
-            jurisdiction_by_name.jurisdiction_code,
+            classified.named_jurisdiction_code,
             jurisdiction_by_issuer.jurisdiction_code,
             '{{ var("unknown_jurisdiction_code") }}'
         ) as jurisdiction_code
@@ -127,9 +140,6 @@ located as (
         select distinct publisher_id, jurisdiction_code from {{ ref('publishers') }}
     ) as seed_by_id
         on classified.seed_publisher_id = seed_by_id.publisher_id
-    left join jurisdictions as jurisdiction_by_name
-        on classified.jurisdiction_name = jurisdiction_by_name.jurisdiction_name
-        or classified.jurisdiction_name = jurisdiction_by_name.parent_name || jurisdiction_by_name.jurisdiction_name
     left join jurisdiction_by_issuer using (document_version_id)
 
 ),
