@@ -1,6 +1,7 @@
 -- Every document version, ranked within its document (latest fetched_at is
--- current) and attributed to a publisher (issuer → seeds.publishers) and a
--- jurisdiction (GB/T 2260 code). A document's current version is its "plan";
+-- current) and attributed to a publisher, jurisdiction and organ type
+-- (int_document_versions_attributed; seeds enrich, they never gate). A
+-- document's current version is its "plan";
 -- when one publisher has several plans for one year, the primary one (most
 -- tasks, then latest fetched) is the one compared year over year.
 
@@ -20,62 +21,22 @@ open_quarantine as (
 
 ),
 
-publishers as (
+attributions as (
 
-    select * from {{ ref('publishers') }}
-
-),
-
-jurisdictions as (
-
-    select * from {{ ref('jurisdictions') }}
-
-),
-
-attributed as (
-
-    select
-        versions.*,
-        coalesce(
-            publishers.jurisdiction_code,
-            jurisdiction_by_name.jurisdiction_code,
-            jurisdiction_by_issuer.jurisdiction_code
-        ) as jurisdiction_code,
-        coalesce(
-            publishers.organ_type,
-            case
-                when versions.issuer_name like '%市场监督管理局%' then 'market_supervision'
-                when versions.issuer_name like '%人民政府%' then 'government'
-            end
-        ) as organ_type,
-        publishers.publisher_id as reference_publisher_id,
-        versions.document_version_id in (select document_version_id from open_quarantine)
-            as is_quarantined
-
-    from versions
-    left join publishers
-        on versions.issuer_name = publishers.issuer_name
-    left join jurisdictions as jurisdiction_by_name
-        on versions.jurisdiction_name = jurisdiction_by_name.jurisdiction_name
-    left join jurisdictions as jurisdiction_by_issuer
-        on versions.jurisdiction_name is null
-        and starts_with(versions.issuer_name, jurisdiction_by_issuer.jurisdiction_name)
+    select * from {{ ref('int_document_versions_attributed') }}
 
 ),
 
 with_publisher as (
 
     select
-        attributed.*,
-        coalesce(
-            reference_publisher_id,
-            jurisdiction_code || '-' || coalesce(organ_type, 'unknown')
-        ) as publisher_id,
-        jurisdictions.jurisdiction_name as jurisdiction_canonical_name,
-        jurisdictions.jurisdiction_level
+        versions.* exclude (issuer_name, jurisdiction_name),
+        attributions.* exclude (document_version_id),
+        versions.document_version_id in (select document_version_id from open_quarantine)
+            as is_quarantined
 
-    from attributed
-    left join jurisdictions using (jurisdiction_code)
+    from versions
+    inner join attributions using (document_version_id)
 
 ),
 
@@ -128,10 +89,18 @@ final as (
         coalesce(primary_plans.is_primary_plan, false) as is_primary_plan,
         ranked.is_quarantined,
         ranked.publisher_id,
+        ranked.is_reference_publisher,
         ranked.issuer_name,
+        ranked.issuer_source,
+        ranked.issuer_normalized,
         ranked.organ_type,
+        ranked.organ_type_label,
+        ranked.organ_kind,
+        ranked.organ_field,
+        ranked.organ_level,
         ranked.jurisdiction_code,
-        coalesce(ranked.jurisdiction_canonical_name, ranked.jurisdiction_name) as jurisdiction_name,
+        ranked.jurisdiction_name,
+        ranked.document_jurisdiction_name,
         ranked.jurisdiction_level,
         ranked.plan_year,
         ranked.document_title,

@@ -1,7 +1,7 @@
 -- One row per task × responsible unit × role (lead / support), the unit's
 -- spelling canonicalized through seeds.department_aliases. A department is
--- identified within its jurisdiction and organ type (办公室 of the city bureau
--- is not 办公室 of the Pudong bureau).
+-- identified within its publisher (办公室 of the city bureau is not 办公室 of
+-- the Pudong bureau, nor 办公室 of one street that of another street).
 
 with
 
@@ -13,7 +13,7 @@ tasks as (
 
 versions as (
 
-    select document_version_id, document_key, jurisdiction_code, organ_type
+    select document_version_id, document_key, publisher_id, jurisdiction_code, organ_type
     from {{ ref('int_document_versions_ranked') }}
 
 ),
@@ -60,6 +60,7 @@ canonicalized as (
         coalesce(aliases.category, '未归类') as department_category,
         coalesce(aliases.unit_kind, 'unmapped') as unit_kind,
         aliases.alias is not null as is_alias_matched,
+        versions.publisher_id,
         versions.jurisdiction_code,
         versions.organ_type
 
@@ -74,9 +75,7 @@ final as (
 
     select
         md5(task_id || '|' || unit_role || '|' || unit_position::varchar) as task_responsibility_id,
-        md5(
-            coalesce(jurisdiction_code, '?') || '|' || coalesce(organ_type, '?') || '|' || department_name
-        ) as department_id,
+        {{ surrogate_key(['publisher_id', 'department_name']) }} as department_id,
         *,
         unit_kind in ('collective', 'subdistrict_collective') as is_collective
 

@@ -1,5 +1,5 @@
 -- Departments named as responsible units in current plans, canonicalized via
--- seeds.department_aliases and identified within jurisdiction × organ type.
+-- seeds.department_aliases and identified within their publisher.
 -- department_category is the functional category used to compare districts.
 
 with
@@ -22,6 +22,7 @@ final as (
         any_value(department_category) as department_category,
         any_value(unit_kind) as unit_kind,
         any_value(is_collective) as is_collective,
+        any_value(publisher_id) as publisher_id,
         any_value(jurisdiction_code) as jurisdiction_code,
         any_value(organ_type) as organ_type,
         list_sort(list(distinct unit_spelling)) as spellings,

@@ -126,10 +126,8 @@ echo as (
 final as (
 
     select
-        md5(
-            task_counts.plan_year::varchar || '|' || task_counts.jurisdiction_code || '|'
-            || task_counts.organ_type
-        ) as jurisdiction_year_id,
+        {{ surrogate_key(['task_counts.plan_year', 'task_counts.jurisdiction_code', 'task_counts.organ_type']) }}
+            as jurisdiction_year_id,
         task_counts.plan_year,
         task_counts.jurisdiction_code,
         task_counts.jurisdiction_name,

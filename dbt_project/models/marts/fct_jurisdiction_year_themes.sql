@@ -26,11 +26,9 @@ counts as (
 final as (
 
     select
-        md5(
-            plan_year::varchar || '|' || jurisdiction_code || '|' || organ_type || '|'
-            || coalesce(theme_code, '?')
-        ) as jurisdiction_year_theme_id,
-        md5(plan_year::varchar || '|' || jurisdiction_code || '|' || organ_type) as jurisdiction_year_id,
+        {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type', 'theme_code']) }}
+            as jurisdiction_year_theme_id,
+        {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type']) }} as jurisdiction_year_id,
         plan_year,
         jurisdiction_code,
         organ_type,
