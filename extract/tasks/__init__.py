@@ -18,7 +18,7 @@ from extract.tasks.prose import ProseTask, extract_prose_tasks
 from extract.tasks.reconcile import prose_items, reconcile
 from extract.tasks.table import TableRead, TableRow, read_task_tables
 
-PARSER_VERSION = "tasks-1.0.0"
+PARSER_VERSION = "tasks-2.0.0"
 _MIN_PROSE_ITEMS = 3
 
 __all__ = ["Extraction", "PARSER_VERSION", "extract_tasks"]
