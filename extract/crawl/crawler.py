@@ -205,15 +205,15 @@ def format_mismatch(url: str, fmt: str, body: bytes) -> Optional[str]:
     """Why an attachment's bytes are not the file its link promises, or None.
 
     A link ending .pdf/.docx/.xlsx/.doc/.xls (also .wps/.et) whose bytes are HTML
-    or text (a challenge, login or error page) or unreadable is a mismatch; Office
-    "web page" exports under .doc/.xls are not. Links without an extension claim nothing.
+    or text (a challenge, login or error page) is a mismatch; Office "web page"
+    exports under .doc/.xls are not. Corrupt bytes of the claimed kind are not a
+    mismatch (they rank last and are quarantined at parse if nothing else stands
+    in). Links without an extension claim nothing.
     """
     m = _EXT_RE.search(unquote(urlsplit(url).path))
     claimed = m.group(1).lower() if m else None
     if claimed not in _BINARY_CLAIMS:
         return None
-    if fmt.startswith("unreadable"):
-        return f"linked as .{claimed} but the bytes are {fmt}"
     if fmt in ("html", "text") and not (claimed in ("doc", "xls") and _OFFICE_HTML_RE.search(body[:4096])):
         return f"linked as .{claimed} but the bytes are {fmt} (a challenge or error page?)"
     return None
@@ -261,8 +261,9 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                         continue
                     try:
                         fmt = detect_format(abody)
-                    except Exception as exc:  # noqa: BLE001 - unreadable bytes: not the file linked
-                        fmt = f"unreadable ({exc})"
+                    except Exception as exc:  # noqa: BLE001 - unknown bytes rank last; quarantined at parse if read
+                        doc["notes"].append(f"attachment {att.url}: {exc}")
+                        fmt = "unknown"
                     mismatch = format_mismatch(att.url, fmt, abody)
                     if mismatch:  # e.g. a challenge page where a PDF was linked: the other renditions stand
                         failed.setdefault(group, []).append(f"attachment {att.url}: dropped: {mismatch}")

@@ -1,7 +1,9 @@
 """Polite HTTP for portals: robots.txt, per-host delay, conditional GET, retries, caps.
 
 Every outcome is returned as a ``FetchResult`` (never raised), so one broken
-URL is recorded and the crawl goes on. Retries (tenacity) cover 5xx, 429,
+URL is recorded and the crawl goes on. Redirects are followed here, hop by hop,
+each hop under the same allow-list, robots and politeness rules; every request
+has a total deadline and a byte cap (``extract.settings``). Retries (tenacity) cover 5xx, 429,
 timeouts and connection resets, with exponential backoff that honours
 ``Retry-After``.
 """
