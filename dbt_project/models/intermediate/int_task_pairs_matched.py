@@ -1,0 +1,69 @@
+"""One-to-one task matches per plan pair: the assignment of maximum total similarity.
+
+Input: int_task_pairs_scored (candidate pairs sharing terms, cosine 0..1).
+Only candidates with similarity >= var('task_match_threshold') may match; per
+plan pair scipy.optimize.linear_sum_assignment (Hungarian / Jonker-Volgenant,
+maximize=True) picks the one-to-one set with the largest summed similarity, so
+a task is never taken by a slightly better neighbour at the cost of two good
+pairs (greedy best-first can do that).
+
+Output: one row per match: task_match_id, plan_pair_id, comparison_type,
+document_version_id, matched_document_version_id, task_id, matched_task_id,
+similarity, shared_term_count, key_terms (list of the best shared terms),
+confidence_band ('high' when similarity >= var('task_match_high_threshold'),
+else 'medium').
+
+Incremental like int_task_pairs_scored: a plan pair is assigned again only when
+it is new or one of its document versions changed (delete+insert on plan_pair_id).
+"""
+
+
+def _assign(group, linear_sum_assignment, np):
+    """Row positions (within ``group``) of the maximum-similarity one-to-one assignment."""
+    left = {task: i for i, task in enumerate(sorted(set(group["task_id"])))}
+    right = {task: j for j, task in enumerate(sorted(set(group["matched_task_id"])))}
+    matrix = np.zeros((len(left), len(right)))
+    position = {}
+    for k, (task, matched, similarity) in enumerate(
+            zip(group["task_id"], group["matched_task_id"], group["similarity"])):
+        i, j = left[task], right[matched]
+        matrix[i, j] = similarity
+        position[(i, j)] = k
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    return [position[(i, j)] for i, j in zip(rows, cols) if (i, j) in position]
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
+    import hashlib
+
+    import numpy as np
+    import pandas as pd
+    from scipy.optimize import linear_sum_assignment
+
+    threshold = float(dbt.config.get("task_match_threshold"))
+    high = float(dbt.config.get("task_match_high_threshold"))
+    scored = dbt.ref("int_task_pairs_scored")
+    pairs = dbt.ref("int_plan_pairs_enumerated")
+    todo = pairs.select("plan_pair_id, document_version_id, matched_document_version_id")
+    if dbt.is_incremental:
+        done = session.sql(
+            f"select distinct plan_pair_id, document_version_id, matched_document_version_id from {dbt.this}")
+        todo = todo.except_(done)
+    candidates = scored.filter(f"similarity >= {threshold}").join(
+        todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
+        "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
+        "matched_task_id, similarity, shared_term_count, key_terms").df()
+
+    keep = []
+    for _, group in candidates.groupby("plan_pair_id", sort=True):
+        chosen = _assign(group, linear_sum_assignment, np)
+        keep.extend(group.index[chosen])
+    matches = candidates.loc[sorted(keep)].reset_index(drop=True)
+    matches.insert(0, "task_match_id", [
+        hashlib.md5(f"{p}|{t}|{m}".encode()).hexdigest()
+        for p, t, m in zip(matches["plan_pair_id"], matches["task_id"], matches["matched_task_id"])])
+    matches["confidence_band"] = np.where(matches["similarity"] >= high, "high", "medium")
+    if matches.empty:  # keep the column types of a non-empty result
+        matches = matches.astype({"key_terms": "object", "similarity": "float64", "shared_term_count": "int64"})
+    return matches
