@@ -5,7 +5,11 @@ Only candidates with similarity >= var('task_match_threshold') may match; per
 plan pair scipy.optimize.linear_sum_assignment (Hungarian / Jonker-Volgenant,
 maximize=True) picks the one-to-one set with the largest summed similarity, so
 a task is never taken by a slightly better neighbour at the cost of two good
-pairs (greedy best-first can do that).
+pairs (greedy best-first can do that). An assigned pair is kept only if its
+similarity is at least var('task_match_min_share_of_best') of the best
+similarity either task has in the other plan: a part of a split task whose
+counterpart went to a closer part must not fall back to an unrelated task that
+happens to clear the threshold (labelled pairs, docs/BENCHMARKS.md).
 
 Output: one row per match: task_match_id, plan_pair_id, comparison_type,
 document_version_id, matched_document_version_id, task_id, matched_task_id,
@@ -33,6 +37,18 @@ def _assign(group, linear_sum_assignment, np):
     return [position[(i, j)] for i, j in zip(rows, cols) if (i, j) in position]
 
 
+def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np):
+    """Index labels of ``candidates`` (columns plan_pair_id, task_id, matched_task_id, similarity,
+    best_similarity) that are matched: per plan pair the maximum-similarity one-to-one assignment
+    over similarity >= threshold, kept when similarity >= share_of_best × best_similarity."""
+    eligible = candidates[candidates["similarity"] >= threshold]
+    keep = []
+    for _, group in eligible.groupby("plan_pair_id", sort=True):
+        chosen = group.iloc[_assign(group, linear_sum_assignment, np)]
+        keep.extend(chosen.index[chosen["similarity"] >= share_of_best * chosen["best_similarity"]])
+    return sorted(keep)
+
+
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
     import hashlib
@@ -43,6 +59,7 @@ def model(dbt, session):
 
     threshold = float(dbt.config.get("task_match_threshold"))
     high = float(dbt.config.get("task_match_high_threshold"))
+    share_of_best = float(dbt.config.get("task_match_min_share_of_best"))
     scored = dbt.ref("int_task_pairs_scored")
     pairs = dbt.ref("int_plan_pairs_enumerated")
     todo = pairs.select("plan_pair_id, document_version_id, matched_document_version_id")
@@ -50,16 +67,14 @@ def model(dbt, session):
         done = session.sql(
             f"select distinct plan_pair_id, document_version_id, matched_document_version_id from {dbt.this}")
         todo = todo.except_(done)
-    candidates = scored.filter(f"similarity >= {threshold}").join(
-        todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
+    candidates = scored.join(todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
         "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
-        "matched_task_id, similarity, shared_term_count, key_terms").df()
+        "matched_task_id, similarity, shared_term_count, key_terms, "
+        "greatest(max(similarity) over (partition by plan_pair_id, task_id), "
+        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").df()
 
-    keep = []
-    for _, group in candidates.groupby("plan_pair_id", sort=True):
-        chosen = _assign(group, linear_sum_assignment, np)
-        keep.extend(group.index[chosen])
-    matches = candidates.loc[sorted(keep)].reset_index(drop=True)
+    keep = select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np)
+    matches = candidates.loc[keep].drop(columns="best_similarity").reset_index(drop=True)
     matches.insert(0, "task_match_id", [
         hashlib.md5(f"{p}|{t}|{m}".encode()).hexdigest()
         for p, t, m in zip(matches["plan_pair_id"], matches["task_id"], matches["matched_task_id"])])
