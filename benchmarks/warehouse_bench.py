@@ -184,12 +184,12 @@ def dbt_build(warehouse: Path, work: Path) -> tuple[float, float]:
     return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
 
 
-def bench(n_tasks: int, seed: int) -> dict:
+def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
     plans = generate(n_tasks, seed)
     *base, new_plan = sorted(plans, key=lambda p: (p[1]["document"]["year"], p[0]["document_key"]))
     tasks = sum(len(e["tasks"]) for _, e in base)
-    with tempfile.TemporaryDirectory(prefix="warehouse_bench_") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="warehouse_bench_", dir=work) as tmp:
+        tmp = Path(tmp) if work is None else Path(tempfile.mkdtemp(prefix=f"{n_tasks}_", dir=work))
         bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
         load_s = load_all(tmp / "warehouse.duckdb", base)
         full_s, rss = dbt_build(tmp / "warehouse.duckdb", tmp)
@@ -209,8 +209,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, nargs="+", default=[10000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--work", type=Path, help="keep warehouses and dbt logs here (default: temp, removed)")
     args = parser.parse_args()
-    results = [bench(n, args.seed) for n in args.tasks]
+    results = [bench(n, args.seed, args.work) for n in args.tasks]
     print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s | peak RSS GB "
           "| +1 plan: load s | incremental build s | incremental / full | matches | YoY rows |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")

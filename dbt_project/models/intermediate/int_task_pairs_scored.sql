@@ -60,24 +60,6 @@ shared_terms as (
 
 ),
 
-scored as (
-
-    select
-        plan_pair_id,
-        comparison_type,
-        document_version_id,
-        matched_document_version_id,
-        task_id,
-        matched_task_id,
-        sum(contribution) as similarity,
-        count(*) as shared_term_count,
-        list(term order by contribution desc, term)[1:5] as key_terms
-
-    from shared_terms
-    group by all
-
-),
-
 final as (
 
     select
@@ -88,11 +70,12 @@ final as (
         matched_document_version_id,
         task_id,
         matched_task_id,
-        least(round(similarity, 6), 1.0) as similarity,
-        shared_term_count,
-        key_terms
+        least(round(sum(contribution), 6), 1.0) as similarity,
+        count(*) as shared_term_count,
+        list(term order by contribution desc, term)[1:5] as key_terms
 
-    from scored
+    from shared_terms
+    group by all
 
 )
 

@@ -25,6 +25,7 @@ Incremental: only tasks whose (task_id, text_md5) is not yet here are segmented
 (delete+insert on task_id).
 """
 
+import functools
 import hashlib
 import math
 import re
@@ -83,14 +84,24 @@ def model(dbt, session):
     stop = set(stoplist.df()["term"])
     domain_words = list(dictionary.df()["term"])
     tokenizer = _segmenter(domain_words)
+    import jieba
+
+    han_runs = jieba.re_han_default.findall
     idf, median_idf = _idf_table()
 
     by_text = {}  # identical texts (a task carried over verbatim) are segmented once
     rows = []
 
+    # jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its
+    # own, so memoizing the cut per run gives the very same words; plans repeat whole clauses
+    # (verbatim carry-overs, boilerplate sentences), and jieba's DAG search is pure Python.
+    @functools.lru_cache(maxsize=500_000)
+    def cut_run(run):
+        return tuple(term for term in tokenizer.cut(run, HMM=False)
+                     if len(term) >= 2 and _TERM.search(term) and term not in stop)
+
     def terms(text):
-        return Counter(term for term in tokenizer.cut(text, HMM=False)
-                       if len(term) >= 2 and _TERM.search(term) and term not in stop)
+        return Counter(term for run in han_runs(text) for term in cut_run(run))
 
     for task_id, version_id, name, content, text_md5 in frame[
             ["task_id", "document_version_id", "task_name", "task_content", "text_md5"]].itertuples(index=False):
