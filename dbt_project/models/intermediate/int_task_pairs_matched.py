@@ -71,7 +71,8 @@ def model(dbt, session):
         "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
         "matched_task_id, similarity, shared_term_count, key_terms, "
         "greatest(max(similarity) over (partition by plan_pair_id, task_id), "
-        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").df()
+        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").filter(
+        f"similarity >= {threshold}").df()  # the window sees every candidate, the frame only eligible ones
 
     keep = select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np)
     matches = candidates.loc[keep].drop(columns="best_similarity").reset_index(drop=True)
