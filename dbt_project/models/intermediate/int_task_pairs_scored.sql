@@ -3,8 +3,9 @@
     Candidate task pairs of each compared plan pair, generated from shared
     terms (an inverted index joined in SQL: only tasks sharing at least one
     weighted term of int_task_terms meet), scored with the cosine similarity of
-    their tf-idf vectors (0..1). key_terms = the shared terms that contribute
-    most, best first (at most 5), the evidence an analyst reads.
+    their tf-idf vectors (0..1); pairs below var('task_candidate_min_similarity')
+    are dropped. key_terms = the shared terms that contribute most, best first
+    (at most 5), the evidence an analyst reads.
 
     Incremental: a plan pair is scored again only when it is new or one of its
     two document versions changed (delete+insert on plan_pair_id); term weights
@@ -72,10 +73,14 @@ final as (
         matched_task_id,
         least(round(sum(contribution), 6), 1.0) as similarity,
         count(*) as shared_term_count,
-        list(term order by contribution desc, term)[1:5] as key_terms
+        -- top 5 by contribution (ties by term, descending): a heap, not a sorted list per pair
+        max_by(term, {'contribution': contribution, 'term': term}, 5) as key_terms
 
     from shared_terms
     group by all
+    -- pairs this weak can neither match nor be a task's best score (task_match_threshold
+    -- is higher), so they are not kept
+    having sum(contribution) >= {{ var('task_candidate_min_similarity') }}
 
 )
 
