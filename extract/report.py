@@ -289,6 +289,46 @@ def _section_yoy(r: _Reader) -> str:
     return "".join(out)
 
 
+def _clip(text: str | None, limit: int = 90) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _section_continued(r: _Reader) -> str:
+    """Per publisher × year pair, the continued tasks side by side: previous text | new text | score."""
+    if not r.has("marts.fct_task_matches"):
+        return _empty("yoy-continued", "mart fct_task_matches")
+    rows = r.rows("""
+        select coalesce(p.publisher_name, m.publisher_id) as publisher, m.plan_year, m.matched_plan_year,
+               m.matched_seq, m.matched_task_name, m.matched_task_content, m.seq, m.task_name, m.task_content,
+               m.similarity, m.confidence_band, m.key_terms
+        from marts.fct_task_matches m left join marts.dim_publisher p using (publisher_id)
+        where m.comparison_type = 'year_over_year'
+        order by m.publisher_id, m.plan_year desc, m.similarity desc, m.seq""")
+    if not rows:
+        return '<p class="empty" data-empty="true">暂无延续任务 (no continued tasks)</p>'
+    out, current = [], None
+    head = ("<tr><th>上一年度任务 Previous plan</th><th>本年度任务 This plan</th><th>相似度 Score</th>"
+            "<th>置信度 Band</th><th>共同关键词 Shared terms</th></tr>")
+    for m in rows:
+        group = (m["publisher"], m["plan_year"], m["matched_plan_year"])
+        if group != current:
+            if current is not None:
+                out.append("</table>")
+            current = group
+            out.append(f'<h3>{_e(f"{group[0]} {group[1]} vs {group[2]}")}</h3>'
+                       f'<table class="continued" data-publisher="{_e(group[0])}" data-year="{group[1]}" '
+                       f'data-previous-year="{group[2]}">{head}')
+        old = f"{m['matched_seq']}. {m['matched_task_name'] or ''}：{m['matched_task_content'] or ''}"
+        new = f"{m['seq']}. {m['task_name'] or ''}：{m['task_content'] or ''}"
+        out.append(f'<tr class="continued-task" data-band="{_e(m["confidence_band"])}" '
+                   f'data-score="{m["similarity"]:.3f}"><td title="{_e(old)}">{_e(_clip(old))}</td>'
+                   f'<td title="{_e(new)}">{_e(_clip(new))}</td><td class="num">{m["similarity"]:.3f}</td>'
+                   f'<td>{_e(m["confidence_band"])}</td><td>{_e(m["key_terms"])}</td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
 def _jurisdiction_years(r: _Reader) -> list[dict[str, Any]]:
     if not r.has("marts.fct_jurisdiction_year"):
         return []
@@ -429,9 +469,9 @@ svg.chart .axis {{ stroke: #888; stroke-width: 1; }}
 .kpis {{ display: flex; gap: 24px; margin: 12px 0; }}
 .kpi {{ border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 90px; }}
 .kpi b {{ display: block; font-size: 22px; }}
-table.documents {{ border-collapse: collapse; font-size: 13px; }}
-table.documents th, table.documents td {{ border: 1px solid #ddd; padding: 4px 8px; text-align: left; }}
-table.documents th {{ background: #f4f4f4; }}
+table.documents, table.continued {{ border-collapse: collapse; font-size: 13px; }}
+table.documents th, table.documents td, table.continued th, table.continued td {{ border: 1px solid #ddd; padding: 4px 8px; text-align: left; }}
+table.documents th, table.continued th {{ background: #f4f4f4; }}
 td.num {{ text-align: right; }}
 td.ok {{ color: #00734d; }}
 td.fail {{ color: #b00020; font-weight: 600; }}
@@ -471,6 +511,11 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "", built_at:
 <h2 id="yoy">逐年对比 Year over year</h2>
 <p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped (mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
 {_section_yoy(r)}
+
+<h3 id="yoy-continued">延续任务对照 Continued tasks side by side</h3>
+<p class="meta">Each continued task next to the task of the previous plan it was matched to (one-to-one), with the
+similarity (cosine of jieba tf-idf terms), its confidence band and the shared key terms (mart <code>fct_task_matches</code>).</p>
+{_section_continued(r)}
 
 <h2 id="jurisdictions">辖区对比 Jurisdictions side by side</h2>
 <p class="meta">Current plans per plan year (marts <code>fct_jurisdiction_year</code>, <code>fct_jurisdiction_year_themes</code>).</p>

@@ -138,6 +138,16 @@ def synthetic_next_year_plan(base: dict, *, year: int, drop_seq: int, new_task: 
     return doc
 
 
+def add_plan(path: Path, notice_slug: str, doc: dict, *, position: int = 0) -> None:
+    """Insert one more gold-shaped plan into the raw schema of an existing warehouse, with the
+    rows ``build_raw_warehouse(extra_plans=[...])`` would give it at ``position``."""
+    plan = _plan_rows(doc, version=1, fetched_at=BASE_TIME + timedelta(days=1, hours=position), notice_slug=notice_slug)
+    with duckdb.connect(str(path)) as con:
+        for table in COLUMNS:
+            for row in plan[table]:
+                _insert(con, table, row)
+
+
 def build_raw_warehouse(path: Path, extra_plans: Iterable[tuple[str, dict]] = ()) -> None:
     """Create ``path`` with the raw schema and the gold documents (+ extra plans).
 

@@ -184,8 +184,13 @@ def test_report_figures_match_the_marts(published_seeds):
         yoy[m["data-group"]][m["data-series"]] = float(m["data-value"])
     assert yoy == {
         "上海市市场监督管理局 2024 vs 2023": {"tasks_previous": 23, "tasks": 23, "continued": 22, "new": 1, "dropped": 1},
-        "上海市市场监督管理局 2023 vs 2019": {"tasks_previous": 16, "tasks": 23, "continued": 0, "new": 23, "dropped": 16},
+        "上海市市场监督管理局 2023 vs 2019": {"tasks_previous": 16, "tasks": 23, "continued": 8, "new": 15, "dropped": 8},
     }
+    # the continued tasks side by side: one row per continued task, with score, band and shared terms
+    text = Path(published_seeds.result["report"]).read_text(encoding="utf-8")
+    assert text.count('<tr class="continued-task"') == 22 + 8
+    assert '<table class="continued" data-publisher="上海市市场监督管理局" data-year="2023" data-previous-year="2019">' in text
+    assert "11. 扎实推进市局重大行政决策事项目录管理" in text
     # per-theme changes sum to each plan's net change
     themes = [c for c in dom.charts if c["data-chart"] == "yoy-themes"]
     assert sorted(c["data-year"] for c in themes) == ["2023", "2024"]

@@ -1,52 +1,63 @@
--- Every task × task combination of each compared plan pair, scored with the
--- Jaccard similarity of their character-bigram sets (0..1). Pairs sharing no
--- bigram are dropped. containment = |A ∩ B| / min(|A|, |B|) is informative only.
+{{ config(materialized='incremental', unique_key='plan_pair_id', incremental_strategy='delete+insert') }}
+{#-
+    Candidate task pairs of each compared plan pair, generated from shared
+    terms (an inverted index joined in SQL: only tasks sharing at least one
+    weighted term of int_task_terms meet), scored with the cosine similarity of
+    their tf-idf vectors (0..1); pairs below var('task_candidate_min_similarity')
+    are dropped. key_terms = the shared terms that contribute most, best first
+    (at most 5), the evidence an analyst reads.
+
+    Incremental: a plan pair is scored again only when it is new or one of its
+    two document versions changed (delete+insert on plan_pair_id); term weights
+    do not depend on the rest of the corpus, so untouched pairs keep their scores.
+-#}
 
 with
 
 plan_pairs as (
 
-    select * from {{ ref('int_plan_pairs_enumerated') }}
+    select plan_pair_id, comparison_type, document_version_id, matched_document_version_id
+    from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as scored
+        where scored.plan_pair_id = plan_pairs.plan_pair_id
+            and scored.document_version_id = plan_pairs.document_version_id
+            and scored.matched_document_version_id = plan_pairs.matched_document_version_id
+    )
+    {% endif %}
 
 ),
 
-tasks as (
+terms as (
 
-    select task_id, document_version_id
-    from {{ ref('stg_work_plans__tasks') }}
-
-),
-
-texts as (
-
-    select * from {{ ref('int_tasks_normalized_text') }}
+    select terms.task_id, terms.document_version_id, terms.term, terms.weight
+    from {{ ref('int_task_terms') }} as terms
+    -- a task deleted by a re-parse of its version keeps no terms here
+    inner join {{ ref('stg_work_plans__tasks') }} as tasks
+        on tasks.task_id = terms.task_id
+        and tasks.document_version_id = terms.document_version_id
 
 ),
 
-task_texts as (
-
-    select tasks.task_id, tasks.document_version_id, texts.text_bigrams
-    from tasks
-    inner join texts using (task_id)
-
-),
-
-scored as (
+shared_terms as (
 
     select
         plan_pairs.plan_pair_id,
         plan_pairs.comparison_type,
-        left_tasks.task_id,
-        right_tasks.task_id as matched_task_id,
-        {{ bigram_jaccard('left_tasks.text_bigrams', 'right_tasks.text_bigrams') }} as similarity,
-        len(list_intersect(left_tasks.text_bigrams, right_tasks.text_bigrams))::double
-            / nullif(least(len(left_tasks.text_bigrams), len(right_tasks.text_bigrams)), 0) as containment
+        plan_pairs.document_version_id,
+        plan_pairs.matched_document_version_id,
+        left_terms.task_id,
+        right_terms.task_id as matched_task_id,
+        left_terms.term,
+        left_terms.weight * right_terms.weight as contribution
 
     from plan_pairs
-    inner join task_texts as left_tasks
-        on plan_pairs.document_version_id = left_tasks.document_version_id
-    inner join task_texts as right_tasks
-        on plan_pairs.matched_document_version_id = right_tasks.document_version_id
+    inner join terms as left_terms
+        on left_terms.document_version_id = plan_pairs.document_version_id
+    inner join terms as right_terms
+        on right_terms.document_version_id = plan_pairs.matched_document_version_id
+        and right_terms.term = left_terms.term
 
 ),
 
@@ -56,13 +67,20 @@ final as (
         md5(plan_pair_id || '|' || task_id || '|' || matched_task_id) as task_pair_id,
         plan_pair_id,
         comparison_type,
+        document_version_id,
+        matched_document_version_id,
         task_id,
         matched_task_id,
-        round(similarity, 6) as similarity,
-        round(containment, 6) as containment
+        least(round(sum(contribution), 6), 1.0) as similarity,
+        count(*) as shared_term_count,
+        -- top 5 by contribution (ties by term, descending): a heap, not a sorted list per pair
+        max_by(term, {'contribution': contribution, 'term': term}, 5) as key_terms
 
-    from scored
-    where similarity > 0
+    from shared_terms
+    group by all
+    -- pairs this weak can neither match nor be a task's best score (task_match_threshold
+    -- is higher), so they are not kept
+    having sum(contribution) >= {{ var('task_candidate_min_similarity') }}
 
 )
 

@@ -31,7 +31,7 @@ plan_pairs as (
 
 matches as (
 
-    select * from {{ ref('int_task_pairs_matched') }}
+    select * from ({{ current_task_matches() }})
     where comparison_type = 'district_city'
 
 ),

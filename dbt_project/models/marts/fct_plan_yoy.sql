@@ -1,6 +1,7 @@
 -- One row per publisher × plan year that has an earlier plan from the same
 -- publisher: the plan vs that previous plan (year_gap may exceed 1 when years
--- are missing). Continued = matched one-to-one in int_task_pairs_matched; new /
+-- are missing). Continued = matched one-to-one in int_task_pairs_matched (split by
+-- confidence band: high / medium); new /
 -- dropped = unmatched on either side. Units = distinct canonical departments
 -- (lead or support), collective placeholders such as 各单位 excluded.
 
@@ -26,9 +27,11 @@ matches as (
     select
         plan_pair_id,
         count(*) as tasks_continued,
+        count(*) filter (where confidence_band = 'high') as tasks_continued_high,
+        count(*) filter (where confidence_band = 'medium') as tasks_continued_medium,
         avg(similarity) as avg_continued_similarity
 
-    from {{ ref('int_task_pairs_matched') }}
+    from ({{ current_task_matches() }})
     group by plan_pair_id
 
 ),
@@ -93,6 +96,8 @@ final as (
         current_tasks.task_count as tasks,
         previous_tasks.task_count as tasks_previous,
         coalesce(matches.tasks_continued, 0) as tasks_continued,
+        coalesce(matches.tasks_continued_high, 0) as tasks_continued_high,
+        coalesce(matches.tasks_continued_medium, 0) as tasks_continued_medium,
         current_tasks.task_count - coalesce(matches.tasks_continued, 0) as tasks_new,
         previous_tasks.task_count - coalesce(matches.tasks_continued, 0) as tasks_dropped,
         current_tasks.task_count - previous_tasks.task_count as tasks_change,

@@ -20,7 +20,7 @@ tasks as (
 
 matches as (
 
-    select * from {{ ref('int_task_pairs_matched') }}
+    {{ current_task_matches() }}
 
 ),
 

@@ -1,14 +1,14 @@
--- Matched task pairs of compared plans (one-to-one per plan pair):
+-- Matched task pairs of compared plans (one-to-one per plan pair), with the evidence:
 --   year_over_year : task of a plan ↔ task of the same publisher's previous plan
 --   district_city  : task of a district plan ↔ task of the city plan (same organ type, year)
--- similarity = Jaccard of character bigrams of normalized task_name + task_content;
--- only pairs >= var('task_match_threshold') can match.
+-- similarity = cosine of the tasks' jieba tf-idf vectors (int_task_terms); key_terms =
+-- the shared terms that weigh most; confidence_band high / medium (var thresholds).
 
 with
 
 matches as (
 
-    select * from {{ ref('int_task_pairs_matched') }}
+    {{ current_task_matches() }}
 
 ),
 
@@ -20,7 +20,7 @@ plan_pairs as (
 
 tasks as (
 
-    select task_id, seq, task_name, theme_code
+    select task_id, seq, task_name, task_content, theme_code
     from {{ ref('int_tasks_joined') }}
 
 ),
@@ -40,15 +40,18 @@ final as (
         matches.task_id,
         tasks.seq,
         tasks.task_name,
+        tasks.task_content,
         tasks.theme_code,
         matches.matched_task_id,
         matched_tasks.seq as matched_seq,
         matched_tasks.task_name as matched_task_name,
+        matched_tasks.task_content as matched_task_content,
         matched_tasks.theme_code as matched_theme_code,
         matches.similarity,
-        matches.containment,
-        {{ var('task_match_threshold') }} as similarity_threshold,
-        matches.match_round
+        matches.shared_term_count,
+        array_to_string(matches.key_terms, '、') as key_terms,
+        matches.confidence_band,
+        {{ var('task_match_threshold') }} as similarity_threshold
 
     from matches
     inner join plan_pairs using (plan_pair_id)

@@ -19,7 +19,7 @@ plan_pairs as (
 
 matches as (
 
-    select * from {{ ref('int_task_pairs_matched') }}
+    {{ current_task_matches() }}
 
 ),
 

@@ -1,0 +1,228 @@
+"""Warehouse at scale: loader vs DuckDB bulk insert, full `dbt build`, incremental build after one plan.
+
+    .venv/bin/python -m benchmarks.warehouse_bench --tasks 10000 100000 [--seed 7] [--json out.json]
+
+Raw data is generated (seeded): every publisher of dbt_project/seeds/publishers.csv
+(jurisdiction × organ type, the identity the warehouse uses) gets one plan a year of
+~60 tasks; a plan carries ~75% of its previous plan's tasks forward, each reworded
+(clauses dropped or swapped, verbs replaced, a clause of another task appended), and
+draws new tasks from the 233 gold task texts. Sizes past publishers × 60 add years.
+
+Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/):
+1. loader: extract.load.load_document for every document (one transaction each) vs
+   DuckDB's own bulk insert of the same raw rows from DataFrames (one statement per table);
+2. full `dbt build` (seeds, models, tests) on the loaded warehouse, wall time and the
+   peak RSS of the dbt process;
+3. one new plan (next year of one publisher) loaded, then `dbt build` again (incremental).
+Prints a markdown table with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "dbt"))
+
+from dbt_runner import run_dbt  # noqa: E402
+
+from extract.crawl.crawler import RunInfo  # noqa: E402
+from extract.load import load_document  # noqa: E402
+from extract.warehouse import ensure_raw_schema  # noqa: E402
+from tests.gold import gold_seeds, load_gold  # noqa: E402
+
+TASKS_PER_PLAN = 60
+CARRY_OVER = 0.75
+SYNONYMS = [("推进", "推动"), ("加强", "强化"), ("做好", "抓好"), ("完善", "健全"), ("及时", "按时"),
+            ("持续", "继续"), ("进一步", "切实"), ("提升", "提高")]
+BASE_TIME = datetime(2024, 3, 1, tzinfo=timezone.utc)
+
+
+def _publishers() -> list[dict]:
+    names = {r["jurisdiction_code"]: r["jurisdiction_name"]
+             for r in csv.DictReader((ROOT / "dbt_project/seeds/jurisdictions.csv").open(encoding="utf-8"))}
+    seen, out = set(), []
+    for r in csv.DictReader((ROOT / "dbt_project/seeds/publishers.csv").open(encoding="utf-8")):
+        if r["publisher_id"] not in seen:
+            seen.add(r["publisher_id"])
+            out.append({"issuer": r["issuer_name"], "jurisdiction": names[r["jurisdiction_code"]],
+                        "publisher_id": r["publisher_id"]})
+    return out
+
+
+def _reword(text: str, rng: random.Random, pool: list[dict]) -> str:
+    clauses = [c for c in re.split(r"(?<=[，。；])", text) if c]
+    if len(clauses) > 2 and rng.random() < 0.3:
+        clauses.pop(rng.randrange(len(clauses)))
+    if len(clauses) > 2 and rng.random() < 0.3:
+        i, j = rng.sample(range(len(clauses)), 2)
+        clauses[i], clauses[j] = clauses[j], clauses[i]
+    out = "".join(clauses)
+    for old, new in SYNONYMS:
+        if old in out and rng.random() < 0.3:
+            out = out.replace(old, new, 1)
+    if rng.random() < 0.2:
+        extra = [c for c in re.split(r"(?<=[，。；])", rng.choice(pool)["task_content"]) if c]
+        out += rng.choice(extra)
+    return out
+
+
+def _task(base: dict, seq: int, rng: random.Random, pool: list[dict]) -> dict:
+    return {"seq": seq, "task_name": base.get("task_name"), "section": None,
+            "task_content": _reword(base["task_content"], rng, pool),
+            "responsible_raw": base.get("responsible_raw"), "lead_units": base.get("lead_units") or [],
+            "support_units": base.get("support_units") or [], "units_open_list": bool(base.get("units_open_list")),
+            "deadline_raw": base.get("deadline_raw"), "deadline_date": None}
+
+
+def generate(n_tasks: int, seed: int) -> list[tuple[dict, dict]]:
+    """(publisher, year, tasks) plans totalling ~n_tasks, as loader inputs (doc, extraction)."""
+    rng = random.Random(seed)
+    pool = [t for s in gold_seeds() for t in load_gold(s)["tasks"]]
+    publishers = _publishers()
+    years = max(2, math.ceil(n_tasks / (len(publishers) * TASKS_PER_PLAN)))
+    plans, total = [], 0
+    for p_no, pub in enumerate(publishers):
+        previous: list[dict] = []
+        for y in range(years):
+            size = rng.randint(TASKS_PER_PLAN - 10, TASKS_PER_PLAN + 10)
+            kept = [t for t in previous if rng.random() < CARRY_OVER][:size]
+            fresh = [rng.choice(pool) for _ in range(size - len(kept))]
+            tasks = [_task(t, i, rng, pool) for i, t in enumerate(kept + fresh, start=1)]
+            plans.append(_loader_input(pub, 2024 - years + 1 + y, tasks, p_no))
+            previous, total = tasks, total + len(tasks)
+    return plans
+
+
+def _loader_input(pub: dict, year: int, tasks: list[dict], p_no: int) -> tuple[dict, dict]:
+    slug = hashlib.sha1(f"{pub['publisher_id']}|{year}".encode()).hexdigest()[:12]
+    host = f"https://portal{p_no}.example.gov.cn"
+    url = f"{host}/files/{slug}.docx"
+    fetched = (BASE_TIME + timedelta(minutes=p_no, seconds=year)).isoformat()
+    sha = hashlib.sha256(json.dumps(tasks, ensure_ascii=False).encode()).hexdigest()
+    request = {"request_id": f"req-{slug}", "portal_id": f"p{p_no}", "url": url, "final_url": url,
+               "kind": "attachment", "status": 200, "error": None, "fetched_at": fetched, "etag": None,
+               "last_modified": None, "content_type": "application/msword", "content_length": 1000, "sha256": sha,
+               "warc_file": "bench.warc.gz", "warc_offset": 0, "warc_length": 1, "source_request_id": None,
+               "dag_id": "bench", "run_id": "bench"}
+    part = {"role": "attachment:1", "url": url, "format": "docx", "request": request}
+    doc = {"document_key": hashlib.sha1(f"p{p_no}|{slug}".encode()).hexdigest()[:16],
+           "document_version_id": hashlib.sha256(sha.encode()).hexdigest(), "portal_id": f"p{p_no}",
+           "notice_url": f"{host}/zwgk/{slug}.html", "title": f"{pub['issuer']}{year}年政务公开工作要点",
+           "parts": [part], "requests": [request],
+           "renditions": [{"url": url, "format": "docx", "sha256": sha, "request_id": request["request_id"]}]}
+    extraction = {"document": {"title": doc["title"], "jurisdiction": pub["jurisdiction"], "issuer": pub["issuer"],
+                               "year": year, "doc_number": None, "issued_on": None, "layout": "table"},
+                  "tasks": tasks, "primary_part": part, "parser_name": "bench", "parser_version": "1"}
+    return doc, extraction
+
+
+def _validation(doc: dict) -> list[dict]:
+    return [{"validation_id": f"val-{doc['document_version_id'][:16]}", "document_version_id": doc["document_version_id"],
+             "suite": "work_plan_tasks", "success": True, "evaluated": 1, "failed": 0, "failures": [],
+             "gx_version": "1.24", "validated_at": BASE_TIME.isoformat()}]
+
+
+def load_all(path: Path, plans: list[tuple[dict, dict]]) -> float:
+    """Seconds for the product's loader to load every plan (one transaction per document)."""
+    run = RunInfo("bench", "bench")
+    with duckdb.connect(str(path)) as con:
+        ensure_raw_schema(con)
+        start = time.perf_counter()
+        for doc, extraction in plans:
+            load_document(con, doc, extraction, _validation(doc), run)
+        return time.perf_counter() - start
+
+
+def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
+    """Seconds for DuckDB's own insert of the same task, version and document rows from DataFrames."""
+    now = BASE_TIME
+    tasks = pd.DataFrame([{
+        "task_id": hashlib.sha256(f"{d['document_version_id']}|{t['seq']}".encode()).hexdigest()[:20],
+        "document_version_id": d["document_version_id"], "seq": t["seq"], "task_name": t["task_name"],
+        "section": None, "task_content": t["task_content"], "responsible_raw": t["responsible_raw"],
+        "lead_units": t["lead_units"], "support_units": t["support_units"], "units_open_list": t["units_open_list"],
+        "deadline_raw": t["deadline_raw"], "deadline_date": None, "load_id": "bulk", "loaded_at": now}
+        for d, e in plans for t in e["tasks"]])
+    versions = pd.DataFrame([{
+        "document_version_id": d["document_version_id"], "document_key": d["document_key"],
+        "source_url": d["parts"][0]["url"], "source_format": "docx", "request_id": d["requests"][0]["request_id"],
+        "fetched_at": now, "parser_name": "bench", "parser_version": "1", "title": d["title"],
+        "jurisdiction": e["document"]["jurisdiction"], "issuer": e["document"]["issuer"],
+        "plan_year": e["document"]["year"],
+        "task_count": len(e["tasks"]), "load_id": "bulk", "loaded_at": now} for d, e in plans])
+    with duckdb.connect(str(path)) as con:
+        ensure_raw_schema(con)
+        start = time.perf_counter()
+        con.execute("insert into raw.tasks by name select * from tasks")
+        con.execute("insert into raw.document_versions by name select * from versions")
+        return time.perf_counter() - start
+
+
+def dbt_build(warehouse: Path, work: Path) -> tuple[float, float]:
+    """(seconds, peak RSS GB of the largest dbt process so far) of `dbt build`."""
+    start = time.perf_counter()
+    proc = run_dbt(["build"], warehouse, work)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-5000:]}")
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+
+
+def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
+    plans = generate(n_tasks, seed)
+    *base, new_plan = sorted(plans, key=lambda p: (p[1]["document"]["year"], p[0]["document_key"]))
+    tasks = sum(len(e["tasks"]) for _, e in base)
+    with tempfile.TemporaryDirectory(prefix="warehouse_bench_", dir=work) as tmp:
+        tmp = Path(tmp) if work is None else Path(tempfile.mkdtemp(prefix=f"{n_tasks}_", dir=work))
+        bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
+        load_s = load_all(tmp / "warehouse.duckdb", base)
+        full_s, rss = dbt_build(tmp / "warehouse.duckdb", tmp)
+        load_one = load_all(tmp / "warehouse.duckdb", [new_plan])
+        incr_s, rss2 = dbt_build(tmp / "warehouse.duckdb", tmp)
+        with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+            facts = con.execute("select count(*), (select count(*) from marts.fct_task_matches), "
+                                "(select count(*) from marts.fct_plan_yoy) from marts.fct_work_plan_tasks").fetchone()
+    return {"tasks": tasks, "documents": len(base), "bulk_s": bulk_s, "loader_s": load_s,
+            "loader_ratio": load_s / bulk_s, "full_build_s": full_s, "peak_rss_gb": max(rss, rss2),
+            "new_plan_tasks": len(new_plan[1]["tasks"]), "new_plan_load_s": load_one, "incremental_build_s": incr_s,
+            "incremental_ratio": incr_s / full_s, "fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, nargs="+", default=[10000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--work", type=Path, help="keep warehouses and dbt logs here (default: temp, removed)")
+    args = parser.parse_args()
+    results = [bench(n, args.seed, args.work) for n in args.tasks]
+    print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s | peak RSS GB "
+          "| +1 plan: load s | incremental build s | incremental / full | matches | YoY rows |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} | {r['bulk_s']:.2f} | "
+              f"{r['loader_ratio']:.1f}× | {r['full_build_s']:.1f} | {r['peak_rss_gb']:.2f} | "
+              f"{r['new_plan_load_s']:.2f} | {r['incremental_build_s']:.1f} | {r['incremental_ratio']:.2f} | "
+              f"{r['matches']} | {r['yoy_rows']} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
