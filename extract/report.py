@@ -512,10 +512,6 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "", built_at:
 <p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped (mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
 {_section_yoy(r)}
 
-<h3 id="yoy-continued">延续任务对照 Continued tasks side by side</h3>
-<p class="meta">Each continued task next to the task of the previous plan it was matched to (one-to-one), with the
-similarity (cosine of jieba tf-idf terms), its confidence band and the shared key terms (mart <code>fct_task_matches</code>).</p>
-{_section_continued(r)}
 
 <h2 id="jurisdictions">辖区对比 Jurisdictions side by side</h2>
 <p class="meta">Current plans per plan year (marts <code>fct_jurisdiction_year</code>, <code>fct_jurisdiction_year_themes</code>).</p>
@@ -523,6 +519,11 @@ similarity (cosine of jieba tf-idf terms), its confidence band and the shared ke
 
 <h2 id="deadlines">截止时间 Deadlines</h2>
 {_section_deadlines(jy, organs)}
+
+<h2 id="yoy-continued">延续任务对照 Continued tasks side by side</h2>
+<p class="meta">Each continued task next to the task of the previous plan it was matched to (one-to-one), with the
+similarity (cosine of jieba tf-idf terms), its confidence band and the shared key terms (mart <code>fct_task_matches</code>).</p>
+{_section_continued(r)}
 
 <h2 id="documents">文件 Documents</h2>
 {_section_documents(docs, organs, _quarantined(r))}
