@@ -33,7 +33,8 @@ MAX_RETRY_AFTER_S = 60.0
 
 @dataclass
 class FetchResult:
-    """What happened to one URL. ``body`` is None for 304, errors and refusals."""
+    """What happened to one URL. ``body`` is None for 304, transport errors and refusals; an error
+    status keeps its (bounded) body so a challenge page can be recognised and archived."""
 
     url: str
     final_url: Optional[str] = None
@@ -141,8 +142,10 @@ class Fetcher:
         return True if rp is None else rp.can_fetch(url, self.user_agent)
 
     # -- fetching -----------------------------------------------------------
-    def fetch(self, url: str, *, etag: Optional[str] = None, last_modified: Optional[str] = None) -> FetchResult:
-        """GET ``url`` (conditionally when validators are given) under every policy."""
+    def fetch(self, url: str, *, etag: Optional[str] = None, last_modified: Optional[str] = None,
+              json_body: Optional[dict] = None) -> FetchResult:
+        """GET ``url`` (conditionally when validators are given) under every policy; with
+        ``json_body``, POST it as JSON instead (list APIs; never conditional)."""
         if not self.host_allowed(url):
             return FetchResult(url=url, error="off-host: not in allowed_hosts")
         if not self.robots_allowed(url):
@@ -152,7 +155,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get(url, headers)
+        return self._get(url, headers, json_body)
 
     def _wait_turn(self, url: str) -> None:
         host = urlsplit(url).netloc
@@ -170,10 +173,10 @@ class Fetcher:
             return min(after, MAX_RETRY_AFTER_S)
         return wait_exponential(multiplier=self.backoff_base_s, max=30)(state)
 
-    def _once(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _once(self, url: str, headers: dict[str, str], json_body: Optional[dict] = None) -> requests.Response:
         self._wait_turn(url)
-        resp = self.session.get(url, headers=headers, timeout=self.timeout_s, stream=True,
-                                allow_redirects=True)
+        resp = self.session.request("GET" if json_body is None else "POST", url, headers=headers, json=json_body,
+                                    timeout=self.timeout_s, stream=True, allow_redirects=True)
         chunks: list[bytes] = []
         size = 0
         deadline = time.monotonic() + self.timeout_s * 4
@@ -189,7 +192,7 @@ class Fetcher:
         resp._content = b"".join(chunks)  # noqa: SLF001 - keep body on the response
         return resp
 
-    def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+    def _get(self, url: str, headers: dict[str, str], json_body: Optional[dict] = None) -> FetchResult:
         retrying = Retrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
@@ -200,7 +203,7 @@ class Fetcher:
         )
         started = datetime.now(timezone.utc)
         try:
-            result = retrying(self._once, url, headers)
+            result = retrying(self._once, url, headers, json_body)
         except (_TooLarge, requests.RequestException) as exc:
             result = exc
         attempts = retrying.statistics.get("attempt_number", 1)
@@ -208,7 +211,7 @@ class Fetcher:
             return FetchResult(url=url, error=f"{type(result).__name__}: {result}", fetched_at=started,
                                attempts=attempts)
         status = result.status_code
-        body = result.content if status == 200 else None
+        body = result.content if status != 304 else None
         error = None if status in (200, 304) else f"HTTP {status}"
         version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(result.raw, "version", 11), "HTTP/1.1")
         return FetchResult(url=url, final_url=result.url, status=status, headers=dict(result.headers),
