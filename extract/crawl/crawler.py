@@ -53,6 +53,10 @@ def version_id(part_hashes: list[str]) -> str:
 
 
 def make_fetcher(portal: Portal, *, min_delay_s: Optional[float] = None) -> Fetcher:
+    """The portal's HTTP fetcher; ``fetcher: browser`` is a clear error until the Playwright fetcher lands."""
+    if portal.fetcher != "http":
+        raise NotImplementedError(f"portal {portal.id}: fetcher {portal.fetcher!r} is not available yet "
+                                  "(issue 12: Playwright on /usr/bin/chromium); use fetcher: http and known_urls")
     return Fetcher(allowed_hosts=portal.allowed_hosts,
                    min_delay_s=portal.politeness.min_delay_s if min_delay_s is None else min_delay_s)
 
