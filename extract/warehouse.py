@@ -25,7 +25,7 @@ RAW_DDL: list[str] = [
         portal_id varchar not null,
         url varchar not null,
         final_url varchar,
-        kind varchar not null,            -- list | detail | attachment | robots
+        kind varchar not null,            -- list | detail | attachment | robots | resource (loaded by a rendered page)
         status integer,                   -- HTTP status; null when no response
         error varchar,                    -- transport error / robots / off-host
         fetched_at timestamptz not null,

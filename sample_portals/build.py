@@ -201,7 +201,7 @@ def pudong_shell(site: Site) -> str:
             '<section class="list-wrap"><ul id="list" class="news-list"></ul><div id="page"></div></section>\n'
             f'<script>var channelList = ["{site.channel}"]; fetch("{API_PATH}", {{method: "POST", '
             'headers: {"Content-Type": "application/json"}, body: JSON.stringify({channelList: channelList, '
-            'pageNo: 1, pageSize: 8})}).then(r => r.json()).then(j => { var ul = document.getElementById("list");'
+            'pageNo: 1, pageSize: 20})}).then(r => r.json()).then(j => { var ul = document.getElementById("list");'
             ' j.data.list.forEach(function (x) { var li = document.createElement("li"); var a = '
             'document.createElement("a"); a.href = x.url; a.textContent = x.title; li.appendChild(a); '
             'ul.appendChild(li); }); });</script>\n</body>\n</html>\n')

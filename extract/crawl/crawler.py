@@ -53,10 +53,8 @@ def version_id(part_hashes: list[str]) -> str:
 
 
 def make_fetcher(portal: Portal, *, min_delay_s: Optional[float] = None) -> Fetcher:
-    """The portal's HTTP fetcher; ``fetcher: browser`` is a clear error until the Playwright fetcher lands."""
-    if portal.fetcher != "http":
-        raise NotImplementedError(f"portal {portal.id}: fetcher {portal.fetcher!r} is not available yet "
-                                  "(issue 12: Playwright on /usr/bin/chromium); use fetcher: http and known_urls")
+    """The portal's HTTP fetcher (with ``fetcher: browser`` it also holds the host and robots policy
+    that the browser's requests obey; see ``extract/crawl/browser.py``)."""
     return Fetcher(allowed_hosts=portal.allowed_hosts,
                    min_delay_s=portal.politeness.min_delay_s if min_delay_s is None else min_delay_s)
 
@@ -79,7 +77,9 @@ class _Recorder:
         (URL + '#' + canonical body), recorded as its ``url``.
         """
         prev = self.state.get(key or url) or {}
-        if json_body is None:
+        if self.portal.fetcher == "browser" and kind == "list":
+            res = self._render(url)
+        elif json_body is None:
             res = self.fetcher.fetch(url, etag=prev.get("etag"), last_modified=prev.get("last_modified"))
         else:
             res = self.fetcher.fetch(url, json_body=json_body)
@@ -112,6 +112,20 @@ class _Recorder:
             rec["error"] = "304 without an archived copy"
         self.requests.append(rec)
         return body, rec
+
+    def _render(self, url: str) -> FetchResult:
+        """A list page rendered in Chromium; every response it loaded is archived as kind 'resource'."""
+        from extract.crawl.browser import render
+
+        rendered = render(self.fetcher, url)
+        for sub in rendered.loaded:
+            rec = self._record(sub, "resource")
+            if sub.body is not None:
+                arc = self.archive.write(sub)
+                rec.update(warc_file=arc.warc_file, warc_offset=arc.warc_offset, warc_length=arc.warc_length,
+                           sha256=arc.sha256, no_state=True)
+            self.requests.append(rec)
+        return rendered.page
 
     def _record(self, res: FetchResult, kind: str) -> dict[str, Any]:
         return {
@@ -217,8 +231,9 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                         break  # past the last page of a list that does not say how many it has
                     errors.append(f"list page {req.key}: {r['error']}")
                     break
-                unchanged = r["status"] == 304 or (api and r.get("sha256") is not None
-                                                   and r["sha256"] == (state.get(req.key) or {}).get("sha256"))
+                by_bytes = api or portal.fetcher == "browser"  # neither a POST nor a rendering is conditional
+                unchanged = r["status"] == 304 or (by_bytes and r.get("sha256") is not None
+                                                        and r["sha256"] == (state.get(req.key) or {}).get("sha256"))
                 if unchanged and portal.stop_at_unchanged_list:
                     break  # unchanged since last walk: nothing new on it or past it
                 text, _ = decode_bytes(body, r.get("content_type"))
