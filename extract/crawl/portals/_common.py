@@ -25,14 +25,6 @@ def parse_html(html: str, url: str) -> HtmlElement:
         raise PageShapeError(f"unparsable HTML at {url}: {exc}") from exc
 
 
-def one(root: HtmlElement, xpath: str, url: str, what: str) -> HtmlElement:
-    """The single element at ``xpath``; PageShapeError when missing or ambiguous."""
-    found = root.xpath(xpath)
-    if len(found) != 1:
-        raise PageShapeError(f"{what}: expected 1 element for {xpath!r}, found {len(found)} at {url}")
-    return found[0]
-
-
 def text_of(el: HtmlElement) -> str:
     """Element text with whitespace collapsed."""
     return re.sub(r"\s+", " ", el.text_content()).strip()

@@ -160,7 +160,7 @@ class ConfiguredAdapter:
             total = int(m.group(1)) if m else None
         nxt = None
         if self.pagination.get("rule") == "next_link":
-            nxt = C.next_link(root, C_xpath(self.pagination.get("pager", "body")), url)
+            nxt = C.next_link(root, css_to_xpath(self.pagination.get("pager", "body")), url)
         return ListPage(items, nxt, total)
 
     def _parse_api(self, text: str, url: str) -> ListPage:
@@ -228,7 +228,7 @@ class ConfiguredAdapter:
         return NoticeDetail(title, meta, C.inner_html(bodies[0]), C.attachment_links(containers, url))
 
 
-def C_xpath(css: str) -> str:  # noqa: N802 - tiny bridge to the xpath-based next_link helper
+def css_to_xpath(css: str) -> str:
     """XPath of a CSS selector (cssselect)."""
     from cssselect import HTMLTranslator
 
