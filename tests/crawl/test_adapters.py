@@ -72,6 +72,8 @@ def test_pudong_api_request_body_items_dates_and_pages() -> None:
         ad.parse_list(_shape("challenge_412.html"), endpoint)
     with pytest.raises(PageShapeError, match="expected a list at 'data.list'"):
         ad.parse_list('{"code": 0, "data": {}}', endpoint)
+    with pytest.raises(PageShapeError, match="empty notice list from the list API"):
+        ad.parse_list('{"code": 0, "data": {"list": [], "totalPage": 0}}', endpoint)
 
 
 def test_jiading_letter_spaced_labels_and_fawen_date() -> None:

@@ -179,6 +179,8 @@ class ConfiguredAdapter:
                 raise PageShapeError(f"list API item without {spec['url']!r}/{spec['title']!r} at {url}: {row}")
             items.append(NoticeLink(urljoin(url, href), str(title),
                                     _api_date(jmespath.search(spec["date"], row)) if spec.get("date") else None))
+        if not items:  # a wrong channel id or a changed API must not read as "nothing published"
+            raise PageShapeError(f"empty notice list from the list API at {url} ({spec['items']!r})")
         total = jmespath.search(spec["total_pages"], data) if spec.get("total_pages") else None
         return ListPage(items, None, int(total) if total is not None else None)
 
