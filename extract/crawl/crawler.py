@@ -378,6 +378,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                                      "body_html": detail.body_html, "group": "body"})
                 groups: dict[str, list[dict[str, Any]]] = {}
                 failed: dict[str, list[str]] = {}
+                challenged_groups: set[str] = set()
                 for att in detail.attachments:
                     if not portal.is_allowed(att.url):
                         doc["notes"].append(f"attachment {att.url}: off-host, not fetched")
@@ -385,7 +386,7 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                     abody, ar = rec.get(att.url, "attachment")
                     group = attachment_group(att.label, att.url)
                     if ar.get("state") == "challenged":
-                        doc["challenged"] = ar["error"]
+                        challenged_groups.add(group)  # dropped like any part that is not its file
                     if abody is None:
                         failed.setdefault(group, []).append(f"attachment {att.url}: {ar['error']}")
                         continue
@@ -404,7 +405,13 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                 for group, problems in failed.items():
                     # Another rendition of the same attachment may stand in (the version is then partial:
                     # built from fewer renditions than the notice lists); if none does, the document fails.
-                    (doc["missing"] if group in groups else doc["errors"]).extend(problems)
+                    # A challenge in place of the only rendition: the document waits (degraded run), it is not bad.
+                    if group in groups:
+                        doc["missing"].extend(problems)
+                    elif group in challenged_groups:
+                        doc["challenged"] = problems[0]
+                    else:
+                        doc["errors"].extend(problems)
                 for group, members in groups.items():
                     members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
                     for i, m in enumerate(members):
@@ -415,8 +422,9 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                     doc["parts"].append(members[0])
         doc["requests"] = _robots_records(fetcher, portal, run) + rec.requests
         doc["challenges"] = rec.challenges
-    if rec.challenges:
-        doc["challenged"] = rec.challenges[0]
+    page_challenges = [c for c in rec.challenges if not c.startswith("attachment ")]
+    if page_challenges and not doc.get("challenged"):
+        doc["challenged"] = page_challenges[0]
     hashes = [p["request"]["sha256"] for p in doc["parts"] if p["request"].get("sha256")]
     ok = hashes and not doc["errors"] and not doc.get("challenged")
     doc["document_version_id"] = version_id(hashes) if ok else None
