@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.crawl_bench --notices 10000 [--concurrency 8] [--no-scrapy]``
 
-1. Generates a pudong-family portal of N notices (``benchmarks/synth_portal.py``:
+1. Generates a portal of N notices in the scjgj (``shsamr``) shape (``benchmarks/synth_portal.py``:
    20 per list page, 1% work-plan titles with a ~40 KB .docx) and serves it with
    ``sample_portals.server`` in its own process on 127.0.0.12 (loopback only).
 2. Full crawl with our crawler: ``discover`` (sequential: the next list page is
@@ -178,7 +178,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                                "matching": info.matching, "concurrency": args.concurrency,
                                "server": "stock" if args.stock_server else "TCP_NODELAY"}
         try:
-            portal = Portal(id="synth", name="synthetic pudong", family="pudong", jurisdiction="浦东新区",
+            portal = Portal(id="synth", name="synthetic portal", family="shsamr", jurisdiction="浦东新区",
                             organ="浦东新区人民政府", start_urls=(server.list_url,), allowed_hosts=(HOST,),
                             keywords=keywords, schedule="", politeness=Politeness(0.0, args.concurrency),
                             max_list_pages=info.list_pages + 10)

@@ -1,7 +1,8 @@
-"""A synthetic portal of N notices in the pudong page family, for crawl benchmarks.
+"""A synthetic portal of N notices in the scjgj (platform ``shsamr``) page shape, for crawl benchmarks.
 
-Same templates and URL layout as ``sample_portals.build`` (``pudong_list`` /
-``pudong_detail``, list pages ``index.html``, ``index_2.html`` …), ``page_size``
+Same templates and URL layout as ``sample_portals.build`` (``shsamr_list`` /
+``shsamr_detail``, HTML list pages ``index.html``, ``index_2.html`` … counted by
+``createPageHTML``; served under the site name ``pudong`` on 127.0.0.12), ``page_size``
 items per list page, and every ``match_every``-th notice a work-plan title
 (matching the portal keywords) with one small .docx attachment (the seed 000
 task table, 33 rows, ~40 KB). Written as a build dir with a ``manifest.json``, so
@@ -16,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 HOST = "127.0.0.12"
-LIST_DIR = "/zwgk/zfxxgk/"
+LIST_DIR = "/1073/"
 TOPICS = ("做好春节期间安全生产工作", "调整本区最低生活保障标准", "开展政府开放月活动", "公布行政规范性文件清理结果",
           "推进绿色低碳产业发展", "加快推进数字化转型", "做好防汛防台工作", "公布区政府实事项目",
           "开展产品质量监督抽查", "优化营商环境若干措施")
@@ -60,7 +61,7 @@ def build_synthetic(outdir: Path, n: int, *, page_size: int = 20, match_every: i
                                 meta={"索引号": f"PD00201-{day.year}-{i:05d}", "文件编号": "", "发布机构": org,
                                       "公开类别": "主动公开"},
                                 body_html=body, attachments=att, slug=f"{i:09d}"))
-    site = B.Site("pudong", "pudong", HOST, LIST_DIR, notices, "/zwgk/draft/")
+    site = B.Site("pudong", "shsamr", HOST, LIST_DIR, notices, "/zwgk/draft/")
     old = B.PAGE_SIZE
     B.PAGE_SIZE = page_size  # render_site reads the module constant
     try:
@@ -76,7 +77,7 @@ def build_synthetic(outdir: Path, n: int, *, page_size: int = 20, match_every: i
         target.write_bytes(files[path].data)
         size += len(files[path].data)
         entries[path] = entry
-    manifest = {"version": 1, "sites": {"pudong": {"host": HOST, "family": "pudong",
+    manifest = {"version": 1, "sites": {"pudong": {"host": HOST, "family": "shsamr",
                                                    "list_url_path": site.list_path(1),
                                                    "robots_disallow": site.robots_disallow, "files": entries}}}
     (outdir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")

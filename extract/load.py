@@ -21,7 +21,7 @@ from extract.crawl.crawler import RunInfo
 
 _REQUEST_COLS = ["request_id", "portal_id", "url", "final_url", "kind", "status", "error", "fetched_at", "etag",
                  "last_modified", "content_type", "content_length", "sha256", "warc_file", "warc_offset",
-                 "warc_length", "source_request_id", "dag_id", "run_id"]
+                 "warc_length", "source_request_id", "dag_id", "run_id", "state"]
 
 
 # raw.tasks columns in the order the loader writes them (lists travel as JSON text).

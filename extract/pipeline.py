@@ -7,6 +7,7 @@ tested without Airflow. Stages that touch the DuckDB file are marked
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timezone
 from typing import Any
@@ -37,7 +38,31 @@ def discover(portal_id: str, crawl_plan: dict[str, Any], run: RunInfo) -> dict[s
     result = crawler.discover(get_portal(portal_id), crawl_plan["state"], run)
     log.info("portal %s: %d work-plan notices, %d list requests, errors=%s", portal_id,
              len(result["notices"]), len(result["requests"]), result["errors"])
+    if result.get("degraded"):
+        alert_challenged(portal_id, result["challenges"], run)
     return result
+
+
+def alert_challenged(portal_id: str, challenges: list[str], run: RunInfo) -> bool:
+    """Alert once per (portal, run) that the portal answered with challenges: the run is degraded.
+
+    Mapped fetch tasks and discovery may all meet challenges; a marker file under
+    ``var/alerts/`` created exclusively makes the first one alert. Returns True when it alerted.
+    """
+    from extract import settings
+    from extract.alerts import send_alert
+
+    marker = settings.var_dir() / "alerts" / f"challenged-{portal_id}-{hashlib.sha1(run.run_id.encode()).hexdigest()[:16]}"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        marker.open("x").close()
+    except FileExistsError:
+        return False
+    log.warning("portal %s degraded: challenged (%s)", portal_id, "; ".join(challenges[:3]))
+    send_alert({"kind": "portal_challenged", "portal_id": portal_id, "dag_id": run.dag_id, "run_id": run.run_id,
+                "state": "degraded", "challenges": challenges[:20],
+                "advice": "not solved or circumvented: see README 'When a portal challenges'"})
+    return True
 
 
 def notices_to_fetch(discovered: list[dict[str, Any]], known: list[dict[str, Any]], revalidate_days: float,
@@ -84,7 +109,10 @@ def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], ru
     doc = crawler.fetch_notice(get_portal(portal_id), notice, crawl_plan["state"], run)
     vid = doc["document_version_id"]
     known = crawl_plan["known"]
-    if vid and known["loaded"].get(vid) == PARSER_VERSION:
+    if doc.get("challenged"):
+        doc["action"] = "skip-challenged"  # nothing parsed; requests recorded, the run alerts once
+        alert_challenged(portal_id, doc.get("challenges") or [doc["challenged"]], run)
+    elif vid and known["loaded"].get(vid) == PARSER_VERSION:
         doc["action"] = "skip"
     elif vid and known["quarantined"].get(vid) == PARSER_VERSION:
         doc["action"] = "skip-quarantined"

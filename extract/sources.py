@@ -1,6 +1,9 @@
 """Portal sources from ``config/sources.<profile>.yml``.
 
-One entry per portal; adding a portal of a known family is a config change. URLs
+One entry per portal; adding a portal on a known platform (``config/platforms.yml``) is a
+config change. ``list_params`` fill a list API's body template (e.g. Pudong's channel ids);
+``known_urls`` are notice URLs found by hand, fetched like discovered ones (discovery that
+does not depend on list markup); ``fetcher: browser`` renders list pages in Chromium. URLs
 may contain ``${VAR}`` or ``${VAR:-default}`` placeholders, expanded from the
 environment at load time (the sample profile uses ``${WP_SAMPLE_PORT:-8731}``).
 """
@@ -51,6 +54,9 @@ class Portal:
     revalidate_days: float = 7.0
     # Lists are newest first: a list page answered 304 means nothing new past it; stop walking there.
     stop_at_unchanged_list: bool = True
+    list_params: dict[str, Any] = field(default_factory=dict)   # values for the platform's list body template
+    known_urls: tuple[str, ...] = ()    # notice URLs found by hand: fetched like discovered ones
+    fetcher: str = "http"               # http | browser (Playwright + system Chromium, for script-built lists)
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -73,8 +79,11 @@ class ConfigError(Exception):
 
 def _portal(raw: dict[str, Any], defaults: dict[str, Any]) -> Portal:
     merged = {**defaults, **raw}
+    merged["family"] = merged.get("platform") or merged.get("family")
     missing = [k for k in ("id", "name", "family", "jurisdiction", "organ", "start_urls", "schedule")
                if not merged.get(k)]
+    if merged.get("fetcher", "http") not in ("http", "browser"):
+        raise ConfigError(f"portal {merged['id']}: fetcher must be http or browser, not {merged['fetcher']!r}")
     if missing:
         raise ConfigError(f"portal {raw.get('id', '?')}: missing {', '.join(missing)}")
     start_urls = tuple(_expand(u) for u in merged["start_urls"])
@@ -90,6 +99,9 @@ def _portal(raw: dict[str, Any], defaults: dict[str, Any]) -> Portal:
         max_list_pages=int(merged.get("max_list_pages", settings.MAX_LIST_PAGES)),
         revalidate_days=float(merged.get("revalidate_days", 7.0)),
         stop_at_unchanged_list=bool(merged.get("stop_at_unchanged_list", True)),
+        list_params=dict(merged.get("list_params") or {}),
+        known_urls=tuple(_expand(u) for u in merged.get("known_urls") or ()),
+        fetcher=merged.get("fetcher", "http"),
     )
 
 

@@ -25,7 +25,7 @@ RAW_DDL: list[str] = [
         portal_id varchar not null,
         url varchar not null,
         final_url varchar,
-        kind varchar not null,            -- list | detail | attachment | robots
+        kind varchar not null,            -- list | detail | attachment | robots | resource (loaded by a rendered page)
         status integer,                   -- HTTP status; null when no response
         error varchar,                    -- transport error / robots / off-host
         fetched_at timestamptz not null,
@@ -39,8 +39,11 @@ RAW_DDL: list[str] = [
         warc_length bigint,
         source_request_id varchar,        -- for a 304: the request whose archived bytes it stands for
         dag_id varchar,
-        run_id varchar
+        run_id varchar,
+        state varchar                     -- fetched | not_modified | challenged | refused | error
     )""",
+    # Older warehouses: the crawl state column (issue 12) added in place.
+    "alter table raw.crawl_requests add column if not exists state varchar",
     # Latest validators per URL for conditional GET (the crawl frontier state).
     """create table if not exists raw.crawl_state (
         url varchar primary key,

@@ -64,16 +64,43 @@ class FileEntry:
 @dataclass
 class Site:
     name: str
-    family: str
+    family: str                     # platform in config/platforms.yml whose shape the site serves
     host: str
-    list_dir: str                   # e.g. "/zwgk/ghjh/"
+    list_dir: str                   # e.g. "/1073/" (shsamr), "/zwgk/zxxxgk/" (pudong), "/publicity/zfxxgk/tzgg" (jiading)
     notices: list[Notice]
     robots_disallow: str
     list_page_encodings: dict[int, tuple[str, Optional[str], Optional[str]]] = field(default_factory=dict)
+    channel: str = ""               # pudong: the list API's channel id
 
     def list_path(self, page: int) -> str:
-        """URL path of list page ``page`` (1-based): index.html, index_2.html, …"""
+        """URL path of list page ``page`` (1-based), in the platform's pagination rule:
+        shsamr ``index.html``, ``index_2.html``; jiading ``tzgg``, ``tzgg_2`` (extensionless);
+        pudong has one list API (``API_PATH``), its HTML column page is a script shell."""
+        if self.family == "jiading":
+            return self.list_dir if page == 1 else f"{self.list_dir}_{page}"
         return f"{self.list_dir}index.html" if page == 1 else f"{self.list_dir}index_{page}.html"
+
+    def is_list_path(self, path: str) -> bool:
+        """True for the files a new notice changes besides its own (list pages, the API's item file)."""
+        if self.family == "pudong":
+            return path == api_items_path(self.channel)
+        if self.family == "jiading":
+            return path == self.list_dir or path.startswith(self.list_dir + "_")
+        return path.startswith(self.list_dir) and path.rsplit("/", 1)[-1].startswith("index")
+
+    def entry_url_path(self) -> str:
+        """Where a crawler starts: the first list page, or the list API for pudong."""
+        return API_PATH if self.family == "pudong" else self.list_path(1)
+
+
+# Pudong's list API (RSSHub lib/routes/gov/pudong/zwgk.ts). The server answers POSTs to it from
+# the per-channel item file, newest first, sliced by pageNo/pageSize.
+API_PATH = "/zwgk-search-front/api/data/affair"
+
+
+def api_items_path(channel: str) -> str:
+    """Manifest path of the JSON file holding every API item of ``channel`` (not a crawlable URL)."""
+    return f"/__api__/affair/{channel}.json"
 
 
 def http_date(d: date) -> str:
@@ -81,9 +108,15 @@ def http_date(d: date) -> str:
     return format_datetime(datetime(d.year, d.month, d.day, 1, 0, tzinfo=timezone.utc), usegmt=True)
 
 
-def _slug(text: str) -> str:
-    """Stable short id for a title (CMS-like numeric-ish name)."""
-    return str(int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], 16) % 10**9).zfill(9)
+def _hex(text: str) -> str:
+    """CMS-like 32-hex file name for ``text`` (notices and attachments on TRS-style sites)."""
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def cmsres_path(label: str, ext: str) -> str:
+    """Hashed attachment path ``/cmsres/<2 hex>/<32 hex>.<ext>``: the real name is the link text."""
+    h = _hex(label)
+    return f"/cmsres/{h[:2]}/{h}.{ext}"
 
 
 def _paras(lines: list[str]) -> str:
@@ -98,16 +131,22 @@ def _seed_text(seed: str) -> str:
 
 # --------------------------------------------------------------------------- page shells
 
-def _head(title: str, meta_charset: Optional[str]) -> str:
+def _head(title: str, meta_charset: Optional[str], n: Optional[Notice] = None, column: str = "") -> str:
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={meta_charset}">\n' if meta_charset else ""
+    if n is not None:  # sh.gov.cn notice pages carry these <meta name> tags
+        meta += (f'<meta name="ArticleTitle" content="{escape(n.title)}">\n'
+                 f'<meta name="PubDate" content="{n.day.isoformat()} 09:00">\n'
+                 f'<meta name="ColumnName" content="{escape(column)}">\n'
+                 f'<meta name="ContentSource" content="{escape(n.meta.get("发布机构", ""))}">\n')
     return f"<!DOCTYPE html>\n<html>\n<head>\n{meta}<title>{escape(title)}</title>\n</head>\n"
 
 
-def _meta_rows(n: Notice) -> list[tuple[str, str]]:
+def _meta_rows(n: Notice, labels: tuple[str, ...] = ("索引号", "文件编号", "发布机构", "公开类别", "发布时间")
+               ) -> list[tuple[str, str]]:
     m = dict(n.meta)
-    return [("索引号", m.get("索引号", "")), ("文件编号", m.get("文件编号", "")),
-            ("发布机构", m.get("发布机构", "")), ("公开类别", m.get("公开类别", "主动公开")),
-            ("发布时间", n.day.isoformat())]
+    values = [m.get("索引号", ""), m.get("文件编号", ""), m.get("发布机构", ""), m.get("公开类别", "主动公开"),
+              n.day.isoformat()]
+    return list(zip(labels, values))
 
 
 def _attach_links(n: Notice, wrap: str) -> str:
@@ -117,91 +156,101 @@ def _attach_links(n: Notice, wrap: str) -> str:
     if wrap == "ul":
         return ('<div class="fujian"><span>附件：</span><ul>\n'
                 + "\n".join(f"<li>{x}</li>" for x in links) + "\n</ul></div>")
+    if wrap == "div":
+        return '<div class="attach">附件：' + "<br/>".join(links) + "</div>"
     return '<p class="attach">附件：' + "<br/>".join(links) + "</p>"
 
 
-# shsamr — scjgj.sh.gov.cn family (TRS CMS: ivs_title / ivs_content, xxgk_table)
+# shsamr — scjgj.sh.gov.cn (TRS CMS, numeric channel): tr.table_list_tr1|2 rows, link in
+# td.overflow a[title], date in the 4th cell, pages index_N.html counted by createPageHTML().
 
 def shsamr_list(site: Site, items: list[Notice], page: int, pages: int, charset: Optional[str]) -> str:
-    lis = "\n".join(f'<li><a href="{escape(n.href or n.path)}" title="{escape(n.title)}" target="_blank">'
-                    f'{escape(n.title)}</a><span class="time">{n.day.isoformat()}</span></li>' for n in items)
-    nav = []
-    if page > 1:
-        nav.append(f'<a href="{site.list_path(page - 1)}">上一页</a>')
-    nav.append(f"<span>第{page}页/共{pages}页</span>")
-    if page < pages:
-        nav.append(f'<a class="next" href="{site.list_path(page + 1)}">下一页</a>')
+    trs = "\n".join(f'<tr class="table_list_tr{1 + i % 2}"><td>{(page - 1) * PAGE_SIZE + i + 1}</td>'
+                    f'<td class="overflow"><a href="{escape(n.href or n.path)}" title="{escape(n.title)}" '
+                    f'target="_blank">{escape(n.title)}</a></td><td>{escape(n.meta.get("发布机构", ""))}</td>'
+                    f'<td>{n.day.isoformat()}</td></tr>' for i, n in enumerate(items))
     return (_head("规划计划 - 上海市市场监督管理局", charset)
             + '<body>\n<div class="header"><a href="/">上海市市场监督管理局</a> '
             f'<a href="{OFF_HOST_GOV}">中国政府网</a> <a href="https://www.shanghai.gov.cn/">上海市人民政府</a></div>\n'
             '<div class="main"><div class="crumb">首页 &gt; 政务公开 &gt; 规划计划</div>\n'
-            f'<ul class="uli14 nowrapli list-date">\n{lis}\n</ul>\n'
-            f'<div class="page" id="pagenav">{" ".join(nav)}</div>\n</div>\n'
-            f'<div class="footer"><a href="{OFF_HOST_A}">网站地图</a> 主办：上海市市场监督管理局</div>\n</body>\n</html>\n')
+            '<table class="table_list" width="100%">\n<tr class="table_list_th"><th>序号</th><th>标题</th>'
+            f'<th>发布机构</th><th>发布日期</th></tr>\n{trs}\n</table>\n'
+            f'<div class="page" id="pagenav"><script>createPageHTML({pages}, {page - 1}, "index", "html");</script></div>\n'
+            f'</div>\n<div class="footer"><a href="{OFF_HOST_A}">网站地图</a> 主办：上海市市场监督管理局</div>\n'
+            '</body>\n</html>\n')
 
 
 def shsamr_detail(site: Site, n: Notice) -> str:
     cells = "".join(f"<tr><td class=\"t1\">{escape(k)}：</td><td>{escape(v)}</td></tr>" for k, v in _meta_rows(n))
-    return (_head(n.title, n.meta_charset)
+    return (_head(n.title, n.meta_charset, n, "规划计划")
             + '<body>\n<div class="header"><a href="/">上海市市场监督管理局</a></div>\n'
             f'<div class="main">\n<table class="xxgk_table">{cells}</table>\n'
             f'<div class="Article_title"><h2 id="ivs_title">{escape(n.title)}</h2></div>\n'
             f'<div class="Article_content" id="ivs_content">\n{n.body_html}\n</div>\n'
-            f'{_attach_links(n, "p")}\n</div>\n'
+            f'{_attach_links(n, "div")}\n</div>\n'
             f'<div class="footer"><a href="{OFF_HOST_GOV}">中国政府网</a></div>\n</body>\n</html>\n')
 
 
-# pudong — pudong.gov.cn family (news-list / xxgk-meta dl / article-content#zoom)
+# pudong — www.pudong.gov.cn zwgk-search-front: the column page is a script shell, the list is
+# the JSON API; notices /zwgk/<column>/<yyyy>/<n>/<id>.html with #ivs_content and a label/value table.
 
-def pudong_list(site: Site, items: list[Notice], page: int, pages: int, charset: Optional[str]) -> str:
-    lis = "\n".join(f'<li><span class="date">{n.day.isoformat()}</span>'
-                    f'<a href="{escape(n.href or n.path)}" target="_blank">{escape(n.title)}</a></li>' for n in items)
-    nav = [f'<a href="{site.list_path(1)}">首页</a>']
-    if page > 1:
-        nav.append(f'<a class="prev" href="{site.list_path(page - 1)}">上一页</a>')
-    if page < pages:
-        nav.append(f'<a class="next" href="{site.list_path(page + 1)}">下一页</a>')
-    nav.append(f'<a href="{site.list_path(pages)}">尾页</a>')
-    return (_head("政府信息公开 - 上海市浦东新区人民政府", charset)
-            + '<body>\n<header class="top"><a href="/">浦东新区人民政府</a>'
-            f'<nav><a href="{OFF_HOST_GOV}">中国政府网</a><a href="{OFF_HOST_A}">政务服务</a></nav></header>\n'
-            '<section class="list-wrap">\n<h3 class="column-title">政府信息公开</h3>\n'
-            f'<ul class="news-list">\n{lis}\n</ul>\n'
-            f'<div class="pagination">{"".join(nav)}</div>\n</section>\n</body>\n</html>\n')
+def pudong_shell(site: Site) -> str:
+    """The column page as served without scripts: an empty list the API fills in the browser."""
+    return (_head("信息公开_政务公开-上海市浦东新区门户网站", "utf-8")
+            + '<body>\n<header class="top"><a href="/">浦东新区人民政府</a></header>\n'
+            '<section class="list-wrap"><ul id="list" class="news-list"></ul><div id="page"></div></section>\n'
+            f'<script>var channelList = ["{site.channel}"]; fetch("{API_PATH}", {{method: "POST", '
+            'headers: {"Content-Type": "application/json"}, body: JSON.stringify({channelList: channelList, '
+            'pageNo: 1, pageSize: 20})}).then(r => r.json()).then(j => { var ul = document.getElementById("list");'
+            ' j.data.list.forEach(function (x) { var li = document.createElement("li"); var a = '
+            'document.createElement("a"); a.href = x.url; a.textContent = x.title; li.appendChild(a); '
+            'ul.appendChild(li); }); });</script>\n</body>\n</html>\n')
+
+
+def pudong_api_items(site: Site, base: str = "") -> str:
+    """Every API item of the site's channel, newest first (url absolute when ``base`` is given)."""
+    items = []
+    for n in site.notices:
+        ms = int(datetime(n.day.year, n.day.month, n.day.day, 1, 0, tzinfo=timezone.utc).timestamp() * 1000)
+        items.append({"title": n.title, "url": n.href or base + n.path, "display_date": ms,
+                      "attaches": [{"url": a.path, "name": a.label} for a in n.attachments]})
+    return json.dumps(items, ensure_ascii=False, indent=0)
 
 
 def pudong_detail(site: Site, n: Notice) -> str:
-    dls = "\n".join(f"<dl><dt>{escape(k)}</dt><dd>{escape(v)}</dd></dl>" for k, v in _meta_rows(n))
-    return (_head(n.title, n.meta_charset)
+    rows = _meta_rows(n)
+    trs = "".join(f"<tr><th>{escape(rows[i][0])}：</th><td>{escape(rows[i][1])}</td>"
+                  + (f"<th>{escape(rows[i + 1][0])}：</th><td>{escape(rows[i + 1][1])}</td>" if i + 1 < len(rows) else "")
+                  + "</tr>" for i in range(0, len(rows), 2))
+    return (_head(n.title, n.meta_charset, n, "政府信息公开")
             + '<body>\n<header class="top"><a href="/">浦东新区人民政府</a></header>\n'
-            f'<div class="article">\n<div class="xxgk-meta">\n{dls}\n</div>\n'
+            f'<div class="article">\n<table class="xxgk-info">{trs}</table>\n'
             f'<h1 class="article-title">{escape(n.title)}</h1>\n'
-            f'<div class="article-content" id="zoom">\n{n.body_html}\n</div>\n'
+            f'<div class="article-content" id="ivs_content">\n{n.body_html}\n</div>\n'
             f'{_attach_links(n, "ul")}\n</div>\n'
             f'<footer><a href="{OFF_HOST_GOV}">中国政府网</a></footer>\n</body>\n</html>\n')
 
 
-# jiading — jiading.gov.cn family (list-table / info-table th+td / detail-content TRS_Editor)
+# jiading — www.jiading.gov.cn /publicity/…: extensionless paths, pages tzgg, tzgg_2 … computed by
+# a script (createPage), letter-spaced labels (索 引 号, 文 号) and 发文日期.
+
+JIADING_LABELS = ("索 引 号", "文 号", "发布机构", "公开类别", "发文日期")
+
 
 def jiading_list(site: Site, items: list[Notice], page: int, pages: int, charset: Optional[str]) -> str:
-    trs = "\n".join(f'<tr><td class="title"><a href="{escape(n.href or n.path)}">{escape(n.title)}</a></td>'
-                    f'<td class="time">[{n.day.isoformat()}]</td></tr>' for n in items)
-    nav = [f"共{pages}页", f'<a href="{site.list_path(1)}">首页</a>']
-    if page > 1:
-        nav.append(f'<a href="{site.list_path(page - 1)}">上一页</a>')
-    if page < pages:
-        nav.append(f'<a href="{site.list_path(page + 1)}">下一页</a>')
-    nav.append(f'<a href="{site.list_path(pages)}">尾页</a>')
+    lis = "\n".join(f'<li><a href="{escape(n.href or n.path)}" title="{escape(n.title)}">{escape(n.title)}</a>'
+                    f'<span class="date">{n.day.isoformat()}</span></li>' for n in items)
+    stem = site.list_dir.rsplit("/", 1)[-1]
     return (_head("通知公告 - 嘉定区人民政府", charset)
             + f'<body>\n<div id="top"><a href="/">上海嘉定</a> <a href="{OFF_HOST_GOV}">中国政府网</a></div>\n'
             '<div id="content"><div class="position">当前位置：首页 &gt; 政务公开 &gt; 通知公告</div>\n'
-            f'<table class="list-table" width="100%">\n{trs}\n</table>\n'
-            f'<div id="pagebar">{" ".join(nav)}</div>\n</div>\n'
+            f'<ul class="publicity-list">\n{lis}\n</ul>\n'
+            f'<div id="pagebar"></div><script>createPage({pages}, {page}, "{stem}");</script>\n</div>\n'
             f'<div id="foot"><a href="{OFF_HOST_A}">联系我们</a></div>\n</body>\n</html>\n')
 
 
 def jiading_detail(site: Site, n: Notice) -> str:
-    rows = _meta_rows(n)
+    rows = _meta_rows(n, JIADING_LABELS)
     trs = "".join(f"<tr><th>{escape(rows[i][0])}</th><td>{escape(rows[i][1])}</td>"
                   + (f"<th>{escape(rows[i + 1][0])}</th><td>{escape(rows[i + 1][1])}</td>" if i + 1 < len(rows) else "")
                   + "</tr>" for i in range(0, len(rows), 2))
@@ -213,9 +262,9 @@ def jiading_detail(site: Site, n: Notice) -> str:
             f'{_attach_links(n, "p")}\n</div>\n</body>\n</html>\n')
 
 
-RENDERERS: dict[str, tuple[Callable[..., str], Callable[[Site, Notice], str]]] = {
+RENDERERS: dict[str, tuple[Optional[Callable[..., str]], Callable[[Site, Notice], str]]] = {
     "shsamr": (shsamr_list, shsamr_detail),
-    "pudong": (pudong_list, pudong_detail),
+    "pudong": (None, pudong_detail),
     "jiading": (jiading_list, jiading_detail),
 }
 
@@ -265,7 +314,7 @@ def shsamr_site() -> Site:
                      body_html=_paras(["预览页面，请勿抓取。"]), path="/cms/preview/2024gkyd.html")
     offsite = Notice(title="国务院办公厅关于印发2023年政务公开工作要点的通知", day=date(2023, 4, 12),
                      meta={}, body_html="", href="https://www.gov.cn/zhengce/content/2023-04/12/content_5751079.htm")
-    site = Site("shsamr", "shsamr", SITE_HOSTS["shsamr"], "/zwgk/ghjh/",
+    site = Site("shsamr", "shsamr", SITE_HOSTS["shsamr"], "/1073/",
                 [p2023, p2019, preview, offsite] + others, "/cms/preview/")
     # The second list page is an old template: GBK bytes, no charset anywhere.
     site.list_page_encodings[2] = ("gbk", None, None)
@@ -283,18 +332,16 @@ def pudong_site() -> Site:
     when = datetime(2023, 4, 26, 9, 0)
     docx003 = D.table_docx(t003, author=gov, when=when)
     pdf003 = D.table_pdf(t003, author=gov)
-    base = "/zwgk/zfxxgk/2023/0426/"
     n003 = Notice(title="浦东新区人民政府办公室关于印发《2023年浦东新区政务公开工作要点》的通知",
                   day=date(2023, 4, 26),
                   meta={"索引号": "PD00201-2023-00118", "文件编号": "浦府办〔2023〕18号", "发布机构": gov,
                         "公开类别": "主动公开"},
                   body_html=body, attachments=[
-                      Attachment(f"{t003.title}.docx", f"{base}P2023042600118.docx", docx003, DOCX),
-                      Attachment(f"{t003.title}.pdf", f"{base}P2023042600118.pdf", pdf003, PDF)])
+                      Attachment(f"{t003.title}.docx", cmsres_path(f"{t003.title}.docx", "docx"), docx003, DOCX),
+                      Attachment(f"{t003.title}.pdf", cmsres_path(f"{t003.title}.pdf", "pdf"), pdf003, PDF)])
     msa = "浦东新区市场监督管理局"
     t000 = D.load_table("000")
     when0 = datetime(2023, 5, 12, 9, 0)
-    base0 = "/zwgk/zfxxgk/2023/0512/"
     n000 = Notice(title="浦东新区市场监督管理局关于印发《2023年上海市浦东新区市场监督管理局政务公开工作要点任务分解表》的通知",
                   day=date(2023, 5, 12),
                   meta={"索引号": "PD11203-2023-00041", "文件编号": "", "发布机构": msa, "公开类别": "主动公开"},
@@ -302,9 +349,9 @@ def pudong_site() -> Site:
                                     f"现将《{t000.title}》印发给你们，请结合工作实际，认真抓好落实。",
                                     f"附件：{t000.title}"]),
                   attachments=[
-                      Attachment(f"{t000.title}.xlsx", f"{base0}P2023051200041.xlsx",
+                      Attachment(f"{t000.title}.xlsx", cmsres_path(f"{t000.title}.xlsx", "xlsx"),
                                  D.table_xlsx(t000, author=msa, when=when0), XLSX),
-                      Attachment(f"{t000.title}.docx", f"{base0}P2023051200041.docx",
+                      Attachment(f"{t000.title}.docx", cmsres_path(f"{t000.title}.docx", "docx"),
                                  D.table_docx(t000, author=msa, when=when0), DOCX)])
     others = _generic("浦东新区人民政府", "PD00201", [
         ("2024-03-29", "浦东新区人民政府2023年政府信息公开工作年度报告", "本年度报告依据《中华人民共和国政府信息公开条例》编制。"),
@@ -326,8 +373,8 @@ def pudong_site() -> Site:
     offsite = Notice(title="上海市人民政府办公厅关于印发《2023年上海市政务公开工作要点》的通知",
                      day=date(2023, 4, 10), meta={}, body_html="",
                      href="http://127.0.0.99/nw12344/20230410/2023gkyd.html")
-    return Site("pudong", "pudong", SITE_HOSTS["pudong"], "/zwgk/zfxxgk/",
-                [n003, n000, draft, offsite] + others, "/zwgk/draft/")
+    return Site("pudong", "pudong", SITE_HOSTS["pudong"], "/zwgk/zxxxgk/",
+                [n003, n000, draft, offsite] + others, "/zwgk/draft/", channel="5144")
 
 
 def jiading_site(with_doc: bool = True) -> Site:
@@ -337,9 +384,8 @@ def jiading_site(with_doc: bool = True) -> Site:
     when = datetime(2023, 5, 10, 9, 0)
     docx004 = D.table_docx(t004, author=org, when=when)
     doc004 = D.docx_to_doc(docx004) if with_doc else None
-    base = "/zwgk/tzgg/2023/0510/"
-    att = (Attachment(f"{t004.title}.doc", f"{base}W020230510391.doc", doc004, DOC) if doc004
-           else Attachment(f"{t004.title}.docx", f"{base}W020230510391.docx", docx004, DOCX))
+    att = (Attachment(f"{t004.title}.doc", cmsres_path(f"{t004.title}.doc", "doc"), doc004, DOC) if doc004
+           else Attachment(f"{t004.title}.docx", cmsres_path(f"{t004.title}.docx", "docx"), docx004, DOCX))
     body = _paras(["各街道办事处、镇人民政府，区政府各委、办、局：",
                    f"现将《{t004.title}》印发给你们，请结合实际，认真贯彻落实。",
                    "附件", t004.title]) + "\n" + D.table_html(t004)
@@ -367,7 +413,7 @@ def jiading_site(with_doc: bool = True) -> Site:
                     body_html=_paras(["修改稿。"]), path="/admin/preview/2023rwfjb.html")
     offsite = Notice(title="中国政府网：2023年政务公开工作要点政策解读", day=date(2023, 4, 13), meta={},
                      body_html="", href="https://www.gov.cn/zhengce/2023-04/13/content_5751266.htm")
-    return Site("jiading", "jiading", SITE_HOSTS["jiading"], "/zwgk/tzgg/",
+    return Site("jiading", "jiading", SITE_HOSTS["jiading"], "/publicity/zfxxgk/tzgg",
                 [n004, hidden, offsite] + others, "/admin/")
 
 
@@ -386,12 +432,19 @@ def build_sites(with_doc: bool = True) -> dict[str, Site]:
 
 
 def prepare_site(site: Site) -> None:
-    """Sort notices newest first and give each detail page a stable path."""
+    """Sort notices newest first and give each detail page a stable path in the platform's scheme:
+    shsamr ``/<channel>/<yyyymmdd>/<32 hex>.html``, pudong ``/zwgk/<column>/<yyyy>/<day of year>/<id>.html``,
+    jiading ``/publicity/…/<yyyymmdd>/<32 hex>`` (extensionless)."""
     site.notices.sort(key=lambda n: (n.day, n.title), reverse=True)
     for n in site.notices:
         if not n.path and not n.href:
-            n.slug = n.slug or _slug(n.title)
-            n.path = f"{site.list_dir}{n.day:%Y%m%d}/{n.slug}.html"
+            n.slug = n.slug or _hex(n.title)
+            if site.family == "pudong":
+                n.path = f"{site.list_dir}{n.day:%Y}/{n.day.timetuple().tm_yday}/{n.slug[:20]}.html"
+            elif site.family == "jiading":
+                n.path = f"{site.list_dir}/{n.day:%Y%m%d}/{n.slug}"
+            else:
+                n.path = f"{site.list_dir}{n.day:%Y%m%d}/{n.slug}.html"
 
 
 def _text_entry(text: str, d: date, encoding: str, header_charset: Optional[str]) -> FileEntry:
@@ -399,12 +452,16 @@ def _text_entry(text: str, d: date, encoding: str, header_charset: Optional[str]
 
 
 def render_site(site: Site) -> dict[str, FileEntry]:
-    """Every file of ``site`` as URL path → FileEntry."""
+    """Every file of ``site`` as URL path → FileEntry (pudong: the API's item file instead of list pages)."""
     render_list, render_detail = RENDERERS[site.family]
     files: dict[str, FileEntry] = {}
     pages = max(1, -(-len(site.notices) // PAGE_SIZE))
     newest = max(n.day for n in site.notices)
-    for p in range(1, pages + 1):
+    if render_list is None:
+        files[site.list_path(1)] = _text_entry(pudong_shell(site), newest, "utf-8", "utf-8")
+        files[api_items_path(site.channel)] = FileEntry(pudong_api_items(site).encode("utf-8"), "application/json",
+                                                        "utf-8", http_date(newest), "utf-8")
+    for p in range(1, pages + 1) if render_list is not None else ():
         items = site.notices[(p - 1) * PAGE_SIZE:p * PAGE_SIZE]
         enc, hdr, meta = site.list_page_encodings.get(p, ("utf-8", "utf-8", "utf-8"))
         html = render_list(site, items, p, pages, meta)
@@ -424,8 +481,11 @@ def render_site(site: Site) -> dict[str, FileEntry]:
 
 
 def manifest_entry(site: str, path: str, f: FileEntry) -> dict:
-    """Manifest row for one file."""
+    """Manifest row for one file (an extensionless path is stored as ``<path>/index.html``, so a
+    list page ``/publicity/x/tzgg`` and a notice ``/publicity/x/tzgg/…`` can both exist on disk)."""
     name = "index.html" if path == "/" else path.lstrip("/")
+    if path != "/" and "." not in name.rsplit("/", 1)[-1]:
+        name += "/index.html"
     return {"file": f"{site}/{name}", "content_type": f.content_type, "charset": f.charset,
             "last_modified": f.last_modified, "encoding": f.encoding,
             "sha256": hashlib.sha256(f.data).hexdigest(), "size": len(f.data)}
@@ -445,7 +505,8 @@ def build(outdir: Path, with_doc: bool = True) -> dict:
             target.write_bytes(files[path].data)
             entries[path] = entry
         manifest["sites"][name] = {"host": site.host, "family": site.family,
-                                   "list_url_path": site.list_path(1), "robots_disallow": site.robots_disallow,
+                                   "list_url_path": site.entry_url_path(), "robots_disallow": site.robots_disallow,
+                                   "channel": site.channel,
                                    "files": entries}
     (outdir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                           encoding="utf-8")

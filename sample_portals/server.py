@@ -3,12 +3,16 @@
 One ThreadingHTTPServer per site (127.0.0.11 shsamr, .12 pudong, .13 jiading). Strong
 ETags and Last-Modified with 304 answers, Content-Type charset as in the manifest (or
 none), a JSONL request log, switchable faults (503 N times then 200, 429, 404, slow),
-and runtime changes (``add_notice``, ``replace_file``) for incremental-crawl tests.
+runtime changes (``add_notice``, ``replace_file``) for incremental-crawl tests, Pudong's list
+API (``POST /zwgk-search-front/api/data/affair``) and a challenge switch: ``challenge(site)``
+makes a site answer every request with HTTP 412 and a tiny ``$_ts`` script page, like the
+anti-bot product in front of the real hosts (env ``WP_SAMPLE_CHALLENGE=site[,site]`` at start).
 
 In process: ``with start_sample_portals(build_dir, port=0) as sp: sp.base_urls["pudong"]``.
 CLI: ``python -m sample_portals.server --build-dir DIR [--port N]``. Control API (any
 site): ``GET /__control/fault?path=/x&status=503&times=2&retry_after=1&delay=0``,
-``GET /__control/reset`` (runtime content changes are Python-only).
+``GET /__control/challenge?site=pudong&status=412``, ``GET /__control/reset`` (runtime content
+changes are Python-only).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -76,6 +81,8 @@ class SamplePortals:
         self._servers: dict[str, ThreadingHTTPServer] = {}
         self._threads: list[threading.Thread] = []
         self._models: Optional[dict] = None
+        # site → status of the challenge page it answers with (412, 521, or 200 for a 200 challenge page)
+        self.challenges: dict[str, int] = {s: 412 for s in os.environ.get("WP_SAMPLE_CHALLENGE", "").split(",") if s}
         for site, info in self.manifest["sites"].items():
             self.hosts[site] = info["host"]
             self.files[site] = {}
@@ -133,9 +140,15 @@ class SamplePortals:
             self.faults.append(fault)
 
     def clear_faults(self) -> None:
-        """Remove every fault."""
+        """Remove every fault and challenge."""
         with self._lock:
             self.faults.clear()
+            self.challenges.clear()
+
+    def challenge(self, site: str, status: int = 412) -> None:
+        """Make ``site`` answer every request with a challenge page (``status`` 412, 521 or 200)."""
+        with self._lock:
+            self.challenges[site] = status
 
     def _take_fault(self, site: str, path: str) -> Optional[Fault]:
         with self._lock:
@@ -179,7 +192,7 @@ class SamplePortals:
             rendered = B.render_site(model)
             keep = set(self.files[site])
             for path, f in rendered.items():
-                is_list = path.startswith(model.list_dir) and path.rsplit("/", 1)[-1].startswith("index")
+                is_list = model.is_list_path(path)
                 if is_list or path not in keep or path == n.path or any(a.path == path for a in n.attachments):
                     self.files[site][path] = Served(f.data, f.content_type, f.charset, f.last_modified, _etag(f.data))
         return self.base_urls[site].rstrip("/") + n.path
@@ -205,6 +218,33 @@ class SamplePortals:
         if path.endswith("/") and path + "index.html" in files:
             return files[path + "index.html"]
         return None
+
+
+CHALLENGE_PAGE = (b'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+                  b'<script>var $_ts=window[\'$_ts\'];if(!$_ts)$_ts=window[\'$_ts\']={};$_ts.nsd=84212;'
+                  b'$_ts.cd="qwrDrr";</script><script src="/4QbVtADbnLVIc/c.FxJzG50F.1a8b9c.js" r="m"></script>'
+                  b'</head><body></body></html>')
+
+
+def api_answer(portals: "SamplePortals", site: str, raw: bytes) -> tuple[int, bytes]:
+    """Pudong's list API: ``{channelList: [id], pageNo, pageSize}`` → ``{code, data: {list, totalPage,
+    totalCount, pageNo}}`` with the channel's items (newest first) sliced for the page."""
+    from sample_portals.build import api_items_path
+
+    try:
+        req = json.loads(raw.decode("utf-8"))
+        channel = str(req["channelList"][0])
+        page_no, size = max(1, int(req.get("pageNo") or 1)), max(1, min(100, int(req.get("pageSize") or 20)))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return 400, json.dumps({"code": 400, "message": "bad request body"}).encode()
+    f = portals.lookup(site, api_items_path(channel))
+    if f is None:
+        return 200, json.dumps({"code": 0, "data": {"list": [], "totalPage": 0, "totalCount": 0}}).encode()
+    items = json.loads(f.data.decode("utf-8"))
+    pages = max(1, -(-len(items) // size))
+    data = {"list": items[(page_no - 1) * size:page_no * size], "totalPage": pages, "totalCount": len(items),
+            "pageNo": page_no, "pageSize": size}
+    return 200, json.dumps({"code": 0, "message": "success", "data": data}, ensure_ascii=False).encode("utf-8")
 
 
 def _not_modified(req: BaseHTTPRequestHandler, f: Served) -> bool:
@@ -255,6 +295,8 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             q = {k: v[0] for k, v in query.items()}
             if path == CONTROL_PREFIX + "reset":
                 portals.clear_faults()
+            elif path == CONTROL_PREFIX + "challenge" and "site" in q:
+                portals.challenge(q["site"], int(q.get("status", "412")))
             elif path == CONTROL_PREFIX + "fault" and "path" in q:
                 portals.add_fault(Fault(q["path"], int(q.get("status", "503")),
                                         int(q["times"]) if "times" in q else None,
@@ -270,6 +312,9 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             path = parts.path or "/"
             if path.startswith(CONTROL_PREFIX):
                 self._control(path, parse_qs(parts.query))
+                return
+            if site in portals.challenges:
+                self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"}, head)
                 return
             fault = portals._take_fault(site, path)
             if fault and fault.delay:
@@ -296,6 +341,26 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
             """Serve GET."""
             self._serve(head=False)
+
+        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            """Serve the list API (POST with a JSON body, at most 64 KiB); anything else is 405."""
+            from sample_portals.build import API_PATH
+
+            size = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(min(size, 64 * 1024))
+            path = urlsplit(self.path).path
+            if site in portals.challenges:
+                self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"})
+                return
+            fault = portals._take_fault(site, path)
+            if fault and fault.status != 200:
+                self._send(fault.status, f"{fault.status}\n".encode(), {"Content-Type": "text/plain"})
+                return
+            if path != API_PATH or portals.manifest["sites"][site].get("family") != "pudong":
+                self._send(405, b"method not allowed\n", {"Content-Type": "text/plain"})
+                return
+            status, body = api_answer(portals, site, raw)
+            self._send(status, body, {"Content-Type": "application/json;charset=UTF-8", "Cache-Control": "no-store"})
 
         def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
             """Serve HEAD."""

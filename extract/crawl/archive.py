@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from http import HTTPStatus
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,13 +52,17 @@ class WarcArchive:
         return self._writer
 
     def write(self, result: FetchResult) -> ArchivedRecord:
-        """Write one 200 response (status line, headers, body) and return its address."""
+        """Write one response with a body (200, or a challenge page) and return its address."""
         assert result.body is not None, "only responses with a body are archived"
         writer = self._open()
         assert self._fh is not None
         headers = [(k, v) for k, v in result.headers.items()
                    if k.lower() not in ("transfer-encoding", "content-encoding")]
-        http_headers = StatusAndHeaders(f"{result.status} OK", headers, protocol=result.http_version)
+        try:
+            reason = HTTPStatus(result.status).phrase
+        except ValueError:
+            reason = "Unknown"  # e.g. 521, a challenge status outside the registry
+        http_headers = StatusAndHeaders(f"{result.status} {reason}", headers, protocol=result.http_version)
         record = writer.create_warc_record(
             result.final_url or result.url, "response", payload=io.BytesIO(result.body),
             http_headers=http_headers,

@@ -3,7 +3,12 @@
 Both return JSON-able dicts (they travel through XCom) holding request records
 for ``raw.crawl_requests`` and pointers into the WARC archive, never bodies.
 A list page or detail page answered 304 is re-read from the archive, so an
-unchanged portal costs only conditional requests.
+unchanged portal costs only conditional requests (a list API answered by POST
+cannot be conditional: identical bytes to the last walk count as unchanged).
+
+A challenge answer (``extract/crawl/challenge.py``) is archived and recorded with
+``state = 'challenged'``; nothing is parsed from it, the walk of that portal stops,
+and the result says ``degraded`` so the run alerts once.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
 from extract.crawl.archive import WarcArchive, read_record
+from extract.crawl.challenge import detect_challenge
 from extract.crawl.http import Fetcher, FetchResult
 from extract.crawl.portals import get_adapter
 from extract.crawl.portals.base import PageShapeError
+from extract.crawl.portals.configured import ListRequest
 from extract.parse.encoding import decode_bytes
 from extract.sources import Portal
 
@@ -46,6 +53,8 @@ def version_id(part_hashes: list[str]) -> str:
 
 
 def make_fetcher(portal: Portal, *, min_delay_s: Optional[float] = None) -> Fetcher:
+    """The portal's HTTP fetcher (with ``fetcher: browser`` it also holds the host and robots policy
+    that the browser's requests obey; see ``extract/crawl/browser.py``)."""
     return Fetcher(allowed_hosts=portal.allowed_hosts,
                    min_delay_s=portal.politeness.min_delay_s if min_delay_s is None else min_delay_s)
 
@@ -57,14 +66,37 @@ class _Recorder:
                  state: dict[str, dict[str, Any]], run: RunInfo) -> None:
         self.portal, self.fetcher, self.archive, self.state, self.run = portal, fetcher, archive, state, run
         self.requests: list[dict[str, Any]] = []
+        self.challenges: list[str] = []
+        self.min_page_bytes = get_adapter(portal.family).min_page_bytes
 
-    def get(self, url: str, kind: str) -> tuple[Optional[bytes], dict[str, Any]]:
-        """Return (body or None, request record). 304 → body from the archive."""
-        prev = self.state.get(url) or {}
-        res = self.fetcher.fetch(url, etag=prev.get("etag"), last_modified=prev.get("last_modified"))
+    def get(self, url: str, kind: str, json_body: Optional[dict[str, Any]] = None,
+            key: Optional[str] = None) -> tuple[Optional[bytes], dict[str, Any]]:
+        """Return (body or None, request record). 304 → body from the archive; a challenge → None.
+
+        ``json_body`` POSTs it (list APIs); ``key`` is then the request's identity in crawl state
+        (URL + '#' + canonical body), recorded as its ``url``.
+        """
+        prev = self.state.get(key or url) or {}
+        if self.portal.fetcher == "browser" and kind == "list":
+            res = self._render(url)
+        elif json_body is None:
+            res = self.fetcher.fetch(url, etag=prev.get("etag"), last_modified=prev.get("last_modified"))
+        else:
+            res = self.fetcher.fetch(url, json_body=json_body)
+            res.url = key or url
         rec = self._record(res, kind)
         body: Optional[bytes] = None
-        if res.ok:
+        reason = detect_challenge(res.status, res.headers, res.body,
+                                  min_page_bytes=self.min_page_bytes if kind in ("list", "detail") else 0)
+        if reason:
+            # Archived as evidence, never parsed; no validators kept, so the next run asks again.
+            arc = self.archive.write(res) if res.body is not None else None
+            if arc is not None:
+                rec.update(warc_file=arc.warc_file, warc_offset=arc.warc_offset, warc_length=arc.warc_length,
+                           sha256=arc.sha256)
+            rec.update(state="challenged", error=f"challenged: {reason}", no_state=True)
+            self.challenges.append(f"{kind} {res.url}: {reason}")
+        elif res.ok:
             arc = self.archive.write(res)
             rec.update(warc_file=arc.warc_file, warc_offset=arc.warc_offset, warc_length=arc.warc_length,
                        sha256=arc.sha256)
@@ -81,6 +113,20 @@ class _Recorder:
         self.requests.append(rec)
         return body, rec
 
+    def _render(self, url: str) -> FetchResult:
+        """A list page rendered in Chromium; every response it loaded is archived as kind 'resource'."""
+        from extract.crawl.browser import render
+
+        rendered = render(self.fetcher, url)
+        for sub in rendered.loaded:
+            rec = self._record(sub, "resource")
+            if sub.body is not None:
+                arc = self.archive.write(sub)
+                rec.update(warc_file=arc.warc_file, warc_offset=arc.warc_offset, warc_length=arc.warc_length,
+                           sha256=arc.sha256, no_state=True)
+            self.requests.append(rec)
+        return rendered.page
+
     def _record(self, res: FetchResult, kind: str) -> dict[str, Any]:
         return {
             "request_id": uuid.uuid4().hex, "portal_id": self.portal.id, "url": res.url,
@@ -89,7 +135,16 @@ class _Recorder:
             "content_type": res.content_type, "content_length": len(res.body) if res.body is not None else None,
             "sha256": None, "warc_file": None, "warc_offset": None, "warc_length": None,
             "dag_id": self.run.dag_id, "run_id": self.run.run_id, "source_request_id": None,
+            "state": request_state(res),
         }
+
+
+def request_state(res: FetchResult) -> str:
+    """Crawl state of one answer: fetched (200), not_modified (304), refused (policy), error; the
+    recorder turns a challenge answer into ``challenged``."""
+    if res.status is None:
+        return "refused" if res.error and res.error.startswith(("off-host", "disallowed")) else "error"
+    return {200: "fetched", 304: "not_modified"}.get(res.status, "error")
 
 
 def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
@@ -103,8 +158,12 @@ def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
         body, r = rec.get(origin + "/robots.txt", "robots")
     finally:
         fetcher.obey_robots = prev_obey
-    status = 200 if body is not None else r.get("status")  # a 304 stands for the archived 200
-    fetcher.robots_answer(origin, status, body, r.get("content_type"), r.get("error"))
+    if r.get("state") == "challenged":  # unreadable behind a challenge: do not crawl, never "allow all"
+        fetcher.robots_answer(origin, None, None, r.get("content_type"),
+                              f"an anti-bot challenge (HTTP {r.get('status')})")
+    else:
+        status = 200 if body is not None else r.get("status")  # a 304 stands for the archived 200
+        fetcher.robots_answer(origin, status, body, r.get("content_type"), r.get("error"))
 
 
 def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
@@ -116,7 +175,8 @@ def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict
                      "last_modified": res.last_modified, "content_type": res.content_type,
                      "content_length": len(res.body) if res.body is not None else None,
                      "sha256": res.sha256, "warc_file": None, "warc_offset": None, "warc_length": None,
-                     "dag_id": run.dag_id, "run_id": run.run_id, "source_request_id": None})
+                     "dag_id": run.dag_id, "run_id": run.run_id, "source_request_id": None,
+                     "state": request_state(res)})
     fetcher.robots_results.clear()
     return recs
 
@@ -134,9 +194,28 @@ def _report_blocked(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[str]
     return lines
 
 
+def _next_request(adapter: Any, portal: Portal, start: str, page_no: int, page: Any) -> Optional[ListRequest]:
+    """The list page after ``page_no`` (a next link, or the platform's rule up to the page count)."""
+    if page.next_url:
+        return ListRequest(page.next_url)
+    if adapter.pagination.get("rule") == "next_link":
+        return None
+    if page.total_pages is not None and page_no >= page.total_pages:
+        return None
+    if page.total_pages is None and adapter.mode == "json_api":
+        return None  # an API that does not say how many pages: one page only
+    return adapter.list_request(start, page_no + 1, portal.list_params)
+
+
 def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
              fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
-    """Walk the portal's list pages; return matching notices and the request records."""
+    """Walk the portal's list pages (HTML or list API) and add its ``known_urls``.
+
+    Returns ``{"portal_id", "notices": [{notice_url, title, list_date, list_url}], "requests":
+    [raw.crawl_requests rows], "skipped", "errors", "challenges": [str], "degraded": bool}``.
+    A challenged answer stops the walk of that list (``degraded``); a page of an unexpected
+    shape raises PageShapeError naming the URL (fail loudly).
+    """
     fetcher = fetcher or make_fetcher(portal)
     adapter = get_adapter(portal.family)
     notices: dict[str, dict[str, Any]] = {}
@@ -146,20 +225,30 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
         rec = _Recorder(portal, fetcher, archive, state, run)
         for start in portal.start_urls:
             _prime_robots(rec, fetcher, start)
-            url: Optional[str] = start
+            if rec.challenges:
+                break  # robots.txt behind a challenge: this host is not crawled this run
+            req: Optional[ListRequest] = adapter.list_request(start, 1, portal.list_params)
             seen: set[str] = set()
-            pages = 0
-            while url and url not in seen and pages < portal.max_list_pages:
-                seen.add(url)
-                pages += 1
-                body, r = rec.get(url, "list")
-                if body is None:
-                    errors.append(f"list page {url}: {r['error']}")
+            page_no = 0
+            while req and req.key not in seen and page_no < portal.max_list_pages:
+                seen.add(req.key)
+                page_no += 1
+                api = req.json_body is not None
+                body, r = rec.get(req.url, "list", req.json_body, req.key if api else None)
+                if r.get("state") == "challenged":
                     break
-                if r["status"] == 304 and portal.stop_at_unchanged_list:
+                if body is None:
+                    if r.get("status") == 404 and page_no > 1 and adapter.pagination.get("rule") == "pattern":
+                        break  # past the last page of a list that does not say how many it has
+                    errors.append(f"list page {req.key}: {r['error']}")
+                    break
+                by_bytes = api or portal.fetcher == "browser"  # neither a POST nor a rendering is conditional
+                unchanged = r["status"] == 304 or (by_bytes and r.get("sha256") is not None
+                                                        and r["sha256"] == (state.get(req.key) or {}).get("sha256"))
+                if unchanged and portal.stop_at_unchanged_list:
                     break  # unchanged since last walk: nothing new on it or past it
-                html, _ = decode_bytes(body, r.get("content_type"))
-                page = adapter.parse_list(html, url)  # PageShapeError propagates: fail loudly
+                text, _ = decode_bytes(body, r.get("content_type"))
+                page = adapter.parse_list(text, req.url)  # PageShapeError propagates: fail loudly
                 for item in page.items:
                     if not portal.matches(item.title):
                         continue
@@ -170,17 +259,33 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
                         skipped.append({"url": item.url, "reason": "disallowed by robots.txt"})
                         continue
                     notices.setdefault(item.url, {"notice_url": item.url, "title": item.title,
-                                                  "list_date": item.date, "list_url": url})
-                url = page.next_url
+                                                  "list_date": item.date, "list_url": req.key})
+                req = _next_request(adapter, portal, start, page_no, page)
+        if not rec.challenges:
+            _add_known_urls(portal, fetcher, rec, notices, skipped)
         requests = _robots_records(fetcher, portal, run) + rec.requests
     errors.extend(_report_blocked(fetcher, portal, run))
-    if errors:
+    if errors or rec.challenges:
         # An interrupted walk must not leave "unchanged" validators behind: next run walks it all again.
         for r in requests:
             if r["kind"] == "list":
                 r["no_state"] = True
     return {"portal_id": portal.id, "notices": list(notices.values()), "requests": requests,
-            "skipped": skipped, "errors": errors}
+            "skipped": skipped, "errors": errors, "challenges": rec.challenges, "degraded": bool(rec.challenges)}
+
+
+def _add_known_urls(portal: Portal, fetcher: Fetcher, rec: "_Recorder", notices: dict[str, dict[str, Any]],
+                    skipped: list[dict[str, str]]) -> None:
+    """Notice URLs found by hand (portal ``known_urls``), under the same host and robots policy."""
+    for url in portal.known_urls:
+        if not portal.is_allowed(url):
+            skipped.append({"url": url, "reason": "off-host"})
+            continue
+        _prime_robots(rec, fetcher, url)
+        if not fetcher.robots_allowed(url):
+            skipped.append({"url": url, "reason": "disallowed by robots.txt"})
+            continue
+        notices.setdefault(url, {"notice_url": url, "title": "", "list_date": None, "list_url": None})
 
 
 _EXT_RE = re.compile(r"\.(docx?|xlsx?|pdf|html?|wps|et|txt)$", re.I)
@@ -219,6 +324,19 @@ def format_mismatch(url: str, fmt: str, body: bytes) -> Optional[str]:
     return None
 
 
+def _direct_file_format(body: Optional[bytes], r: dict[str, Any]) -> Optional[str]:
+    """The file format when a notice URL answers a document file instead of an HTML page, else None."""
+    from extract.parse.detect import detect_format  # parse stage's sniffing; cheap import
+
+    if body is None or "html" in (r.get("content_type") or "").lower():
+        return None
+    try:
+        fmt = detect_format(body)
+    except Exception:  # noqa: BLE001 - unknown bytes: let the HTML path report the page shape
+        return None
+    return None if fmt in ("html", "text") else fmt
+
+
 def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[str, Any]], run: RunInfo,
                  fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
     """Fetch a notice's detail page and attachments; describe the document's parts."""
@@ -234,15 +352,25 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
         rec = _Recorder(portal, fetcher, archive, state, run)
         _prime_robots(rec, fetcher, url)
         body, r = rec.get(url, "detail")
-        if body is None:
+        detail = None
+        fmt = _direct_file_format(body, r)
+        if r.get("state") == "challenged":
+            doc["challenged"] = r["error"]  # nothing parsed; the run is degraded, not the document bad
+        elif body is None:
             doc["errors"].append(f"detail page {url}: {r['error']}")
+        elif fmt is not None:
+            # A list item that links straight to a file (a PDF plan): the document is that one part.
+            group = attachment_group(notice.get("title") or "", url)
+            doc["parts"].append({"role": f"attachment:{group}", "url": url, "format": fmt, "request": r,
+                                 "group": group, "label": notice.get("title") or ""})
+            doc["renditions"].append({"url": url, "format": fmt, "sha256": r["sha256"],
+                                      "request_id": r["request_id"], "group": group, "chosen": True})
         else:
             html, _ = decode_bytes(body, r.get("content_type"))
             try:
                 detail = adapter.parse_detail(html, url)
             except PageShapeError as exc:
                 doc["errors"].append(f"detail page {url}: unexpected page shape: {exc}")
-                detail = None
             if detail is not None:
                 doc["title"] = detail.title or doc["title"]
                 doc["meta"] = dict(detail.meta)
@@ -250,12 +378,15 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                                      "body_html": detail.body_html, "group": "body"})
                 groups: dict[str, list[dict[str, Any]]] = {}
                 failed: dict[str, list[str]] = {}
+                challenged_groups: set[str] = set()
                 for att in detail.attachments:
                     if not portal.is_allowed(att.url):
                         doc["notes"].append(f"attachment {att.url}: off-host, not fetched")
                         continue
                     abody, ar = rec.get(att.url, "attachment")
                     group = attachment_group(att.label, att.url)
+                    if ar.get("state") == "challenged":
+                        challenged_groups.add(group)  # dropped like any part that is not its file
                     if abody is None:
                         failed.setdefault(group, []).append(f"attachment {att.url}: {ar['error']}")
                         continue
@@ -274,7 +405,13 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                 for group, problems in failed.items():
                     # Another rendition of the same attachment may stand in (the version is then partial:
                     # built from fewer renditions than the notice lists); if none does, the document fails.
-                    (doc["missing"] if group in groups else doc["errors"]).extend(problems)
+                    # A challenge in place of the only rendition: the document waits (degraded run), it is not bad.
+                    if group in groups:
+                        doc["missing"].extend(problems)
+                    elif group in challenged_groups:
+                        doc["challenged"] = problems[0]
+                    else:
+                        doc["errors"].extend(problems)
                 for group, members in groups.items():
                     members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
                     for i, m in enumerate(members):
@@ -284,6 +421,11 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                                                   "group": group, "chosen": i == 0})
                     doc["parts"].append(members[0])
         doc["requests"] = _robots_records(fetcher, portal, run) + rec.requests
+        doc["challenges"] = rec.challenges
+    page_challenges = [c for c in rec.challenges if not c.startswith("attachment ")]
+    if page_challenges and not doc.get("challenged"):
+        doc["challenged"] = page_challenges[0]
     hashes = [p["request"]["sha256"] for p in doc["parts"] if p["request"].get("sha256")]
-    doc["document_version_id"] = version_id(hashes) if hashes and not doc["errors"] else None
+    ok = hashes and not doc["errors"] and not doc.get("challenged")
+    doc["document_version_id"] = version_id(hashes) if ok else None
     return doc

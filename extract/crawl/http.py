@@ -58,7 +58,8 @@ def robots_body_problem(body: bytes, content_type: Optional[str]) -> Optional[st
 
 @dataclass
 class FetchResult:
-    """What happened to one URL. ``body`` is None for 304, errors and refusals."""
+    """What happened to one URL. ``body`` is None for 304, transport errors and refusals; an error
+    status keeps its (bounded) body so a challenge page can be recognised and archived."""
 
     url: str
     final_url: Optional[str] = None
@@ -191,8 +192,10 @@ class Fetcher:
         return True if rp is None else rp.can_fetch(url, self.user_agent)
 
     # -- fetching -----------------------------------------------------------
-    def fetch(self, url: str, *, etag: Optional[str] = None, last_modified: Optional[str] = None) -> FetchResult:
-        """GET ``url`` (conditionally when validators are given) under every policy."""
+    def fetch(self, url: str, *, etag: Optional[str] = None, last_modified: Optional[str] = None,
+              json_body: Optional[dict] = None) -> FetchResult:
+        """GET ``url`` (conditionally when validators are given) under every policy; with
+        ``json_body``, POST it as JSON instead (list APIs; never conditional)."""
         if not self.host_allowed(url):
             return FetchResult(url=url, error="off-host: not in allowed_hosts")
         if not self.robots_allowed(url):
@@ -202,16 +205,17 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._follow(url, headers)
+        return self._follow(url, headers, json_body)
 
-    def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+    def _follow(self, url: str, headers: dict[str, str], json_body: Optional[dict] = None) -> FetchResult:
         """GET ``url`` and follow redirects ourselves: every hop must pass the allow-list and
         robots.txt before it is requested, and waits its politeness turn. A refused hop, a
-        loop or more than ``settings.MAX_REDIRECTS`` hops end in an error result (no body)."""
+        loop or more than ``settings.MAX_REDIRECTS`` hops end in an error result (no body).
+        A POST (``json_body``) that is redirected continues as a GET, as RFC 9110 §15.4 allows."""
         hops: list[str] = []
         current = url
         while True:
-            res = self._get(current, headers if not hops else {})
+            res = self._get(current, headers if not hops else {}, json_body if not hops else None)
             if res.status not in REDIRECT_STATUSES:
                 res.url, res.redirects = url, hops
                 return res
@@ -251,14 +255,14 @@ class Fetcher:
             return min(after, MAX_RETRY_AFTER_S)
         return wait_exponential(multiplier=self.backoff_base_s, max=30)(state)
 
-    def _once(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """One request, redirects not followed; the body is read with ``read1`` (returns
-        whatever has arrived) so the total deadline holds even for a body that drips one
-        byte every few seconds (each wait is also bounded by the read timeout)."""
+    def _once(self, url: str, headers: dict[str, str], json_body: Optional[dict] = None) -> requests.Response:
+        """One request (GET, or POST of ``json_body``), redirects not followed; the body is read
+        with ``read1`` (returns whatever has arrived) so the total deadline holds even for a body
+        that drips one byte every few seconds (each wait is also bounded by the read timeout)."""
         self._wait_turn(url)
         deadline = time.monotonic() + self.deadline_s
-        resp = self.session.get(url, headers=headers, timeout=self.timeout_s, stream=True,
-                                allow_redirects=False)
+        resp = self.session.request("GET" if json_body is None else "POST", url, headers=headers, json=json_body,
+                                    timeout=self.timeout_s, stream=True, allow_redirects=False)
         chunks: list[bytes] = []
         size = 0
         try:
@@ -281,7 +285,7 @@ class Fetcher:
         resp._content = b"".join(chunks)  # noqa: SLF001 - keep body on the response
         return resp
 
-    def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+    def _get(self, url: str, headers: dict[str, str], json_body: Optional[dict] = None) -> FetchResult:
         retrying = Retrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
@@ -292,7 +296,7 @@ class Fetcher:
         )
         started = datetime.now(timezone.utc)
         try:
-            result = retrying(self._once, url, headers)
+            result = retrying(self._once, url, headers, json_body)
         except (_TooLarge, requests.RequestException) as exc:
             result = exc
         attempts = retrying.statistics.get("attempt_number", 1)
@@ -300,7 +304,7 @@ class Fetcher:
             return FetchResult(url=url, error=f"{type(result).__name__}: {result}", fetched_at=started,
                                attempts=attempts)
         status = result.status_code
-        body = result.content if status == 200 else None
+        body = result.content if status != 304 else None
         error = None if status in (200, 304) else f"HTTP {status}"
         version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(result.raw, "version", 11), "HTTP/1.1")
         return FetchResult(url=url, final_url=result.url, status=status, headers=dict(result.headers),

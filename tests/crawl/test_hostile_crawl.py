@@ -155,19 +155,39 @@ def test_a_dripping_body_is_cut_at_the_total_deadline(hosts) -> None:
 
 # -- 11. an attachment that is not the format it claims ------------------------------------------
 CHALLENGE = b"<html><head><script>var $_ts={};</script></head><body>Please wait...</body></html>"
-DOCX_0426 = "/zwgk/zfxxgk/2023/0426/P2023042600118.docx"
 
 
-def test_challenge_page_in_place_of_the_docx_is_dropped_and_the_pdf_stands(sp: SamplePortals) -> None:  # noqa: F811
-    sp.replace_file("pudong", DOCX_0426, CHALLENGE)
+def _attachment(site: str, day: str, ext: str) -> str:
+    """Path of one attachment of the sample portals (hashed names, as the real portals serve them)."""
+    from sample_portals import build as B
+
+    notice = next(n for n in B.build_sites(with_doc=True)[site].notices if n.day.isoformat() == day)
+    return next(a.path for a in notice.attachments if a.path.endswith(ext))
+
+
+DOCX_0426 = _attachment("pudong", "2023-04-26", ".docx")
+PDF_0426 = _attachment("pudong", "2023-04-26", ".pdf")
+NOTICE_0426 = f"(source_url like '%{DOCX_0426}' or source_url like '%{PDF_0426}')"
+
+
+ERROR_PAGE = ("<html><head><title>系统维护</title></head><body><h1>系统维护中</h1><p>"
+              + "网站正在维护，请稍后再试。" * 40 + "</p></body></html>").encode("utf-8")
+
+
+@pytest.mark.parametrize("body,reason", [
+    (CHALLENGE, "challenged: HTTP 200 ($_ts script)"),
+    (ERROR_PAGE, "dropped: linked as .docx but the bytes are html (a challenge or error page?)"),
+], ids=["challenge", "error-page"])
+def test_challenge_page_in_place_of_the_docx_is_dropped_and_the_pdf_stands(
+        sp: SamplePortals, body: bytes, reason: str) -> None:  # noqa: F811
+    sp.replace_file("pudong", DOCX_0426, body)
     results = pipeline.run_portal("pudong", RunInfo("test", "r1"))
     assert sorted((r["status"], r["rows"]) for r in results) == [("loaded", 33), ("loaded", 70)]
     (fmt, warnings, missing), = _q(
-        """select p.format, v.warnings, v.missing_parts from raw.version_parts p
-           join raw.document_versions v using (document_version_id) where p.url like '%P2023042600118%'""")
+        f"""select p.format, v.warnings, v.missing_parts from raw.version_parts p
+           join raw.document_versions v using (document_version_id) where p.url like '%{PDF_0426}'""")
     assert fmt == "pdf"
-    dropped = (f"attachment http://127.0.0.12:{os.environ['WP_SAMPLE_PORT']}{DOCX_0426}: dropped: "
-               "linked as .docx but the bytes are html (a challenge or error page?)")
+    dropped = f"attachment http://127.0.0.12:{os.environ['WP_SAMPLE_PORT']}{DOCX_0426}: {reason}"
     assert json.loads(missing) == [dropped] and f"partial: {dropped}" in json.loads(warnings)
 
 
@@ -187,13 +207,13 @@ def test_partial_version_loaded_first_is_retried_and_superseded(sp: SamplePortal
     sp.add_fault(Fault(path=DOCX_0426, status=503, site="pudong"))
     assert sorted(r["status"] for r in pipeline.run_portal("pudong", RunInfo("test", "r1"))) == ["loaded"] * 2
     (fmt, missing), = _q("select source_format, json_array_length(missing_parts) from raw.document_versions "
-                         "where source_url like '%P2023042600118%'")
+                         f"where {NOTICE_0426}")
     assert (fmt, missing) == ("pdf", 1)
     sp.clear_faults()
     results = pipeline.run_portal("pudong", RunInfo("test", "r2"))
     assert sorted(r["status"] for r in results) == ["loaded", "skipped"]
-    assert _q("""select source_format, coalesce(json_array_length(missing_parts), 0) from raw.document_versions
-                 where source_url like '%P2023042600118%' order by fetched_at""") == [("pdf", 1), ("docx", 0)]
+    assert _q(f"""select source_format, coalesce(json_array_length(missing_parts), 0) from raw.document_versions
+                 where {NOTICE_0426} order by fetched_at""") == [("pdf", 1), ("docx", 0)]
 
 
 # -- 13. a quarantine entry is resolved when the document is healthy again -----------------------------

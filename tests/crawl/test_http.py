@@ -77,7 +77,8 @@ def test_429_retry_after_then_ok(server: str) -> None:
 
 def test_persistent_503_gives_up_with_error_not_exception(server: str) -> None:
     res = _fetcher(max_retries=2).fetch(server + "/always503")
-    assert res.status == 503 and res.error == "HTTP 503" and res.body is None
+    # An error status keeps its (bounded) body, so a challenge page can be recognised and archived.
+    assert res.status == 503 and res.error == "HTTP 503" and res.body is not None and not res.ok
     assert _Handler.hits["/always503"] == 3
 
 

@@ -25,13 +25,14 @@ import json, os
 from extract import airflow_env, runner, settings
 airflow_env.configure()
 airflow_env.migrate()
-from sample_portals.build import build
+from sample_portals.build import build, build_sites
 from sample_portals.server import start_sample_portals
 bd = settings.sample_build_dir()
 build(bd)
-files = json.loads((bd / "manifest.json").read_text())["sites"]["pudong"]["files"]
-folder = next(p for p in files if p.endswith(".xlsx")).rsplit("/", 1)[0] + "/"
-broken = [p for p in files if p.startswith(folder) and not p.endswith(".html")]
+# Every rendition (hashed names, each in its own /cmsres/ folder) of the notice that offers an .xlsx.
+notice = next(n for n in build_sites(with_doc=False)["pudong"].notices
+              if any(a.path.endswith(".xlsx") for a in n.attachments))
+broken = [a.path for a in notice.attachments]
 with start_sample_portals(bd, port=int(os.environ["WP_SAMPLE_PORT"])) as sp:
     for p in broken:
         sp.replace_file("pudong", p, b"PK\x03\x04 not a document at all")

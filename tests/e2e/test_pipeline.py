@@ -103,11 +103,15 @@ def test_second_run_adds_nothing(first_run, pipeline_env) -> None:
                             ).fetchone()
         assert after[:2] == before[:2] == (233, 5)
         assert con.execute("select count(*) from marts.fct_work_plan_tasks").fetchone() == (233,)
-        # The second run only revalidated: every list/detail/attachment request answered 304.
-        second = con.execute("""select kind, status, count(*) from raw.crawl_requests
+        # The second run only revalidated: every list/detail/attachment GET answered 304. Pudong's list
+        # API is a POST (never conditional): its first page answered the same bytes, so the walk stopped.
+        second = con.execute("""select kind, status, url like '%#%' as api, count(*) from raw.crawl_requests
                                 where run_id = (select max(run_id) from raw.crawl_requests where kind='list')
                                 group by all""").fetchall()
-        assert second and all(status in (304, None) or kind == "robots" for kind, status, _ in second), second
+        assert second and all(status in (304, None) or kind == "robots" or (api and status == 200)
+                              for kind, status, api, _ in second), second
+        assert con.execute("""select count(distinct sha256) from raw.crawl_requests
+                              where url like '%/api/data/affair#%"pageNo":1%'""").fetchone() == (1,)
 
 
 def test_lineage_command_traces_a_seed_task_to_its_archived_bytes(first_run, pipeline_env) -> None:

@@ -44,7 +44,9 @@ def _renditions(build_dir: Path) -> list[tuple[str, list[str], list]]:
         adapter = get_adapter(info["family"])
         for path, f in info["files"].items():
             disallowed = [d for d in [info.get("robots_disallow")] if d]
-            if not path.endswith(".html") or "/index" in path or any(path.startswith(d) for d in disallowed):
+            # Notice pages: HTML that is not the site root or a list page (jiading's are extensionless).
+            if (f["content_type"] != "text/html" or path == "/" or path == info["list_url_path"]
+                    or any(path.startswith(d) for d in disallowed)):
                 continue
             data = (build_dir / f["file"]).read_bytes()
             html, _ = decode_bytes(data, f.get("content_type"))

@@ -60,8 +60,8 @@ def _vmerge_column(docx_bytes: bytes, col: int) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("seed,site,suffix", [("003", "pudong", "P2023042600118.docx"),
-                                              ("000", "pudong", "P2023051200041.docx")])
+@pytest.mark.parametrize("seed,site,suffix", [("003", "pudong", "5273651f5dde5e5f1d7b07c7d42b6010.docx"),
+                                              ("000", "pudong", "90b9d9afe31d032dd526f6d722d49ed1.docx")])
 def test_docx_has_real_vmerge(build_dir: Path, seed: str, site: str, suffix: str) -> None:
     """Every merged 任务名称/责任单位 cell is a vMerge restart followed by continues."""
     table = D.load_table(seed)
@@ -83,7 +83,7 @@ def test_docx_003_name_on_top_row(build_dir: Path) -> None:
     """Row 38 carries 加强政策咨询窗口和知识库建设 and starts the merge (the dump put it on 39)."""
     import docx
 
-    doc = docx.Document(io.BytesIO(_file(build_dir, "pudong", "P2023042600118.docx")))
+    doc = docx.Document(io.BytesIO(_file(build_dir, "pudong", "5273651f5dde5e5f1d7b07c7d42b6010.docx")))
     rows = doc.tables[0]._tbl.tr_lst
     row38 = next(tr for tr in rows if tr.tc_lst[0].xpath("string(.)") == "38")
     assert row38.tc_lst[1].xpath("string(.)") == "加强政策咨询窗口和知识库建设"
@@ -120,15 +120,15 @@ def test_xlsx_has_title_row_and_merges(build_dir: Path) -> None:
 def test_gbk_pages(build_dir: Path) -> None:
     """2019 plan: GBK bytes with a gb2312 meta; shsamr list page 2: GBK with no charset at all."""
     m = _manifest(build_dir)["sites"]["shsamr"]["files"]
-    page = next(p for p in m if p.startswith("/zwgk/ghjh/20190514/"))
+    page = next(p for p in m if p.startswith("/1073/20190514/"))
     data = (build_dir / m[page]["file"]).read_bytes()
     assert m[page]["charset"] is None
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     text = data.decode("gbk")
     assert "charset=gb2312" in text and "2019年市市场监管局政务公开工作的总体要求" in text
-    listing = (build_dir / m["/zwgk/ghjh/index_2.html"]["file"]).read_bytes()
-    assert m["/zwgk/ghjh/index_2.html"]["charset"] is None
+    listing = (build_dir / m["/1073/index_2.html"]["file"]).read_bytes()
+    assert m["/1073/index_2.html"]["charset"] is None
     assert b"charset" not in listing.lower()
     from extract.parse.encoding import decode_bytes
     text2, codec = decode_bytes(listing, "text/html")
@@ -138,7 +138,7 @@ def test_gbk_pages(build_dir: Path) -> None:
 def test_jiading_html_table_and_doc(build_dir: Path) -> None:
     """Jiading's notice carries the table inline with rowspan, plus the Word 97 attachment."""
     m = _manifest(build_dir)["sites"]["jiading"]["files"]
-    page = next(p for p in m if p.startswith("/zwgk/tzgg/20230510/"))
+    page = next(p for p in m if p.startswith("/publicity/zfxxgk/tzgg/20230510/"))
     html = (build_dir / m[page]["file"]).read_text(encoding="utf-8")
     table = html[html.index("MsoNormalTable"):]
     assert 'rowspan="3"' in table and table.count("<tr>") == 92

@@ -19,9 +19,9 @@ def test_addresses_and_charsets(portals: SamplePortals) -> None:
     """Each site on its own loopback address; charset in Content-Type as in the manifest."""
     assert set(portals.base_urls) == {"shsamr", "pudong", "jiading"}
     assert portals.base_urls["pudong"].startswith("http://127.0.0.12:")
-    r = requests.get(_url(portals, "pudong", "/zwgk/zfxxgk/index.html"))
+    r = requests.get(_url(portals, "pudong", "/zwgk/zxxxgk/index.html"))
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
-    r = requests.get(_url(portals, "shsamr", "/zwgk/ghjh/index_2.html"))
+    r = requests.get(_url(portals, "shsamr", "/1073/index_2.html"))
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/html"
     r = requests.get(_url(portals, "pudong", "/robots.txt"))
     assert "Disallow: /zwgk/draft/" in r.text
@@ -29,7 +29,7 @@ def test_addresses_and_charsets(portals: SamplePortals) -> None:
 
 def test_conditional_requests(portals: SamplePortals) -> None:
     """Strong ETag and Last-Modified; 304 on If-None-Match and on If-Modified-Since."""
-    url = _url(portals, "pudong", "/zwgk/zfxxgk/2023/0426/P2023042600118.docx")
+    url = _url(portals, "pudong", "/cmsres/52/5273651f5dde5e5f1d7b07c7d42b6010.docx")
     r = requests.get(url)
     etag, lm = r.headers["ETag"], r.headers["Last-Modified"]
     assert r.status_code == 200 and etag.startswith('"') and not etag.startswith("W/")
@@ -46,13 +46,13 @@ def test_conditional_requests(portals: SamplePortals) -> None:
 
 def test_faults(portals: SamplePortals) -> None:
     """503 N times then 200, 429 with Retry-After, 404, slow answers."""
-    site, path = "jiading", "/zwgk/tzgg/index.html"
+    site, path = "jiading", "/publicity/zfxxgk/tzgg"
     portals.add_fault(Fault(path, 503, times=2, retry_after=3))
     statuses = [requests.get(_url(portals, site, path)) for _ in range(3)]
     assert [r.status_code for r in statuses] == [503, 503, 200]
     assert statuses[0].headers["Retry-After"] == "3"
-    portals.add_fault(Fault("/zwgk/tzgg/index_2.html", 429, times=1, retry_after=7))
-    r = requests.get(_url(portals, site, "/zwgk/tzgg/index_2.html"))
+    portals.add_fault(Fault("/publicity/zfxxgk/tzgg_2", 429, times=1, retry_after=7))
+    r = requests.get(_url(portals, site, "/publicity/zfxxgk/tzgg_2"))
     assert r.status_code == 429 and r.headers["Retry-After"] == "7"
     portals.add_fault(Fault("/robots.txt", 404, site="jiading"))
     assert requests.get(_url(portals, site, "/robots.txt")).status_code == 404
@@ -81,7 +81,7 @@ def test_control_api(portals: SamplePortals) -> None:
 
 def test_replace_file_changes_etag(portals: SamplePortals) -> None:
     """Replacing an attachment's bytes gives a new ETag; the old one no longer matches."""
-    path = "/zwgk/zfxxgk/2023/0512/P2023051200041.xlsx"
+    path = "/cmsres/8b/8bc1e6698e19f1092ce3e25d2b8dabf7.xlsx"
     url = _url(portals, "pudong", path)
     old = requests.get(url).headers["ETag"]
     portals.replace_file("pudong", path, b"PK new bytes")
@@ -97,10 +97,25 @@ def test_add_notice_appears_on_first_list_page(portals: SamplePortals) -> None:
                              attachments=[("2024年任务分解表.docx", "/zwgk/zfxxgk/2024/0425/a.docx", b"PK..", "application/octet-stream")])
     ad = get_adapter("pudong")
     lst = portals.list_urls()[site]
-    page = ad.parse_list(requests.get(lst).text, lst)
+    req = ad.list_request(lst, 1, {"channels": ["5144"]})
+    page = ad.parse_list(requests.post(req.url, json=req.json_body).text, req.url)
     assert page.items[0].url == url and page.items[0].date == "2024-04-25"
     detail = ad.parse_detail(requests.get(url).text, url)
     assert detail.attachments[0].url.endswith("/zwgk/zfxxgk/2024/0425/a.docx")
     assert requests.get(detail.attachments[0].url).content == b"PK.."
     # the unchanged attachments keep their bytes
-    assert requests.get(_url(portals, site, "/zwgk/zfxxgk/2023/0426/P2023042600118.pdf")).content[:4] == b"%PDF"
+    assert requests.get(_url(portals, site, "/cmsres/91/91a073aa61a86cdada8828e2d35da491.pdf")).content[:4] == b"%PDF"
+
+
+def test_challenge_switch_answers_412_with_a_ts_page_until_reset(portals: SamplePortals) -> None:
+    """``challenge(site)`` (or /__control/challenge) makes every URL of that site a 412 $_ts page."""
+    base = portals.base_urls["jiading"].rstrip("/")
+    requests.get(base + "/__control/challenge?site=jiading&status=412")
+    for path in ("/robots.txt", "/publicity/zfxxgk/tzgg"):
+        r = requests.get(base + path)
+        assert r.status_code == 412 and b"$_ts" in r.content and len(r.content) < 1024
+    assert requests.get(portals.base_urls["shsamr"] + "robots.txt").status_code == 200
+    r = requests.post(portals.list_urls()["pudong"], json={"channelList": ["5144"], "pageNo": 1})
+    assert r.status_code == 200 and r.json()["data"]["totalCount"] == 16
+    portals.clear_faults()
+    assert requests.get(base + "/robots.txt").status_code == 200

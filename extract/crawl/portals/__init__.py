@@ -1,17 +1,19 @@
-"""Portal adapters, one module per portal family; ``get_adapter(family)`` returns one."""
+"""Portal adapters: one configurable adapter, one spec per platform in ``config/platforms.yml``.
+
+``get_adapter(platform)`` returns the adapter (``parse_list``, ``parse_detail``,
+``list_request``); a portal names its platform with ``platform:`` (or the older ``family:``).
+"""
 
 from __future__ import annotations
 
-import importlib
-from typing import cast
-
-from extract.crawl.portals.base import PortalAdapter
-
-FAMILIES: tuple[str, ...] = ("shsamr", "pudong", "jiading")
+from extract.crawl.portals.configured import ConfiguredAdapter, adapter, platforms
 
 
-def get_adapter(family: str) -> PortalAdapter:
-    """The adapter module for ``family`` (e.g. 'pudong'); KeyError for an unknown family."""
-    if family not in FAMILIES:
-        raise KeyError(f"unknown portal family {family!r}; known: {', '.join(FAMILIES)}")
-    return cast(PortalAdapter, importlib.import_module(f"extract.crawl.portals.{family}"))
+def get_adapter(platform: str) -> ConfiguredAdapter:
+    """The adapter of ``platform`` (e.g. 'pudong'); KeyError for an unknown platform."""
+    return adapter(platform)
+
+
+def families() -> tuple[str, ...]:
+    """Every configured platform name."""
+    return tuple(sorted(platforms()))

@@ -1,4 +1,4 @@
-"""Shared helpers for the portal adapters (HTML tree, links, dates, attachments)."""
+"""Shared helpers for the configured portal adapter (HTML tree, links, dates, attachments)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml.html import HtmlElement
 
-from extract.crawl.portals.base import AttachmentLink, ListPage, NoticeDetail, NoticeLink, PageShapeError
+from extract.crawl.portals.base import AttachmentLink, PageShapeError
 
 _DATE_RE = re.compile(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})")
 ATTACHMENT_EXTS = (".doc", ".docx", ".xls", ".xlsx", ".pdf", ".wps", ".et", ".ofd", ".zip", ".rar", ".txt")
@@ -23,14 +23,6 @@ def parse_html(html: str, url: str) -> HtmlElement:
         return lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise PageShapeError(f"unparsable HTML at {url}: {exc}") from exc
-
-
-def one(root: HtmlElement, xpath: str, url: str, what: str) -> HtmlElement:
-    """The single element at ``xpath``; PageShapeError when missing or ambiguous."""
-    found = root.xpath(xpath)
-    if len(found) != 1:
-        raise PageShapeError(f"{what}: expected 1 element for {xpath!r}, found {len(found)} at {url}")
-    return found[0]
 
 
 def text_of(el: HtmlElement) -> str:
@@ -83,36 +75,3 @@ def attachment_links(containers: list[HtmlElement], url: str) -> list[Attachment
 def inner_html(el: HtmlElement) -> str:
     """Serialized HTML of ``el`` (the element itself included)."""
     return lxml.html.tostring(el, encoding="unicode")
-
-
-def notice_list(root: HtmlElement, url: str, *, list_xpath: str, row_xpath: str, link_xpath: str,
-                date_xpath: str, pager_xpath: str, one_link_per_row: bool = False) -> ListPage:
-    """Notice links of a list page: one per row of the single list element, plus the next page.
-
-    A row without a link (or, with ``one_link_per_row``, with several) or an empty list
-    is a PageShapeError: the portal changed its template and must not be read silently.
-    """
-    container = one(root, list_xpath, url, "list")
-    items = []
-    for row in container.xpath(row_xpath):
-        a = row.xpath(link_xpath)
-        if not a or (one_link_per_row and len(a) != 1):
-            raise PageShapeError(f"list row with {len(a)} links for {link_xpath!r} at {url}")
-        href = absolute(url, a[0].get("href"))
-        if href is None:
-            continue
-        date = row.xpath(date_xpath)
-        items.append(NoticeLink(href, a[0].get("title") or text_of(a[0]),
-                                iso_date(text_of(date[0])) if date else None))
-    if not items:
-        raise PageShapeError(f"empty notice list at {url}")
-    return ListPage(items, next_link(root, pager_xpath, url))
-
-
-def notice_detail(root: HtmlElement, url: str, title: str, meta: dict[str, str], body: HtmlElement,
-                  attachment_xpath: str) -> NoticeDetail:
-    """The detail page's parts; PageShapeError without a title or a 发布时间 (template changed)."""
-    if not title or "发布时间" not in meta:
-        raise PageShapeError(f"notice page without title or 发布时间 at {url}")
-    containers = [body] + root.xpath(attachment_xpath)
-    return NoticeDetail(title, meta, inner_html(body), attachment_links(containers, url))

@@ -24,6 +24,7 @@ class NoticeLink:
 class ListPage:
     items: list[NoticeLink]
     next_url: Optional[str] = None   # absolute URL of the next list page, None on the last
+    total_pages: Optional[int] = None  # when the page (script or API) says how many pages there are
 
 
 @dataclass

@@ -29,7 +29,9 @@ renamed as (
         source_request_id,
         dag_id,
         run_id,
-        (status between 200 and 299) as is_success,
+        -- fetched | not_modified | challenged (anti-bot page: archived, never parsed) | refused | error
+        state as crawl_state,
+        (status between 200 and 299 and coalesce(state, '') <> 'challenged') as is_success,
         (status = 304) as is_not_modified
 
     from source
