@@ -81,3 +81,9 @@ MAX_LIST_PAGES: int = int(os.environ.get("WP_MAX_LIST_PAGES", "50"))
 WAREHOUSE_POOL: str = "duckdb_writer"
 # Asset the crawl DAGs update and the warehouse DAG is scheduled on.
 RAW_ASSET_URI: str = "file://workplans/raw_work_plan_tables"
+
+# Airflow UI: the owner link shown next to every DAG (env ``WP_OWNER_LINK``, a mailto: or https: URL)
+# and the path under which the ``workplans`` plugin (plugins/workplans_plugin.py) serves the report,
+# Data Docs, lineage and quarantine pages on the api-server.
+OWNER_LINK: str = os.environ.get("WP_OWNER_LINK", "mailto:data-team@workplans.example")
+UI_PREFIX: str = "/workplans"
