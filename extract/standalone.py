@@ -1,10 +1,11 @@
 """The operator's way in: a live ``airflow standalone`` with our DAGs, on loopback (``scripts/airflow.sh``).
 
 Steps: sample portals served in this process (sample profile), ``AIRFLOW_HOME`` prepared
-(``airflow db migrate``, pools, persistent secrets and admin password), ``airflow standalone``
-started in its own session with ``.venv/bin`` first on PATH (it spawns ``airflow`` from PATH),
-our DAGs unpaused and a first crawl of every portal triggered (only when the DAG never ran,
-so a second start triggers nothing), then the UI URL and login are printed. Ctrl-C (SIGINT),
+(persistent secrets and admin password), ``airflow standalone`` started in its own session with
+``.venv/bin`` first on PATH (it spawns ``airflow`` from PATH; it runs the idempotent database
+migration itself before its components), the pools created once the api-server answers, our
+DAGs unpaused and a first crawl of every portal triggered (only when the DAG never ran, so a
+second start triggers nothing), then the UI URL and login are printed. Ctrl-C (SIGINT),
 SIGTERM or SIGHUP stop everything: the whole process group of ``airflow standalone`` gets
 SIGTERM, SIGKILL after ``STOP_GRACE_S``; the portals stop with this process.
 
@@ -190,8 +191,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     home = airflow_env.configure()
     os.environ.update(environment(home, args.port, args.host))
     password = _persistent(home)["admin_password"]
-    say(f"AIRFLOW_HOME={home}; airflow db migrate + pools")
-    airflow_env.migrate()
+    say(f"AIRFLOW_HOME={home}")
     url = os.environ["AIRFLOW__API__BASE_URL"]
     log_path = home / "standalone.log"
     proc: Optional[subprocess.Popen] = None
@@ -213,6 +213,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
             wait_for("the api-server", lambda: requests.get(f"{url}/api/v2/monitor/health", timeout=5).ok,
                      UP_TIMEOUT_S, alive)
+            # `airflow standalone` migrated the database before starting the api-server; the pools must
+            # exist before the first task is queued (DAGs are still paused).
+            say(f"pools: {', '.join(airflow_env.ensure_pools())}")
             api = Api(url, password)
             from extract.sources import load_portals
 
