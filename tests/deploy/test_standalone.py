@@ -185,8 +185,9 @@ def test_airflow_sh_runs_the_pipeline_live_and_stops_clean(standalone_root: Path
         with Browser(root / "chromium") as b:
             b.set_cookie(url, "_token", api.token())
             b.goto(f"{url}/dags/crawl_jiading")
-            page = b.wait_text("crawl_jiading", "data-eng", "portal:jiading", "jurisdiction:嘉定区", "40 2 * * *")
-            assert "Trigger" in page
+            # (the React UI renders in steps: wait until the translated labels are in as well)
+            b.wait_text("crawl_jiading", "Owner", "data-eng", "Tags", "portal:jiading", "jurisdiction:嘉定区",
+                        "40 2 * * *", "Trigger", "Overview")
             b.goto(f"{url}/plugin/workplans-report")      # Browse → Work-plan report (iframe in the UI)
             report = b.wait_text("上海市市场监督管理局", "嘉定区", frame=True)
             assert "逐年对比" in report
