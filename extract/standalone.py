@@ -1,10 +1,10 @@
 """The operator's way in: a live ``airflow standalone`` with our DAGs, on loopback (``scripts/airflow.sh``).
 
-Steps: sample portals served in this process (sample profile), ``AIRFLOW_HOME`` prepared
-(persistent secrets and admin password), ``airflow standalone`` started in its own session with
-``.venv/bin`` first on PATH (it spawns ``airflow`` from PATH; it runs the idempotent database
-migration itself before its components), the pools created once the api-server answers, our
-DAGs unpaused and a first crawl of every portal triggered (only when the DAG never ran, so a
+Steps: ``AIRFLOW_HOME`` prepared (persistent secrets and admin password), ``airflow standalone``
+started in its own session with ``.venv/bin`` first on PATH (it spawns ``airflow`` from PATH; it
+runs the idempotent database migration itself before its components), the sample portals (sample
+profile) built and served in this process meanwhile, the pools created once the api-server
+answers, our DAGs unpaused and a first crawl of every portal triggered (only when the DAG never ran, so a
 second start triggers nothing), then the UI URL and login are printed. Ctrl-C (SIGINT),
 SIGTERM or SIGHUP stop everything: the whole process group of ``airflow standalone`` gets
 SIGTERM, SIGKILL after ``STOP_GRACE_S``; the portals stop with this process.
@@ -195,16 +195,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     url = os.environ["AIRFLOW__API__BASE_URL"]
     log_path = home / "standalone.log"
     proc: Optional[subprocess.Popen] = None
-    from extract.runner import sample_portals
+    from extract.runner import common_free_port, sample_portals
 
+    sample = settings.sources_profile() == "sample"
+    if sample:  # the port is part of the start URLs the DAGs are parsed with: fix it before Airflow starts
+        os.environ["WP_SAMPLE_PORT"] = str(common_free_port(int(os.environ.get("WP_SAMPLE_PORT") or settings.SAMPLE_PORT)))
     try:
-        with (sample_portals() if settings.sources_profile() == "sample" else contextlib.nullcontext()):
-            if settings.sources_profile() == "sample":
+        with open(log_path, "ab") as fh:
+            proc = subprocess.Popen([str(BIN / "airflow"), "standalone"], stdout=fh, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.REPO_ROOT)
+        say(f"airflow standalone pid {proc.pid} (scheduler, dag-processor, triggerer, api-server); log {log_path}")
+        # Build and serve the sample sites while Airflow boots (no crawl is triggered before both are up).
+        with (sample_portals() if sample else contextlib.nullcontext()):
+            if sample:
                 say(f"sample portals on 127.0.0.11-13 port {os.environ['WP_SAMPLE_PORT']}")
-            with open(log_path, "ab") as fh:
-                proc = subprocess.Popen([str(BIN / "airflow"), "standalone"], stdout=fh, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.REPO_ROOT)
-            say(f"airflow standalone pid {proc.pid} (scheduler, dag-processor, triggerer, api-server); log {log_path}")
 
             def alive() -> None:
                 if proc.poll() is not None:

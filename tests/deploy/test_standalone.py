@@ -33,8 +33,8 @@ pytestmark = [pytest.mark.standalone, pytest.mark.timeout(1500)]
 REPO = Path(__file__).resolve().parents[2]
 CRAWL_DAGS = ["crawl_jiading", "crawl_pudong", "crawl_shsamr"]
 SAMPLE_TASKS = 233           # the five sample documents (README: 5 documents, 233 tasks)
-BOUND_UP_S = 300             # command start → banner (setup, sample build, standalone, parse)
-BOUND_RUNS_S = 600           # banner → every crawl and warehouse run finished (≈3 min on an idle 2-core machine)
+BOUND_UP_S = 420             # command start → banner (setup, standalone boot + sample build, parse)
+BOUND_RUNS_S = 600           # banner → every crawl and warehouse run finished
 BOUND_STOP_S = 60            # Ctrl-C → command exited
 BANNER = re.compile(r"Airflow UI: (http://\S+)\s+login: admin / (\S+)")
 
@@ -83,7 +83,9 @@ class Command:
                 return m.group(1), m.group(2)
             assert self.proc.poll() is None, f"scripts/airflow.sh exited {self.proc.returncode}:\n{self.text()[-4000:]}"
             time.sleep(1)
-        raise TimeoutError(f"no UI banner after {timeout:.0f}s:\n{self.text()[-4000:]}")
+        components = next(self.out.parent.glob("var/airflow/standalone.log"), None)
+        raise TimeoutError(f"no UI banner after {timeout:.0f}s:\n{self.text()[-4000:]}\n--- standalone.log:\n"
+                           + (components.read_text(errors="replace")[-4000:] if components else "(none)"))
 
     def ctrl_c(self, timeout: float = BOUND_STOP_S) -> Optional[int]:
         """SIGINT to the process group, as a terminal's Ctrl-C; the exit code, or None if still running."""
