@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     AIRFLOW_HOME=/opt/airflow \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/workplans/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/workplans/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     WP_VAR_DIR=/opt/airflow/var \
     GX_ANALYTICS_ENABLED=False \
@@ -31,6 +32,7 @@ COPY pyproject.toml ./
 COPY extract ./extract
 COPY sample_portals ./sample_portals
 COPY dags ./dags
+COPY plugins ./plugins
 COPY config ./config
 COPY expectations ./expectations
 COPY dbt_project ./dbt_project

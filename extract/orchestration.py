@@ -6,6 +6,7 @@ network or the warehouse at import time; heavy imports live inside tasks.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,12 @@ from extract.alerts import task_failure_alert
 from extract.deadlines import dagrun_deadline
 from extract.sources import Portal
 
+log = logging.getLogger(__name__)
+
 OWNER = "data-eng"
+OWNER_LINKS = {OWNER: settings.OWNER_LINK}
+QUARANTINE_COMMAND = ".venv/bin/python -m extract quarantine"
+LINEAGE_COMMAND = ".venv/bin/python -m extract lineage <task_id> --verify"
 RAW_ASSET = Asset(name="raw_work_plan_tables", uri=settings.RAW_ASSET_URI)
 
 DEFAULT_ARGS: dict[str, Any] = {
@@ -74,6 +80,90 @@ def _run_info() -> Any:
     return RunInfo(dag_id=ctx["dag"].dag_id, run_id=ctx["run_id"])
 
 
+def _ui_links() -> str:
+    """Markdown links to the pages the ``workplans`` plugin serves on the api-server."""
+    u = settings.UI_PREFIX
+    return (f"[HTML report]({u}/report) · [Data Docs]({u}/data-docs/index.html) · "
+            f"[quarantine]({u}/quarantine) · lineage of a task row: `{u}/lineage/<task_id>`")
+
+
+def _where_and_trace() -> str:
+    """The 'where the data lands' and 'how to trace a row' sections shared by every DAG's doc_md."""
+    return (
+        "#### Where the data lands\n\n"
+        f"- WARC archive of every response: `{settings.archive_dir()}/<portal>/<yyyymmdd>/`\n"
+        f"- working warehouse (single writer): `{settings.warehouse_path()}` (`raw.*`, `marts.*`)\n"
+        f"- published read-only copy for BI, Parquet, report: `{settings.publish_dir()}`\n"
+        f"- Great Expectations Data Docs: `{settings.data_docs_dir()}/index.html`\n\n"
+        "#### How to trace a row\n\n"
+        f"`{LINEAGE_COMMAND}` prints task → document version → notice and attachment URL → HTTP "
+        "status, sha256, WARC file and offset → DAG run and load id → parser → validation results "
+        "(SQL: `marts.fct_task_lineage`).\n\n"
+        f"Open pages: {_ui_links()}\n")
+
+
+def crawl_doc_md(portal: Portal) -> str:
+    """doc_md of ``crawl_<portal>``: what it does, where its data lands, how to trace a row, when it is red."""
+    return (
+        f"### Crawl {portal.name}\n\n"
+        f"Portal `{portal.id}` (family `{portal.family}`, jurisdiction `{portal.jurisdiction}`, organ "
+        f"`{portal.organ}`), schedule `{portal.schedule}`, start URLs {', '.join(portal.start_urls)}.\n\n"
+        f"`plan → discover → record_discovery → fetch[notice] → extract → validate → load → publish_raw`: "
+        f"finds the notices whose title contains {' / '.join(portal.keywords)} (robots.txt, politeness pool "
+        f"`{host_pool(portal)}`, conditional GETs), archives every response to WARC, extracts the 任务分解表 "
+        "rows, validates them with Great Expectations and loads `raw.*` in one transaction per document "
+        "version. `publish_raw` updates the Asset `raw_work_plan_tables`, which triggers `warehouse`.\n\n"
+        + _where_and_trace() +
+        "\n#### When the run is red\n\n"
+        "A document that cannot be read or fails validation is quarantined: its `load` task instance fails "
+        "(no retry) and the leaf `check_loads` fails with the notice URL, stage and reasons of each one in "
+        f"its log. List every open quarantine entry with `{QUARANTINE_COMMAND}` (reasons and archived bytes).\n")
+
+
+def warehouse_doc_md() -> str:
+    """doc_md of ``warehouse``."""
+    return (
+        "### Warehouse\n\n"
+        "Scheduled on the Asset `raw_work_plan_tables` (updated by every crawl run). `dbt_build` runs "
+        "`dbt build` (staging → intermediate → marts, with tests) on the DuckDB file in the single-writer "
+        f"pool `{settings.WAREHOUSE_POOL}`; `publish` replaces the read-only copy atomically and writes the "
+        "Parquet marts, the HTML report and the Data Docs.\n\n" + _where_and_trace())
+
+
+def quarantine_summary(items: list[dict[str, Any]], results: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """Documents of a crawl run that were not loaded, with the stage and reasons known to the run.
+
+    ``items`` are the outputs of ``validate`` (``{"doc": {...}, "error"?: {"stage", "reasons"},
+    "validation"?: {"success", "reasons"}}``), ``results`` those of ``load`` (``None`` where the
+    task instance failed). Matching is by ``notice_url`` (mapped results need not keep their order).
+    Returns ``[{"notice_url", "stage", "reasons": [str]}]``, empty when every document loaded.
+    """
+    done = {r["notice_url"] for r in results if r}
+    missing = []
+    for item in items:
+        doc = item.get("doc") or {}
+        if doc.get("notice_url") in done:
+            continue
+        if "error" in item:
+            stage, reasons = item["error"]["stage"], item["error"]["reasons"]
+        elif item.get("validation") and not item["validation"]["success"]:
+            stage, reasons = "validate", item["validation"]["reasons"]
+        else:
+            stage, reasons = "load", ["the load task instance failed: see its log"]
+        missing.append({"notice_url": doc.get("notice_url"), "stage": stage, "reasons": list(reasons)})
+    return missing
+
+
+def format_quarantine_summary(missing: list[dict[str, Any]], n_docs: int) -> str:
+    """The operator-facing text of ``quarantine_summary``: one block per document and the command to run."""
+    lines = [f"{len(missing)} of {n_docs} document(s) quarantined or not loaded in this run:"]
+    for m in missing:
+        lines.append(f"  - {m['notice_url']} [{m['stage']}]")
+        lines += [f"      {r}" for r in m["reasons"]]
+    lines.append(f"Open quarantine entries with their reasons and archived bytes: {QUARANTINE_COMMAND}")
+    return "\n".join(lines)
+
+
 def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 1)) -> DAG:
     """One crawl DAG per portal: discover → fetch (mapped) → extract → validate → load → Asset."""
     with DAG(
@@ -84,12 +174,9 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         deadline=dagrun_deadline("crawl"),
-        tags=["crawl", portal.family, portal.jurisdiction],
-        doc_md=(f"### Crawl {portal.name}\n\nPortal `{portal.id}` (family `{portal.family}`), start URLs "
-                f"{', '.join(portal.start_urls)}. Finds notices whose title contains "
-                f"{' / '.join(portal.keywords)}, archives every response to WARC, extracts task rows, "
-                "validates them with Great Expectations and loads `raw.*` (or quarantines). Updates the "
-                "`raw_work_plan_tables` Asset, which triggers the warehouse DAG."),
+        tags=["crawl", f"portal:{portal.id}", f"jurisdiction:{portal.jurisdiction}", f"family:{portal.family}"],
+        owner_links=OWNER_LINKS,
+        doc_md=crawl_doc_md(portal),
     ) as dag:
         pool = host_pool(portal)
         portal_inputs = [ol_url(u) for u in portal.start_urls]
@@ -143,14 +230,21 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
 
         @task(trigger_rule="all_done")
         def check_loads(items: list[dict[str, Any]] | None = None,
-                        results: list[dict[str, Any]] | None = None) -> dict[str, int]:
-            """Leaf: the run is red when any document was quarantined (its load task failed)."""
-            n_docs = len(items) if items is not None else 0
-            n_done = len([r for r in _items(results) if r])
-            if n_done < n_docs:
-                raise AirflowFailException(f"{n_docs - n_done} of {n_docs} document(s) quarantined or not loaded: "
-                                           "see the failed load task instances and raw.quarantine")
-            return {"documents": n_docs}
+                        results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            """Leaf and run summary: red, with each quarantined document's URL, stage and reasons and the
+            quarantine command in its log, when any document was not loaded."""
+            docs, done = _items(items), _items(results)
+            statuses: dict[str, int] = {}
+            for r in done:
+                if r:
+                    statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+            log.info("%s: %d document(s) in this run: %s", portal.id, len(docs), statuses or "none")
+            missing = quarantine_summary(docs, done)
+            if missing:
+                text = format_quarantine_summary(missing, len(docs))
+                log.error("%s", text)
+                raise AirflowFailException(text)
+            return {"documents": len(docs), "statuses": statuses}
 
         p = plan()
         notices = record_discovery(discover(p), p)
@@ -171,10 +265,9 @@ def build_warehouse_dag() -> DAG:
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         deadline=dagrun_deadline("warehouse"),
-        tags=["warehouse", "dbt"],
-        doc_md=("### Warehouse\n\nRuns `dbt build` (staging → intermediate → marts, with tests) on the DuckDB "
-                "file in the single-writer pool, then publishes a read-only copy, Parquet marts and the HTML "
-                "report for BI tools."),
+        tags=["warehouse", "dbt", "publish"],
+        owner_links=OWNER_LINKS,
+        doc_md=warehouse_doc_md(),
     ) as dag:
 
         @task(pool=settings.WAREHOUSE_POOL, inlets=ol_tables("raw.document_versions", "raw.tasks"),

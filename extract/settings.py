@@ -97,3 +97,8 @@ MAX_SPAN: int = int(os.environ.get("WP_MAX_SPAN", "1000"))
 CONVERTER_TIMEOUT_S: float = float(os.environ.get("WP_CONVERTER_TIMEOUT_S", "120"))
 # Airflow: execution_timeout of every task (seconds).
 TASK_TIMEOUT_S: float = float(os.environ.get("WP_TASK_TIMEOUT_S", "3600"))
+# Airflow UI: the owner link shown next to every DAG (env ``WP_OWNER_LINK``, a mailto: or https: URL)
+# and the path under which the ``workplans`` plugin (plugins/workplans_plugin.py) serves the report,
+# Data Docs, lineage and quarantine pages on the api-server.
+OWNER_LINK: str = os.environ.get("WP_OWNER_LINK", "mailto:data-team@workplans.example")
+UI_PREFIX: str = "/workplans"

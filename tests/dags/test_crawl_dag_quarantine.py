@@ -71,6 +71,10 @@ def test_only_the_broken_documents_load_task_fails(dag_run: dict) -> None:
 
 def test_the_log_says_why_and_the_warehouse_holds_one_clean_document(dag_run: dict) -> None:
     assert "quarantined" in dag_run["log"] and "parse error" in dag_run["log"]
+    # the leaf check_loads says it in one place: the URL, the stage and reasons, the command to run
+    summary = dag_run["log"][dag_run["log"].index("1 of 2 document(s) quarantined or not loaded in this run:"):]
+    assert "[parse]" in summary.splitlines()[1] and "parse error" in summary.splitlines()[2]
+    assert "python -m extract quarantine" in summary
     with duckdb.connect(str(dag_run["var"] / "warehouse" / "workplans.duckdb"), read_only=True) as con:
         assert con.execute("select task_count from raw.document_versions").fetchall() == [(70,)]
         (stage, reasons, warc, url), = con.execute(

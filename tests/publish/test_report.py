@@ -16,12 +16,10 @@ import duckdb
 import pytest
 
 from conftest import SEED_TASKS
+from tests.chromium import CHROMIUM_FLAGS, find_chromium
 
 TASKS = SEED_TASKS + 23  # + the synthetic 2024 city plan
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--disable-extensions", "--mute-audio"]
 SERIES_COLOURS = {  # extract.report.SERIES
     "tasks": (0x00, 0x72, 0xB2), "continued": (0x56, 0xB4, 0xE9), "new": (0x00, 0x9E, 0x73),
     "dropped": (0xD5, 0x5E, 0x00),
@@ -120,29 +118,6 @@ def decode_png(path: Path) -> tuple[int, int, int, list[bytes]]:
         rows.append(bytes(line))
         prev = line
     return w, h, bpp, rows
-
-
-def find_chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    # the setup (scripts/setup.sh) installs it; try the same here before giving up
-    reason = "chromium is not installed"
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        proc = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
-                              capture_output=True, text=True, timeout=900,
-                              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        if proc.returncode == 0 and shutil.which("chromium"):
-            return shutil.which("chromium")
-        reason += f" and `apt-get install chromium` failed: {(proc.stdout + proc.stderr)[-400:]}"
-    else:
-        reason += " and cannot be installed here (needs root + apt-get)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser test (scripts/setup.sh installs chromium)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
