@@ -183,16 +183,24 @@ def test_compose_sample_portals_launcher_serves_every_portal(compose, tmp_path) 
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
-        pending = {p["id"]: f"http://127.0.0.1:{ports[p['id']]}{urlsplit(p['start_urls'][0]).path}"
-                   for p in comp["portals"]}
+        from extract.crawl.portals import get_adapter
+
+        # the first list request each portal's crawl makes (a GET of a page, or a POST to a list API)
+        pending = {}
+        for p in comp["portals"]:
+            url = f"http://127.0.0.1:{ports[p['id']]}{urlsplit(p['start_urls'][0]).path}"
+            pending[p["id"]] = get_adapter(p["platform"]).list_request(
+                url, 1, p.get("list_params"))
         while pending and time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "launcher.log").read_text()[-3000:]
-            for pid, url in list(pending.items()):
+            for pid, req in list(pending.items()):
                 try:
-                    r = requests.get(url, timeout=5)
+                    r = (requests.get(req.url, timeout=5) if req.json_body is None
+                         else requests.post(req.url, json=req.json_body, timeout=5))
                 except requests.ConnectionError:
                     continue
-                assert r.status_code == 200 and "<html" in r.text.lower(), (url, r.status_code)
+                body_ok = "<html" in r.text.lower() if req.json_body is None else isinstance(r.json(), dict)
+                assert r.status_code == 200 and body_ok, (req.url, r.status_code)
                 del pending[pid]
             time.sleep(0.5)
         assert not pending, f"not served within the bound: {pending}"
