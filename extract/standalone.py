@@ -182,7 +182,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--host", default="127.0.0.1", help="address the UI listens on (default loopback only)")
     ap.add_argument("--no-trigger", action="store_true", help="do not trigger first crawls or unpause the DAGs")
     args = ap.parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too, explicitly: a process started with SIGINT ignored (a background job of a
+    # non-interactive shell, some CI runners) gets no KeyboardInterrupt from Python by default.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
 
     if _port_in_use(args.host, args.port):
