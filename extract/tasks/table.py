@@ -326,7 +326,6 @@ class _Chain:
     tables: list[int] = field(default_factory=list)
     title_rows: list[str] = field(default_factory=list)
     explain: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     last_page: Optional[int] = None
 
 
@@ -398,16 +397,14 @@ def _continues(chain: _Chain, table: Table) -> bool:
     for row in table.rows[:2]:
         if not any(c.text.strip() for c in row):
             continue
+        num: Optional[int] = None
         if "seq" in roles:
             m = _INT_RE.match(_text(_cell(row, roles, "seq")))
-        else:
-            m = None
-            for role in ("name", "content"):
-                _, num = strip_ordinal(_text(_cell(row, roles, role)))
-                if num is not None:
-                    m = re.match(r"(\d+)", str(num))
-                    break
-        return m is not None and int(m.group(1)) == prev.seq + 1
+            num = int(m.group(1)) if m else None
+        else:  # no 序号 column: the number leading the name or content cell
+            num = next((n for role in ("name", "content")
+                        if (n := strip_ordinal(_text(_cell(row, roles, role)))[1]) is not None), None)
+        return num == prev.seq + 1
     return False
 
 
@@ -492,7 +489,6 @@ def read_task_tables(docs: list[Document]) -> TableRead:
             + ", ".join(f"table {c.tables[0] + 1} ({len(c.rows)} rows, header {'/'.join(c.header)})" for c in others))
     out.explain.append(f"chosen: table {best.tables[0] + 1} ({len(best.rows)} rows)")
     out.rows, out.header, out.title_rows = best.rows, best.header, best.title_rows
-    out.warnings += best.warnings
     return out
 
 
