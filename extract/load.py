@@ -27,7 +27,7 @@ _REQUEST_COLS = ["request_id", "portal_id", "url", "final_url", "kind", "status"
 # raw.tasks columns in the order the loader writes them (lists travel as JSON text).
 _TASK_COLS = ["task_id", "document_version_id", "seq", "task_name", "section", "task_content", "responsible_raw",
               "lead_units", "support_units", "units_open_list", "deadline_raw", "deadline_date", "load_id",
-              "loaded_at"]
+              "loaded_at", "deadline_kind"]
 
 
 def _now() -> datetime:
@@ -233,22 +233,24 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
         _bulk(con,
               """insert into raw.tasks (task_id, document_version_id, seq, task_name, section, task_content,
                    responsible_raw, lead_units, support_units, units_open_list, deadline_raw, deadline_date,
-                   load_id, loaded_at)
+                   load_id, loaded_at, deadline_kind)
                  select task_id, document_version_id, seq::integer, task_name, section, task_content,
                    responsible_raw, from_json(lead_units, '["VARCHAR"]'), from_json(support_units, '["VARCHAR"]'),
-                   units_open_list::boolean, deadline_raw, deadline_date::date, load_id, loaded_at::timestamptz
+                   units_open_list::boolean, deadline_raw, deadline_date::date, load_id, loaded_at::timestamptz,
+                   deadline_kind::varchar
                  from _rows
                  on conflict (document_version_id, seq) do update set task_name = excluded.task_name,
                    section = excluded.section, task_content = excluded.task_content,
                    responsible_raw = excluded.responsible_raw, lead_units = excluded.lead_units,
                    support_units = excluded.support_units, units_open_list = excluded.units_open_list,
                    deadline_raw = excluded.deadline_raw, deadline_date = excluded.deadline_date,
-                   load_id = excluded.load_id, loaded_at = excluded.loaded_at""",
+                   load_id = excluded.load_id, loaded_at = excluded.loaded_at,
+                   deadline_kind = excluded.deadline_kind""",
               _TASK_COLS,
               [[task_id(vid, t["seq"]), vid, t["seq"], t.get("task_name"), t.get("section"), t["task_content"],
                 t.get("responsible_raw"), json.dumps(t.get("lead_units") or [], ensure_ascii=False),
                 json.dumps(t.get("support_units") or [], ensure_ascii=False), bool(t.get("units_open_list")),
-                t.get("deadline_raw"), t.get("deadline_date"), load_id, now]
+                t.get("deadline_raw"), t.get("deadline_date"), load_id, now, t.get("deadline_kind")]
                for t in tasks])
         # rows of an earlier load of this version that the new reading no longer has (seq may skip numbers)
         con.execute("delete from raw.tasks where document_version_id = ? and not list_contains(?, seq)",

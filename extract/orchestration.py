@@ -15,7 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from extract import settings
 from extract.alerts import task_failure_alert
-from extract.deadlines import dagrun_deadline
+from extract.run_deadlines import dagrun_deadline
 from extract.sources import Portal
 
 log = logging.getLogger(__name__)

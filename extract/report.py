@@ -45,10 +45,14 @@ SERIES = {
     "deadlines": ("任务数 tasks", "#0072B2"),
 }
 
+# One bucket per column of fct_jurisdiction_year's deadline profile (every deadline_kind but month/day,
+# and month/day deadlines per month): the buckets partition the tasks.
 DEADLINE_BUCKETS: list[tuple[str, str]] = (
     [("deadlines_full_year", "全年")]
     + [(f"deadlines_m{m:02d}", f"{m}月") for m in range(1, 13)]
-    + [("deadlines_next_year", "次年"), ("deadlines_none", "未写"), ("deadlines_unparsed", "无法解析")]
+    + [("deadlines_half_year", "半年"), ("deadlines_quarter", "季度"), ("deadlines_range", "区间"),
+       ("deadlines_several", "多个"), ("deadlines_next_year", "次年"), ("deadlines_none", "未写"),
+       ("deadlines_unparsed", "无法解析")]
 )
 
 ORGAN_LABELS = {"government": "人民政府", "market_supervision": "市场监督管理"}

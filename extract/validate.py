@@ -208,7 +208,7 @@ def document_frame(document: dict, tasks: list[dict], *, document_version_id: st
 TASK_COLUMNS = [
     "seq", "row_number", "seq_gap", "task_name", "task_name_norm", "task_content",
     "task_content_norm", "responsible_raw", "units_missing_in_source", "unit_count",
-    "deadline_raw", "deadline_date", "deadline_year_offset",
+    "deadline_raw", "deadline_kind", "deadline_date", "deadline_year_offset",
 ]
 
 
@@ -233,6 +233,7 @@ def tasks_frame(tasks: list[dict], *, plan_year: Optional[int]):
             "units_missing_in_source": _norm_text(t.get("responsible_raw")) is None,
             "unit_count": len(t.get("lead_units") or []) + len(t.get("support_units") or []),
             "deadline_raw": t.get("deadline_raw"),
+            "deadline_kind": t.get("deadline_kind"),
             "deadline_date": deadline,
             "deadline_year_offset": (None if dyear is None or plan_year is None
                                      else dyear - plan_year),
@@ -242,7 +243,7 @@ def tasks_frame(tasks: list[dict], *, plan_year: Optional[int]):
         df[c] = df[c].astype("Int64")
     df["units_missing_in_source"] = df["units_missing_in_source"].astype(bool)
     for c in ("task_name", "task_name_norm", "task_content", "task_content_norm",
-              "responsible_raw", "deadline_raw", "deadline_date"):
+              "responsible_raw", "deadline_raw", "deadline_kind", "deadline_date"):
         df[c] = df[c].astype(object)
     return df
 

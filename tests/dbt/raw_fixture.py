@@ -18,6 +18,7 @@ from typing import Iterable
 
 import duckdb
 
+from extract.tasks.normalize import read_deadline
 from extract.warehouse import ensure_raw_schema
 from tests import gold
 
@@ -48,7 +49,7 @@ COLUMNS = {
                           "loaded_at"],
     "tasks": ["task_id", "document_version_id", "seq", "task_name", "section", "task_content", "responsible_raw",
               "lead_units", "support_units", "units_open_list", "deadline_raw", "deadline_date", "load_id",
-              "loaded_at"],
+              "loaded_at", "deadline_kind"],
     "validation_results": ["validation_id", "document_version_id", "suite", "success", "evaluated", "failed",
                            "failures", "gx_version", "validated_at", "load_id"],
     "load_audit": ["load_id", "dag_id", "run_id", "task_id", "document_version_id", "started_at", "ended_at",
@@ -113,7 +114,9 @@ def _plan_rows(doc: dict, *, version: int, fetched_at: datetime, notice_slug: st
             _sha256(f"{document_version_id}|{t['seq']}")[:20], document_version_id, t["seq"],
             t.get("task_name"), t.get("section"), t["task_content"], t.get("responsible_raw"),
             t.get("lead_units") or [], t.get("support_units") or [], bool(t.get("units_open_list")),
-            t.get("deadline_raw"), t.get("deadline_date"), load_id, loaded_at))
+            t.get("deadline_raw"), t.get("deadline_date"), load_id, loaded_at,
+            # gold has no kind: the loader stores the extractor's, i.e. read_deadline's
+            t.get("deadline_kind") or read_deadline(t.get("deadline_raw"), doc["year"]).kind))
     rows["validation_results"].append((
         f"val-{notice_slug}-v{version}", document_version_id, "work_plan_tasks", True, 12, 0,
         json.dumps([]), "1.24.0", loaded_at, load_id))

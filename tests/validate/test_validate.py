@@ -186,6 +186,25 @@ def test_deadline_not_iso():
     assert f["observed"]["seq"] == [1]
 
 
+def test_deadline_kind_outside_the_closed_set():
+    document, tasks = load_gold("003")
+    tasks[0]["deadline_kind"] = "full_year"
+    tasks[1]["deadline_kind"] = "end_of_year"  # not a kind read_deadline returns
+    o = run(document, tasks)
+    f = failure(o, TASKS, "expect_column_values_to_be_in_set", "deadline_kind")
+    assert f["observed"]["seq"] == [2]
+    assert f["observed"]["unexpected_values"] == ["end_of_year"]
+
+
+def test_deadline_kind_set_of_the_suite_is_the_parser_vocabulary():
+    from extract.tasks.normalize import DEADLINE_KINDS
+
+    suite = V.load_suite_json(TASKS)
+    sets = [e["kwargs"]["value_set"] for e in suite["expectations"]
+            if e["kwargs"].get("column") == "deadline_kind"]
+    assert sets == [list(DEADLINE_KINDS)]
+
+
 # ------------------------------------------------------------------ document suite
 def test_zero_tasks():
     document, _ = load_gold("000")
