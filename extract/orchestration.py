@@ -216,7 +216,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         def load(item: dict[str, Any]) -> dict[str, Any]:
             from extract import pipeline
             try:
-                return pipeline.load(item, _run_info())
+                return pipeline.load_or_quarantine(item, _run_info())
             except pipeline.DocumentQuarantined as exc:
                 # Quarantine is recorded; fail this document's task instance, no retry.
                 raise AirflowFailException(str(exc)) from exc
