@@ -12,6 +12,7 @@ import time
 import duckdb
 import pytest
 
+from extract import data_docs
 from extract import validate as V
 from extract.warehouse import RAW_DDL, ensure_raw_schema
 
@@ -365,9 +366,9 @@ def test_data_docs_index_is_built(tmp_path):
     bad = run(bad_doc, bad_tasks, dvid="dvbad")
     V.save_outcome(bad, saved)
 
-    index = V.build_data_docs([good], out_dir=docs, gx_root=gx_root)
+    index = data_docs.build_data_docs([good], out_dir=docs, gx_root=gx_root)
     assert index == docs / "index.html" and index.is_file()
-    index2 = V.build_data_docs(saved, out_dir=docs, gx_root=gx_root)  # from saved JSON, other process
+    index2 = data_docs.build_data_docs(saved, out_dir=docs, gx_root=gx_root)  # from saved JSON, other process
     assert index2 == index
     html = index.read_text(encoding="utf-8")
     for name in ("work_plan_documents", "work_plan_tasks", "dvgood", "dvbad"):
