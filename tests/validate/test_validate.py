@@ -307,7 +307,7 @@ def test_results_to_rows_match_raw_validation_results():
     assert all(len(i) == 20 for i in ids)
     assert rows == V.results_to_rows(o, "dv-rows", "load-1")  # deterministic
     t = rows[1]
-    assert t["success"] is False and t["failed"] == 1 and t["evaluated"] == 12
+    assert t["success"] is False and t["failed"] == 1 and t["evaluated"] == 13
     failures = json.loads(t["failures"])
     assert failures[0]["expectation"] == "expect_column_values_to_not_be_null"
     assert failures[0]["column"] == "task_content_norm"
