@@ -27,6 +27,7 @@ Incremental: only tasks whose (task_id, text_md5) is not yet here are segmented
 
 import functools
 import hashlib
+import itertools
 import math
 import re
 from collections import Counter
@@ -63,6 +64,7 @@ def _segmenter(domain_words):
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert")
+    import numpy as np
     import pandas as pd
 
     stoplist = dbt.ref("task_term_stoplist")
@@ -90,7 +92,6 @@ def model(dbt, session):
     idf, median_idf = _idf_table()
 
     by_text = {}  # identical texts (a task carried over verbatim) are segmented once
-    rows = []
 
     # jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its
     # own, so memoizing the cut per run gives the very same words; plans repeat whole clauses
@@ -103,8 +104,9 @@ def model(dbt, session):
     def terms(text):
         return Counter(term for run in han_runs(text) for term in cut_run(run))
 
-    for task_id, version_id, name, content, text_md5 in frame[
-            ["task_id", "document_version_id", "task_name", "task_content", "text_md5"]].itertuples(index=False):
+    # columns, not a tuple per task × term row: a 1M-task build has tens of millions of rows
+    per_task_terms, per_task_weights = [], []
+    for name, content, text_md5 in zip(frame["task_name"], frame["task_content"], frame["text_md5"]):
         weights = by_text.get(text_md5)
         if weights is None:
             counts = terms(content)
@@ -113,9 +115,18 @@ def model(dbt, session):
             raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf.get(term, median_idf)
                    for term, tf in counts.items() if tf > 0}
             norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
-            weights = by_text[text_md5] = [(term, w / norm) for term, w in raw.items()]
-        rows.extend((task_id, version_id, text_md5, term, w) for term, w in weights)
+            weights = by_text[text_md5] = (tuple(raw), [w / norm for w in raw.values()])
+        per_task_terms.append(weights[0])
+        per_task_weights.append(weights[1])
 
-    return pd.DataFrame(rows, columns=["task_id", "document_version_id", "text_md5", "term", "weight"]).astype(
-        {"task_id": "string", "document_version_id": "string", "text_md5": "string", "term": "string",
-         "weight": "float64"})
+    sizes = [len(t) for t in per_task_terms]
+    result = pd.DataFrame({
+        column: np.repeat(frame[column].to_numpy(dtype=object), sizes)
+        for column in ("task_id", "document_version_id", "text_md5")})
+    result["term"] = np.fromiter(itertools.chain.from_iterable(per_task_terms), dtype=object, count=sum(sizes))
+    result["weight"] = np.fromiter(itertools.chain.from_iterable(per_task_weights), dtype=np.float64,
+                                   count=sum(sizes))
+    if result.empty:  # keep the column types of a non-empty result
+        result = result.astype({"task_id": "string", "document_version_id": "string", "text_md5": "string",
+                                "term": "string"})
+    return result
