@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 MODEL = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/int_task_pairs_scored.py"
@@ -34,7 +35,7 @@ def test_only_tasks_sharing_a_term_meet_and_score_their_cosine():
     # tasks 0, 1 in version 0 (new plan), task 2 in version 1 (old plan); terms 0 决策, 1 目录, 2 财政
     vectors = {0: {0: 0.8, 1: 0.6}, 1: {2: 1.0}, 2: {0: 0.6, 1: 0.8}}
     result = _module().score_pairs(_entries(vectors), np.array([0, 0, 1]),
-                                   {"left": np.array([0]), "right": np.array([1])}, 0.1, np, sparse)
+                                   {"left": np.array([0]), "right": np.array([1])}, 0.1, np, sparse, pd)
     assert _rows(result) == [(0, 0, 2, 0.96, 2)]
 
 
@@ -43,7 +44,7 @@ def test_tasks_of_different_plan_pairs_never_meet_and_weak_pairs_are_dropped():
     # through pair 1; task 1 shares a faint term with task 2 (0.05 < 0.1)
     vectors = {0: {0: 1.0}, 1: {0: 0.05, 2: 0.99875}, 2: {0: 1.0}, 3: {0: 1.0}}
     result = _module().score_pairs(_entries(vectors), np.array([0, 0, 1, 2]),
-                                   {"left": np.array([0, 2]), "right": np.array([1, 1])}, 0.1, np, sparse)
+                                   {"left": np.array([0, 2]), "right": np.array([1, 1])}, 0.1, np, sparse, pd)
     assert _rows(result) == [(0, 0, 2, 1.0, 1), (1, 3, 2, 1.0, 1)]
 
 
@@ -60,7 +61,7 @@ def test_equals_all_pairs_brute_force_on_random_plans_across_chunks(monkeypatch)
     left = np.array([rng.randrange(n_versions) for _ in range(10)])
     right = np.array([(v + 1 + rng.randrange(n_versions - 1)) % n_versions for v in left])
     result = module.score_pairs(_entries(vectors), np.array(task_version), {"left": left, "right": right}, 0.1, np,
-                                sparse)
+                                sparse, pd)
     want = []
     for p, (lv, rv) in enumerate(zip(left, right)):
         for a in (t for t in vectors if task_version[t] == lv):

@@ -73,12 +73,14 @@ def model(dbt, session):
         done = session.sql(
             f"select distinct plan_pair_id, document_version_id, matched_document_version_id from {dbt.this}")
         todo = todo.except_(done)
-    candidates = scored.join(todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
+    # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
+    # a pair below the threshold can never be the best of a task that has an eligible pair
+    candidates = scored.filter(f"similarity >= {threshold}").join(
+        todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
         "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
         "matched_task_id, similarity, shared_term_count, "
         "greatest(max(similarity) over (partition by plan_pair_id, task_id), "
-        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").filter(
-        f"similarity >= {threshold}").df()  # the window sees every candidate, the frame only eligible ones
+        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").df()
 
     keep = select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np)
     matches = candidates.loc[keep].drop(columns="best_similarity").reset_index(drop=True)

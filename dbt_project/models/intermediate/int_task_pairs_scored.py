@@ -23,12 +23,12 @@ so untouched pairs keep their scores.
 PAIRS_PER_CHUNK = 2000  # bounds memory: at most ~PAIRS_PER_CHUNK × tasks² candidate cells at once
 
 
-def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse):
+def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
     """Scored candidate pairs, as integer codes.
 
     entries: dict of equal-length arrays task (int, code of a task), term (int, code of a term),
       weight (float, L2-normalized per task).
-    task_version: int array, task code → version code.
+    task_version: int array, task code → version code (task codes 0..n-1).
     plan_pairs: dict of arrays left, right (version codes), one element per plan pair.
     Returns dict of arrays pair (index into plan_pairs), task, matched_task (task codes),
     similarity (float, unrounded), shared_term_count (int), for every pair of a task of the left
@@ -50,22 +50,27 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse):
         right_pair, right_task = _expand(pairs, plan_pairs["right"][pairs], by_version, version_start, np)
         if not len(left_task) or not len(right_task):
             continue
-        left, right = matrix[left_task].tocoo(), matrix[right_task].tocoo()
+        left, right = matrix[left_task], matrix[right_task]  # CSR rows, in stacked order
         # each plan pair gets its own copy of the term columns (pair × term, renumbered densely)
-        keys = np.concatenate([left_pair[left.row].astype(np.int64) * n_terms + left.col,
-                               right_pair[right.row].astype(np.int64) * n_terms + right.col])
-        _, columns = np.unique(keys, return_inverse=True)
-        n_columns = int(columns.max()) + 1
-        shape_left, shape_right = (len(left_task), n_columns), (len(right_task), n_columns)
+        keys = np.concatenate([np.repeat(left_pair, np.diff(left.indptr)).astype(np.int64) * n_terms + left.indices,
+                               np.repeat(right_pair, np.diff(right.indptr)).astype(np.int64) * n_terms
+                               + right.indices])
+        columns, uniques = pd.factorize(keys)  # hashing, not sorting
+        shape_left, shape_right = (len(left_task), len(uniques)), (len(right_task), len(uniques))
         left_cols, right_cols = columns[:left.nnz], columns[left.nnz:]
-        weights = (sparse.csr_matrix((left.data, (left.row, left_cols)), shape=shape_left)
-                   @ sparse.csr_matrix((right.data, (right.row, right_cols)), shape=shape_right).T).tocsr()
-        counts = (sparse.csr_matrix((np.ones(left.nnz), (left.row, left_cols)), shape=shape_left)
-                  @ sparse.csr_matrix((np.ones(right.nnz), (right.row, right_cols)), shape=shape_right).T).tocsr()
-        weights.sort_indices()
-        counts.sort_indices()
+
+        def product(left_data, right_data):
+            return (sparse.csr_matrix((left_data, left_cols, left.indptr), shape=shape_left)
+                    @ sparse.csr_matrix((right_data, right_cols, right.indptr), shape=shape_right).T).tocsr()
+
+        weights = product(left.data, right.data)
+        counts = product(np.ones(left.nnz), np.ones(right.nnz))  # same structure → same layout
         if not (np.array_equal(weights.indptr, counts.indptr) and np.array_equal(weights.indices, counts.indices)):
-            raise RuntimeError("similarity and shared-term products differ in structure (a zero weight in int_task_terms?)")
+            weights.sort_indices()
+            counts.sort_indices()
+            if not np.array_equal(weights.indices, counts.indices):
+                raise RuntimeError("similarity and shared-term products differ in structure "
+                                   "(a zero weight in int_task_terms?)")
         rows = np.repeat(np.arange(len(left_task)), np.diff(weights.indptr))
         keep = weights.data >= min_similarity
         rows, cols = rows[keep], weights.indices[keep]
@@ -91,6 +96,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert",
                on_schema_change="sync_all_columns")
     import numpy as np
+    import pandas as pd
     from scipy import sparse
 
     min_similarity = float(dbt.config.get("task_candidate_min_similarity"))
@@ -111,47 +117,48 @@ def model(dbt, session):
                plan_pair_id, comparison_type, document_version_id, matched_document_version_id
         from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
     # integer codes for tasks, versions and terms (strings stay in DuckDB; a 1M-task corpus has
-    # tens of millions of task × term rows)
+    # tens of millions of task × term rows); small dictionaries, then one join, no window over all rows
     session.execute(f"""
         create or replace temp table _scored_terms as
-        with versions as (
-            select document_version_id from _scored_todo
-            union select matched_document_version_id from _scored_todo
-        ),
-        terms as (
-            select terms.task_id, terms.document_version_id, terms.term, terms.weight
-            from ({terms_sql}) as terms
-            inner join versions using (document_version_id)
-            -- a task deleted by a re-parse of its version keeps no terms here
-            inner join ({tasks_sql}) as tasks using (task_id, document_version_id)
-        )
-        select
-            dense_rank() over (order by task_id) - 1 as task_code,
-            dense_rank() over (order by document_version_id) - 1 as version_code,
-            dense_rank() over (order by term) - 1 as term_code,
-            task_id, document_version_id, weight
-        from terms""")
-    entries = session.sql("select task_code as task, term_code as term, weight from _scored_terms").fetchnumpy()
-    codes = session.sql("select distinct task_code, version_code from _scored_terms order by task_code").fetchnumpy()
+        select terms.task_id, terms.document_version_id, terms.term, terms.weight
+        from ({terms_sql}) as terms
+        inner join (select document_version_id from _scored_todo
+                    union select matched_document_version_id from _scored_todo) using (document_version_id)
+        -- a task deleted by a re-parse of its version keeps no terms here
+        semi join ({tasks_sql}) as tasks using (task_id, document_version_id)""")
+    session.execute("""
+        create or replace temp table _scored_tasks as
+        select row_number() over (order by task_id) - 1 as task_code, task_id, document_version_id,
+               dense_rank() over (order by document_version_id) - 1 as version_code
+        from (select distinct task_id, document_version_id from _scored_terms)""")
+    session.execute("""
+        create or replace temp table _scored_term_codes as
+        select row_number() over (order by term) - 1 as term_code, term
+        from (select distinct term from _scored_terms)""")
+    entries = session.sql("""
+        select tasks.task_code as task, term_codes.term_code as term, terms.weight
+        from _scored_terms as terms
+        inner join _scored_tasks as tasks using (task_id)
+        inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
+    codes = session.sql("select task_code, version_code from _scored_tasks order by task_code").fetchnumpy()
     pairs = session.sql("""
         select coalesce(l.version_code, -1) as left, coalesce(r.version_code, -1) as right
         from _scored_todo as todo
-        left join (select distinct document_version_id, version_code from _scored_terms) as l
+        left join (select distinct document_version_id, version_code from _scored_tasks) as l
             on l.document_version_id = todo.document_version_id
-        left join (select distinct document_version_id, version_code from _scored_terms) as r
+        left join (select distinct document_version_id, version_code from _scored_tasks) as r
             on r.document_version_id = todo.matched_document_version_id
         order by todo.pair_code""").fetchnumpy()
     # a plan with no terms pairs with nothing: point it at an empty version past the last
     empty = int(codes["version_code"].max()) + 1 if len(codes["version_code"]) else 0
     plan_pairs = {side: np.where(pairs[side] < 0, empty, pairs[side]).astype(np.int64) for side in ("left", "right")}
     scored = score_pairs({k: np.asarray(v) for k, v in entries.items()},
-                         np.asarray(codes["version_code"], dtype=np.int64), plan_pairs, min_similarity, np, sparse)
-    import pandas as pd
+                         np.asarray(codes["version_code"], dtype=np.int64), plan_pairs, min_similarity, np, sparse,
+                         pd)
 
     session.register("_scored_candidates", pd.DataFrame(scored))
     return session.sql("""
-        with task_ids as (select distinct task_code, task_id from _scored_terms),
-        final as (
+        with final as (
             select
                 md5(todo.plan_pair_id || '|' || l.task_id || '|' || r.task_id) as task_pair_id,
                 todo.plan_pair_id,
@@ -164,7 +171,7 @@ def model(dbt, session):
                 candidates.shared_term_count
             from _scored_candidates as candidates
             inner join _scored_todo as todo on todo.pair_code = candidates.pair
-            inner join task_ids as l on l.task_code = candidates.task
-            inner join task_ids as r on r.task_code = candidates.matched_task
+            inner join _scored_tasks as l on l.task_code = candidates.task
+            inner join _scored_tasks as r on r.task_code = candidates.matched_task
         )
         select * from final""")

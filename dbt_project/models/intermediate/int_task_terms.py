@@ -39,9 +39,11 @@ _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
 def _idf_table():
     import os
 
-    import jieba.analyse
+    import jieba
 
-    path = os.path.join(os.path.dirname(jieba.analyse.__file__), "idf.txt")
+    # the file jieba.analyse reads, without importing jieba.analyse (it imports jieba.posseg, whose
+    # HMM tables are megabytes of Python literals: seconds to load)
+    path = os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt")
     idf = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
