@@ -60,35 +60,52 @@ def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
     import numpy as np
+    import pandas as pd
     from scipy.optimize import linear_sum_assignment
 
     threshold = float(dbt.config.get("task_match_threshold"))
     high = float(dbt.config.get("task_match_high_threshold"))
     share_of_best = float(dbt.config.get("task_match_min_share_of_best"))
-    scored = dbt.ref("int_task_pairs_scored")
-    pairs = dbt.ref("int_plan_pairs_enumerated")
+    scored_sql = dbt.ref("int_task_pairs_scored").sql_query()
+    pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
     terms_sql = dbt.ref("int_task_terms").sql_query()
-    todo = pairs.select("plan_pair_id, document_version_id, matched_document_version_id")
+    todo_sql = f"select plan_pair_id, document_version_id, matched_document_version_id from ({pairs_sql})"
     if dbt.is_incremental:
-        done = session.sql(
-            f"select distinct plan_pair_id, document_version_id, matched_document_version_id from {dbt.this}")
-        todo = todo.except_(done)
+        todo_sql += (" except select distinct plan_pair_id, document_version_id, matched_document_version_id "
+                     f"from {dbt.this}")
     # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
-    # a pair below the threshold can never be the best of a task that has an eligible pair
-    candidates = scored.filter(f"similarity >= {threshold}").join(
-        todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
-        "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
-        "matched_task_id, similarity, shared_term_count, "
-        "greatest(max(similarity) over (partition by plan_pair_id, task_id), "
-        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").df()
+    # a pair below the threshold can never be the best of a task that has an eligible pair.
+    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (dense_rank).
+    session.execute(f"""
+        create or replace temp table _match_candidates as
+        select
+            row_number() over () - 1 as candidate_row,
+            plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
+            matched_task_id, similarity, shared_term_count,
+            greatest(max(similarity) over (partition by plan_pair_id, task_id),
+                     max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity
+        from ({scored_sql}) as scored
+        semi join ({todo_sql}) as todo using (plan_pair_id, document_version_id, matched_document_version_id)
+        where similarity >= {threshold}""")
+    codes = session.sql("""
+        select candidate_row,
+               dense_rank() over (order by plan_pair_id) as plan_pair_id,
+               dense_rank() over (order by task_id) as task_id,
+               dense_rank() over (order by matched_task_id) as matched_task_id,
+               similarity, best_similarity
+        from _match_candidates order by candidate_row""").df()
 
-    keep = select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np)
-    matches = candidates.loc[keep].drop(columns="best_similarity").reset_index(drop=True)
-    matches["confidence_band"] = np.where(matches["similarity"] >= high, "high", "medium")
-    session.register("_matched", matches)
+    keep = select_matches(codes, threshold, share_of_best, linear_sum_assignment, np)
+    session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
+    matches = f"""
+        select candidates.* exclude (candidate_row, best_similarity),
+               case when similarity >= {high} then 'high' else 'medium' end as confidence_band
+        from _match_candidates as candidates
+        semi join _matched_rows using (candidate_row)"""
     # the evidence, for the matches only: the shared terms that contribute most to the cosine
     return session.sql(f"""
-        with terms as (
+        with matches as ({matches}),
+        terms as (
             select task_id, document_version_id, term, weight from ({terms_sql})
         ),
         key_terms as (
@@ -99,7 +116,7 @@ def model(dbt, session):
                 -- top 5 by contribution (ties by term, descending)
                 max_by(left_terms.term, struct_pack(contribution := left_terms.weight * right_terms.weight,
                                                     term := left_terms.term), 5) as key_terms
-            from _matched as matches
+            from matches
             inner join terms as left_terms
                 on left_terms.task_id = matches.task_id
                 and left_terms.document_version_id = matches.document_version_id
@@ -123,7 +140,7 @@ def model(dbt, session):
                 matches.shared_term_count::bigint as shared_term_count,
                 key_terms.key_terms,
                 matches.confidence_band::varchar as confidence_band
-            from _matched as matches
+            from matches
             inner join key_terms using (plan_pair_id, task_id, matched_task_id)
         )
         select * from final""")

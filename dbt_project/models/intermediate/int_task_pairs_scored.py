@@ -140,6 +140,7 @@ def model(dbt, session):
         from _scored_terms as terms
         inner join _scored_tasks as tasks using (task_id)
         inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
+    session.execute("drop table _scored_terms; drop table _scored_term_codes")  # temp tables live on with the connection
     codes = session.sql("select task_code, version_code from _scored_tasks order by task_code").fetchnumpy()
     pairs = session.sql("""
         select coalesce(l.version_code, -1) as left, coalesce(r.version_code, -1) as right
