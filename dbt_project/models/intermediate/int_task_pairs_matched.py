@@ -13,7 +13,8 @@ happens to clear the threshold (labelled pairs, docs/BENCHMARKS.md).
 
 Output: one row per match: task_match_id, plan_pair_id, comparison_type,
 document_version_id, matched_document_version_id, task_id, matched_task_id,
-similarity, shared_term_count, key_terms (list of the best shared terms),
+similarity, shared_term_count, key_terms (the five shared terms contributing most to the
+cosine, best first, ties by term descending; computed in SQL for the matches only),
 confidence_band ('high' when similarity >= var('task_match_high_threshold'),
 else 'medium').
 
