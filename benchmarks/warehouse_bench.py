@@ -1,6 +1,6 @@
 """Warehouse at scale: loader vs DuckDB bulk insert, full `dbt build`, incremental build after one plan.
 
-    .venv/bin/python -m benchmarks.warehouse_bench --tasks 10000 100000 [--seed 7] [--json out.json]
+    .venv/bin/python -m benchmarks.warehouse_bench --tasks 10000 100000 [--seed 7] [--work DIR] [--json out.json]
 
 Raw data is generated (seeded): every publisher of dbt_project/seeds/publishers.csv
 (jurisdiction × organ type, the identity the warehouse uses) gets one plan a year of
@@ -11,10 +11,12 @@ draws new tasks from the 233 gold task texts. Sizes past publishers × 60 add ye
 Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/):
 1. loader: extract.load.load_document for every document (one transaction each) vs
    DuckDB's own bulk insert of the same raw rows from DataFrames (one statement per table);
-2. full `dbt build` (seeds, models, tests) on the loaded warehouse, wall time and the
-   peak RSS of the dbt process;
+2. full `dbt build` (seeds, models, tests) on the loaded warehouse, wall time, CPU time
+   and the peak RSS of the dbt process, and dbt's own time per node (run_results.json);
 3. one new plan (next year of one publisher) loaded, then `dbt build` again (incremental).
-Prints a markdown table with the ratios.
+Prints a markdown table with the ratios, the load average around the run and the slowest nodes.
+With --work DIR the loaded raw warehouse of each size is kept there and copied on later runs
+(the loader is slow: 100k tasks take minutes), so the builds can be re-measured on the same data.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import json
 import math
 import random
 import re
+import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -177,14 +181,42 @@ def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
         return time.perf_counter() - start
 
 
-def dbt_build(warehouse: Path, work: Path) -> tuple[float, float]:
-    """(seconds, peak RSS GB of the largest dbt process so far) of `dbt build`."""
+def dbt_build(warehouse: Path, work: Path) -> tuple[float, float, list[tuple[str, float]], float]:
+    """(wall seconds, peak RSS GB of the largest dbt process so far, [(node, seconds)] slowest first,
+    CPU seconds user + system of the dbt process) of `dbt build`. On a shared machine CPU seconds
+    move less with the load than wall seconds.
+
+    Node times come from dbt's own target/run_results.json (execution_time per model, seed and test)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = run_dbt(["build"], warehouse, work)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-5000:]}")
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    nodes = sorted(((r["unique_id"].split(".", 1)[1], r["execution_time"]) for r in results), key=lambda n: -n[1])
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, after.ru_maxrss / 1024 / 1024, nodes, cpu
+
+
+def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path | None) -> tuple[Path, dict]:
+    """The loaded raw warehouse for these plans in tmp, and the load figures.
+
+    With --work, the first run keeps a copy of the loaded file (work/raw_<n>_<seed>.duckdb and its
+    figures in .json) and later runs copy it instead of loading again (the loader is measured once)."""
+    warehouse = tmp / "warehouse.duckdb"
+    cache = work / f"raw_{n_tasks}_{seed}.duckdb" if work is not None else None
+    if cache is not None and cache.exists():
+        shutil.copyfile(cache, warehouse)
+        return warehouse, json.loads(cache.with_suffix(".json").read_text())
+    bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
+    load_s = load_all(warehouse, base)
+    figures = {"bulk_s": bulk_s, "loader_s": load_s, "loader_ratio": load_s / bulk_s}
+    if cache is not None:
+        shutil.copyfile(warehouse, cache)
+        cache.with_suffix(".json").write_text(json.dumps(figures))
+    return warehouse, figures
 
 
 def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
@@ -192,19 +224,23 @@ def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
     *base, new_plan = sorted(plans, key=lambda p: (p[1]["document"]["year"], p[0]["document_key"]))
     tasks = sum(len(e["tasks"]) for _, e in base)
     with tempfile.TemporaryDirectory(prefix="warehouse_bench_", dir=work) as tmp:
-        tmp = Path(tmp) if work is None else Path(tempfile.mkdtemp(prefix=f"{n_tasks}_", dir=work))
-        bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
-        load_s = load_all(tmp / "warehouse.duckdb", base)
-        full_s, rss = dbt_build(tmp / "warehouse.duckdb", tmp)
-        load_one = load_all(tmp / "warehouse.duckdb", [new_plan])
-        incr_s, rss2 = dbt_build(tmp / "warehouse.duckdb", tmp)
-        with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+        tmp = Path(tmp)
+        load_avg = [round(x, 1) for x in os.getloadavg()]
+        warehouse, loaded = _loaded_warehouse(n_tasks, seed, base, tmp, work)
+        full_s, rss, full_nodes, full_cpu = dbt_build(warehouse, tmp)
+        load_one = load_all(warehouse, [new_plan])
+        incr_s, rss2, incr_nodes, incr_cpu = dbt_build(warehouse, tmp)
+        load_avg_after = [round(x, 1) for x in os.getloadavg()]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             facts = con.execute("select count(*), (select count(*) from marts.fct_task_matches), "
                                 "(select count(*) from marts.fct_plan_yoy) from marts.fct_work_plan_tasks").fetchone()
-    return {"tasks": tasks, "documents": len(base), "bulk_s": bulk_s, "loader_s": load_s,
-            "loader_ratio": load_s / bulk_s, "full_build_s": full_s, "peak_rss_gb": max(rss, rss2),
-            "new_plan_tasks": len(new_plan[1]["tasks"]), "new_plan_load_s": load_one, "incremental_build_s": incr_s,
-            "incremental_ratio": incr_s / full_s, "fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2]}
+    return {"tasks": tasks, "documents": len(base), **loaded,
+            "full_build_s": full_s, "full_build_cpu_s": full_cpu, "peak_rss_gb": max(rss, rss2),
+            "new_plan_tasks": len(new_plan[1]["tasks"]), "new_plan_load_s": load_one,
+            "incremental_build_s": incr_s, "incremental_build_cpu_s": incr_cpu, "incremental_ratio": incr_s / full_s,
+            "fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2],
+            "load_avg_before": load_avg, "load_avg_after": load_avg_after,
+            "full_nodes": full_nodes[:12], "incremental_nodes": incr_nodes[:12]}
 
 
 def main() -> None:
@@ -212,17 +248,29 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, nargs="+", default=[10000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--work", type=Path, help="keep warehouses and dbt logs here (default: temp, removed)")
+    parser.add_argument("--work", type=Path,
+                        help="keep the loaded raw warehouse per size here and reuse it (default: temp, removed)")
     args = parser.parse_args()
+    import pandas
+
+    if not any(Path(pandas.__file__).parent.glob("__pycache__/*.pyc")):
+        # the Dockerfile installs with --compile-bytecode; a venv without .pyc files (and
+        # PYTHONDONTWRITEBYTECODE=1) recompiles dbt, pandas, scipy and jieba on every dbt start
+        print("warning: site-packages has no bytecode caches; every dbt start compiles its imports "
+              "(`python -m compileall -j 2 .venv/lib/python3.11/site-packages` matches the image)", file=sys.stderr)
     results = [bench(n, args.seed, args.work) for n in args.tasks]
-    print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s | peak RSS GB "
-          "| +1 plan: load s | incremental build s | incremental / full | matches | YoY rows |")
+    print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s (CPU s) | peak RSS GB "
+          "| +1 plan: load s | incremental build s (CPU s) | incremental / full | matches | YoY rows |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} | {r['bulk_s']:.2f} | "
-              f"{r['loader_ratio']:.1f}× | {r['full_build_s']:.1f} | {r['peak_rss_gb']:.2f} | "
-              f"{r['new_plan_load_s']:.2f} | {r['incremental_build_s']:.1f} | {r['incremental_ratio']:.2f} | "
-              f"{r['matches']} | {r['yoy_rows']} |")
+              f"{r['loader_ratio']:.1f}× | {r['full_build_s']:.1f} ({r['full_build_cpu_s']:.1f}) | "
+              f"{r['peak_rss_gb']:.2f} | {r['new_plan_load_s']:.2f} | {r['incremental_build_s']:.1f} "
+              f"({r['incremental_build_cpu_s']:.1f}) | {r['incremental_ratio']:.2f} | {r['matches']} | {r['yoy_rows']} |")
+    for r in results:
+        print(f"\n{r['tasks']} tasks, load average {r['load_avg_before']} → {r['load_avg_after']}; slowest nodes (s):")
+        for label, key in (("full", "full_nodes"), ("incremental", "incremental_nodes")):
+            print(f"- {label}: " + ", ".join(f"{n} {t:.1f}" for n, t in r[key]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

@@ -13,7 +13,8 @@ happens to clear the threshold (labelled pairs, docs/BENCHMARKS.md).
 
 Output: one row per match: task_match_id, plan_pair_id, comparison_type,
 document_version_id, matched_document_version_id, task_id, matched_task_id,
-similarity, shared_term_count, key_terms (list of the best shared terms),
+similarity, shared_term_count, key_terms (the five shared terms contributing most to the
+cosine, best first, ties by term descending; computed in SQL for the matches only),
 confidence_band ('high' when similarity >= var('task_match_high_threshold'),
 else 'medium').
 
@@ -22,37 +23,43 @@ it is new or one of its document versions changed (delete+insert on plan_pair_id
 """
 
 
-def _assign(group, linear_sum_assignment, np):
-    """Row positions (within ``group``) of the maximum-similarity one-to-one assignment."""
-    left = {task: i for i, task in enumerate(sorted(set(group["task_id"])))}
-    right = {task: j for j, task in enumerate(sorted(set(group["matched_task_id"])))}
-    matrix = np.zeros((len(left), len(right)))
-    position = {}
-    for k, (task, matched, similarity) in enumerate(
-            zip(group["task_id"], group["matched_task_id"], group["similarity"])):
-        i, j = left[task], right[matched]
-        matrix[i, j] = similarity
-        position[(i, j)] = k
-    rows, cols = linear_sum_assignment(matrix, maximize=True)
-    return [position[(i, j)] for i, j in zip(rows, cols) if (i, j) in position]
-
-
 def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np):
     """Index labels of ``candidates`` (columns plan_pair_id, task_id, matched_task_id, similarity,
     best_similarity) that are matched: per plan pair the maximum-similarity one-to-one assignment
-    over similarity >= threshold, kept when similarity >= share_of_best × best_similarity."""
+    over similarity >= threshold, kept when similarity >= share_of_best × best_similarity.
+
+    Vectorized but for one linear_sum_assignment call per plan pair (a dense similarity matrix of
+    that plan pair's eligible tasks, rows and columns in task_id order so ties resolve the same way
+    on every run)."""
+    import pandas as pd
+
     eligible = candidates[candidates["similarity"] >= threshold]
-    keep = []
-    for _, group in eligible.groupby("plan_pair_id", sort=True):
-        chosen = group.iloc[_assign(group, linear_sum_assignment, np)]
-        keep.extend(chosen.index[chosen["similarity"] >= share_of_best * chosen["best_similarity"]])
-    return sorted(keep)
+    if eligible.empty:
+        return []
+    pair_codes, _ = pd.factorize(eligible["plan_pair_id"], sort=True)
+    left_codes, _ = pd.factorize(eligible["task_id"], sort=True)
+    right_codes, _ = pd.factorize(eligible["matched_task_id"], sort=True)
+    similarity = eligible["similarity"].to_numpy(dtype=float)
+    order = np.argsort(pair_codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(pair_codes[order])) + 1
+    chosen = []
+    for rows in np.split(order, bounds):
+        left, i = np.unique(left_codes[rows], return_inverse=True)
+        right, j = np.unique(right_codes[rows], return_inverse=True)
+        matrix = np.zeros((len(left), len(right)))
+        matrix[i, j] = similarity[rows]
+        position = np.full((len(left), len(right)), -1)
+        position[i, j] = rows
+        picked = position[linear_sum_assignment(matrix, maximize=True)]
+        chosen.append(picked[picked >= 0])
+    chosen = np.concatenate(chosen)
+    best = eligible["best_similarity"].to_numpy(dtype=float)
+    chosen = chosen[similarity[chosen] >= share_of_best * best[chosen]]
+    return sorted(eligible.index[chosen])
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
-    import hashlib
-
     import numpy as np
     import pandas as pd
     from scipy.optimize import linear_sum_assignment
@@ -60,26 +67,81 @@ def model(dbt, session):
     threshold = float(dbt.config.get("task_match_threshold"))
     high = float(dbt.config.get("task_match_high_threshold"))
     share_of_best = float(dbt.config.get("task_match_min_share_of_best"))
-    scored = dbt.ref("int_task_pairs_scored")
-    pairs = dbt.ref("int_plan_pairs_enumerated")
-    todo = pairs.select("plan_pair_id, document_version_id, matched_document_version_id")
+    scored_sql = dbt.ref("int_task_pairs_scored").sql_query()
+    pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
+    terms_sql = dbt.ref("int_task_terms").sql_query()
+    todo_sql = f"select plan_pair_id, document_version_id, matched_document_version_id from ({pairs_sql})"
     if dbt.is_incremental:
-        done = session.sql(
-            f"select distinct plan_pair_id, document_version_id, matched_document_version_id from {dbt.this}")
-        todo = todo.except_(done)
-    candidates = scored.join(todo, "plan_pair_id, document_version_id, matched_document_version_id").select(
-        "plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id, "
-        "matched_task_id, similarity, shared_term_count, key_terms, "
-        "greatest(max(similarity) over (partition by plan_pair_id, task_id), "
-        "max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity").filter(
-        f"similarity >= {threshold}").df()  # the window sees every candidate, the frame only eligible ones
+        todo_sql += (" except select distinct plan_pair_id, document_version_id, matched_document_version_id "
+                     f"from {dbt.this}")
+    # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
+    # a pair below the threshold can never be the best of a task that has an eligible pair.
+    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (dense_rank).
+    session.execute(f"""
+        create or replace temp table _match_candidates as
+        select
+            row_number() over () - 1 as candidate_row,
+            plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
+            matched_task_id, similarity, shared_term_count,
+            greatest(max(similarity) over (partition by plan_pair_id, task_id),
+                     max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity
+        from ({scored_sql}) as scored
+        semi join ({todo_sql}) as todo using (plan_pair_id, document_version_id, matched_document_version_id)
+        where similarity >= {threshold}""")
+    codes = session.sql("""
+        select candidate_row,
+               dense_rank() over (order by plan_pair_id) as plan_pair_id,
+               dense_rank() over (order by task_id) as task_id,
+               dense_rank() over (order by matched_task_id) as matched_task_id,
+               similarity, best_similarity
+        from _match_candidates order by candidate_row""").df()
 
-    keep = select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np)
-    matches = candidates.loc[keep].drop(columns="best_similarity").reset_index(drop=True)
-    matches.insert(0, "task_match_id", [
-        hashlib.md5(f"{p}|{t}|{m}".encode()).hexdigest()
-        for p, t, m in zip(matches["plan_pair_id"], matches["task_id"], matches["matched_task_id"])])
-    matches["confidence_band"] = np.where(matches["similarity"] >= high, "high", "medium")
-    if matches.empty:  # keep the column types of a non-empty result
-        matches = matches.astype({"key_terms": "object", "similarity": "float64", "shared_term_count": "int64"})
-    return matches
+    keep = select_matches(codes, threshold, share_of_best, linear_sum_assignment, np)
+    session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
+    matches = f"""
+        select candidates.* exclude (candidate_row, best_similarity),
+               case when similarity >= {high} then 'high' else 'medium' end as confidence_band
+        from _match_candidates as candidates
+        semi join _matched_rows using (candidate_row)"""
+    # the evidence, for the matches only: the shared terms that contribute most to the cosine
+    return session.sql(f"""
+        with matches as ({matches}),
+        terms as (
+            select task_id, document_version_id, term, weight from ({terms_sql})
+        ),
+        key_terms as (
+            select
+                matches.plan_pair_id,
+                matches.task_id,
+                matches.matched_task_id,
+                -- top 5 by contribution (ties by term, descending)
+                max_by(left_terms.term, struct_pack(contribution := left_terms.weight * right_terms.weight,
+                                                    term := left_terms.term), 5) as key_terms
+            from matches
+            inner join terms as left_terms
+                on left_terms.task_id = matches.task_id
+                and left_terms.document_version_id = matches.document_version_id
+            inner join terms as right_terms
+                on right_terms.task_id = matches.matched_task_id
+                and right_terms.document_version_id = matches.matched_document_version_id
+                and right_terms.term = left_terms.term
+            group by all
+        ),
+        final as (
+            select
+                md5(matches.plan_pair_id || '|' || matches.task_id || '|' || matches.matched_task_id)
+                    as task_match_id,
+                matches.plan_pair_id,
+                matches.comparison_type,
+                matches.document_version_id,
+                matches.matched_document_version_id,
+                matches.task_id,
+                matches.matched_task_id,
+                matches.similarity::double as similarity,
+                matches.shared_term_count::bigint as shared_term_count,
+                key_terms.key_terms,
+                matches.confidence_band::varchar as confidence_band
+            from matches
+            inner join key_terms using (plan_pair_id, task_id, matched_task_id)
+        )
+        select * from final""")

@@ -27,20 +27,22 @@ Incremental: only tasks whose (task_id, text_md5) is not yet here are segmented
 
 import functools
 import hashlib
+import itertools
 import math
 import re
 from collections import Counter
 
-_WHITESPACE = re.compile(r"\s+")
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
 
 
 def _idf_table():
     import os
 
-    import jieba.analyse
+    import jieba
 
-    path = os.path.join(os.path.dirname(jieba.analyse.__file__), "idf.txt")
+    # the file jieba.analyse reads, without importing jieba.analyse (it imports jieba.posseg, whose
+    # HMM tables are megabytes of Python literals: seconds to load)
+    path = os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt")
     idf = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
@@ -63,6 +65,7 @@ def _segmenter(domain_words):
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert")
+    import numpy as np
     import pandas as pd
 
     stoplist = dbt.ref("task_term_stoplist")
@@ -70,17 +73,28 @@ def model(dbt, session):
     tasks = dbt.ref("stg_work_plans__tasks").select(
         "task_id, document_version_id, coalesce(task_name, '') as task_name, coalesce(task_content, '') as task_content"
     )
-    frame = tasks.df()
+    # plain Python lists: iterating DuckDB's pandas string arrays element by element costs µs each
+    columns = tasks.fetchnumpy()
+    task_ids, version_ids = columns["task_id"].tolist(), columns["document_version_id"].tolist()
+    # "".join(split()) drops exactly what re's \s matches (both use str.isspace), several times faster
+    names = ["".join(text.split()) for text in columns["task_name"].tolist()]
+    contents = ["".join(text.split()) for text in columns["task_content"].tolist()]
     name_weight = float(dbt.config.get("task_name_term_weight"))
-    for column in ("task_name", "task_content"):
-        frame[column] = frame[column].map(lambda text: _WHITESPACE.sub("", text))
-    frame["text_md5"] = [hashlib.md5(f"{name_weight}|{n}|{c}".encode("utf-8")).hexdigest()
-                         for n, c in zip(frame["task_name"], frame["task_content"])]
+    md5s = [hashlib.md5(f"{name_weight}|{n}|{c}".encode("utf-8")).hexdigest() for n, c in zip(names, contents)]
+    todo = range(len(task_ids))
     if dbt.is_incremental:
-        done = session.sql(f"select distinct task_id, text_md5 from {dbt.this}").df()
-        seen = set(zip(done["task_id"], done["text_md5"]))
-        frame = frame[[(t, m) not in seen for t, m in zip(frame["task_id"], frame["text_md5"])]]
+        done = session.sql(f"select distinct task_id, text_md5 from {dbt.this}").fetchnumpy()
+        seen = set(zip(done["task_id"].tolist(), done["text_md5"].tolist()))
+        todo = [i for i, key in enumerate(zip(task_ids, md5s)) if key not in seen]
+    frame = pd.DataFrame({"task_id": [task_ids[i] for i in todo], "document_version_id": [version_ids[i] for i in todo],
+                          "task_name": [names[i] for i in todo], "task_content": [contents[i] for i in todo],
+                          "text_md5": [md5s[i] for i in todo]}, dtype=object)
 
+    empty = pd.DataFrame({"task_id": [], "document_version_id": [], "text_md5": [], "term": [], "weight": []}).astype(
+        {"task_id": "string", "document_version_id": "string", "text_md5": "string", "term": "string",
+         "weight": "float64"})
+    if frame.empty:  # nothing new: no dictionary to load
+        return empty
     stop = set(stoplist.df()["term"])
     domain_words = list(dictionary.df()["term"])
     tokenizer = _segmenter(domain_words)
@@ -90,7 +104,6 @@ def model(dbt, session):
     idf, median_idf = _idf_table()
 
     by_text = {}  # identical texts (a task carried over verbatim) are segmented once
-    rows = []
 
     # jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its
     # own, so memoizing the cut per run gives the very same words; plans repeat whole clauses
@@ -103,8 +116,9 @@ def model(dbt, session):
     def terms(text):
         return Counter(term for run in han_runs(text) for term in cut_run(run))
 
-    for task_id, version_id, name, content, text_md5 in frame[
-            ["task_id", "document_version_id", "task_name", "task_content", "text_md5"]].itertuples(index=False):
+    # columns, not a tuple per task × term row: a 1M-task build has tens of millions of rows
+    per_task_terms, per_task_weights = [], []
+    for name, content, text_md5 in zip(frame["task_name"], frame["task_content"], frame["text_md5"]):
         weights = by_text.get(text_md5)
         if weights is None:
             counts = terms(content)
@@ -113,9 +127,15 @@ def model(dbt, session):
             raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf.get(term, median_idf)
                    for term, tf in counts.items() if tf > 0}
             norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
-            weights = by_text[text_md5] = [(term, w / norm) for term, w in raw.items()]
-        rows.extend((task_id, version_id, text_md5, term, w) for term, w in weights)
+            weights = by_text[text_md5] = (tuple(raw), [w / norm for w in raw.values()])
+        per_task_terms.append(weights[0])
+        per_task_weights.append(weights[1])
 
-    return pd.DataFrame(rows, columns=["task_id", "document_version_id", "text_md5", "term", "weight"]).astype(
-        {"task_id": "string", "document_version_id": "string", "text_md5": "string", "term": "string",
-         "weight": "float64"})
+    sizes = [len(t) for t in per_task_terms]
+    result = pd.DataFrame({
+        column: np.repeat(frame[column].to_numpy(dtype=object), sizes)
+        for column in ("task_id", "document_version_id", "text_md5")})
+    result["term"] = np.fromiter(itertools.chain.from_iterable(per_task_terms), dtype=object, count=sum(sizes))
+    result["weight"] = np.fromiter(itertools.chain.from_iterable(per_task_weights), dtype=np.float64,
+                                   count=sum(sizes))
+    return empty if result.empty else result  # an empty frame keeps the column types

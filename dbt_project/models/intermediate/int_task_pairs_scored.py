@@ -1,0 +1,178 @@
+"""Candidate task pairs of each compared plan pair, scored with the cosine of their tf-idf vectors.
+
+Output: one row per candidate: task_pair_id (md5 of plan_pair_id | task_id | matched_task_id),
+plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
+matched_task_id, similarity (0..1, rounded to 6 places), shared_term_count.
+
+Only tasks that share at least one term of int_task_terms meet: per plan pair the two plans'
+term vectors are sparse rows (scipy.sparse CSR) and one sparse product L · Rᵀ gives the dot
+product of every pair sharing a term, nothing for the others (an inverted index in matrix form;
+work ∝ Σ over shared terms of left × right occurrences, within a plan pair, so linear in plans).
+Plan pairs are stacked into one product per chunk by giving each plan pair its own copy of the
+term columns, so a task never meets a task of another plan pair. Weights are L2-normalized per
+task (int_task_terms), so the dot product is the cosine. Pairs below
+var('task_candidate_min_similarity') are dropped: they can neither match nor be a task's best
+score (var('task_match_threshold') is higher). The evidence (key_terms) is computed for the
+matches only, in int_task_pairs_matched.
+
+Incremental: a plan pair is scored again only when it is new or one of its two document versions
+changed (delete+insert on plan_pair_id); term weights do not depend on the rest of the corpus,
+so untouched pairs keep their scores.
+"""
+
+PAIRS_PER_CHUNK = 2000  # bounds memory: at most ~PAIRS_PER_CHUNK × tasks² candidate cells at once
+
+
+def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
+    """Scored candidate pairs, as integer codes.
+
+    entries: dict of equal-length arrays task (int, code of a task), term (int, code of a term),
+      weight (float, L2-normalized per task).
+    task_version: int array, task code → version code (task codes 0..n-1).
+    plan_pairs: dict of arrays left, right (version codes), one element per plan pair.
+    Returns dict of arrays pair (index into plan_pairs), task, matched_task (task codes),
+    similarity (float, unrounded), shared_term_count (int), for every pair of a task of the left
+    version and a task of the right version sharing ≥ 1 term with similarity ≥ min_similarity.
+    """
+    out = {k: [] for k in ("pair", "task", "matched_task", "similarity", "shared_term_count")}
+    n_tasks = len(task_version)
+    if not n_tasks:
+        return {k: np.zeros(0, dtype=np.float64 if k == "similarity" else np.int64) for k in out}
+    n_terms = int(entries["term"].max()) + 1
+    matrix = sparse.csr_matrix((entries["weight"], (entries["task"], entries["term"])), shape=(n_tasks, n_terms))
+    by_version = np.argsort(task_version, kind="stable")
+    # tasks of version v: by_version[version_start[v]:version_start[v + 1]] (v may be one past the last: none)
+    version_start = np.searchsorted(task_version[by_version], np.arange(task_version.max() + 3))
+    n_pairs = len(plan_pairs["left"])
+    for start in range(0, n_pairs, PAIRS_PER_CHUNK):
+        pairs = np.arange(start, min(start + PAIRS_PER_CHUNK, n_pairs))
+        left_pair, left_task = _expand(pairs, plan_pairs["left"][pairs], by_version, version_start, np)
+        right_pair, right_task = _expand(pairs, plan_pairs["right"][pairs], by_version, version_start, np)
+        if not len(left_task) or not len(right_task):
+            continue
+        left, right = matrix[left_task], matrix[right_task]  # CSR rows, in stacked order
+        # each plan pair gets its own copy of the term columns (pair × term, renumbered densely)
+        keys = np.concatenate([np.repeat(left_pair, np.diff(left.indptr)).astype(np.int64) * n_terms + left.indices,
+                               np.repeat(right_pair, np.diff(right.indptr)).astype(np.int64) * n_terms
+                               + right.indices])
+        columns, uniques = pd.factorize(keys)  # hashing, not sorting
+        shape_left, shape_right = (len(left_task), len(uniques)), (len(right_task), len(uniques))
+        left_cols, right_cols = columns[:left.nnz], columns[left.nnz:]
+
+        def product(left_data, right_data):
+            return (sparse.csr_matrix((left_data, left_cols, left.indptr), shape=shape_left)
+                    @ sparse.csr_matrix((right_data, right_cols, right.indptr), shape=shape_right).T).tocsr()
+
+        weights = product(left.data, right.data)
+        counts = product(np.ones(left.nnz), np.ones(right.nnz))  # same structure → same layout
+        if not (np.array_equal(weights.indptr, counts.indptr) and np.array_equal(weights.indices, counts.indices)):
+            weights.sort_indices()
+            counts.sort_indices()
+            if not np.array_equal(weights.indices, counts.indices):
+                raise RuntimeError("similarity and shared-term products differ in structure "
+                                   "(a zero weight in int_task_terms?)")
+        rows = np.repeat(np.arange(len(left_task)), np.diff(weights.indptr))
+        keep = weights.data >= min_similarity
+        rows, cols = rows[keep], weights.indices[keep]
+        out["pair"].append(left_pair[rows])
+        out["task"].append(left_task[rows])
+        out["matched_task"].append(right_task[cols])
+        out["similarity"].append(weights.data[keep])
+        out["shared_term_count"].append(counts.data[keep].round().astype(np.int64))
+    return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k == "similarity" else np.int64)
+            for k, v in out.items()}
+
+
+def _expand(pairs, versions, by_version, version_start, np):
+    """(pair, task) for every task of each pair's version: the stacked rows of one side."""
+    sizes = version_start[versions + 1] - version_start[versions]
+    pair = np.repeat(pairs, sizes)
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return pair, by_version[np.repeat(version_start[versions], sizes) + offsets]
+
+
+def model(dbt, session):
+    # sync_all_columns: a warehouse built by the SQL version of this model had a key_terms column
+    dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert",
+               on_schema_change="sync_all_columns")
+    import numpy as np
+    import pandas as pd
+    from scipy import sparse
+
+    min_similarity = float(dbt.config.get("task_candidate_min_similarity"))
+    plan_pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
+    terms_sql = dbt.ref("int_task_terms").sql_query()
+    tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
+    todo_filter = ""
+    if dbt.is_incremental:
+        todo_filter = f"""
+            where not exists (
+                select 1 from {dbt.this} as scored
+                where scored.plan_pair_id = plan_pairs.plan_pair_id
+                    and scored.document_version_id = plan_pairs.document_version_id
+                    and scored.matched_document_version_id = plan_pairs.matched_document_version_id)"""
+    session.execute(f"""
+        create or replace temp table _scored_todo as
+        select row_number() over (order by plan_pair_id) - 1 as pair_code,
+               plan_pair_id, comparison_type, document_version_id, matched_document_version_id
+        from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
+    # integer codes for tasks, versions and terms (strings stay in DuckDB; a 1M-task corpus has
+    # tens of millions of task × term rows); small dictionaries, then one join, no window over all rows
+    session.execute(f"""
+        create or replace temp table _scored_terms as
+        select terms.task_id, terms.document_version_id, terms.term, terms.weight
+        from ({terms_sql}) as terms
+        inner join (select document_version_id from _scored_todo
+                    union select matched_document_version_id from _scored_todo) using (document_version_id)
+        -- a task deleted by a re-parse of its version keeps no terms here
+        semi join ({tasks_sql}) as tasks using (task_id, document_version_id)""")
+    session.execute("""
+        create or replace temp table _scored_tasks as
+        select row_number() over (order by task_id) - 1 as task_code, task_id, document_version_id,
+               dense_rank() over (order by document_version_id) - 1 as version_code
+        from (select distinct task_id, document_version_id from _scored_terms)""")
+    session.execute("""
+        create or replace temp table _scored_term_codes as
+        select row_number() over (order by term) - 1 as term_code, term
+        from (select distinct term from _scored_terms)""")
+    entries = session.sql("""
+        select tasks.task_code as task, term_codes.term_code as term, terms.weight
+        from _scored_terms as terms
+        inner join _scored_tasks as tasks using (task_id)
+        inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
+    session.execute("drop table _scored_terms; drop table _scored_term_codes")  # temp tables live on with the connection
+    codes = session.sql("select task_code, version_code from _scored_tasks order by task_code").fetchnumpy()
+    pairs = session.sql("""
+        select coalesce(l.version_code, -1) as left, coalesce(r.version_code, -1) as right
+        from _scored_todo as todo
+        left join (select distinct document_version_id, version_code from _scored_tasks) as l
+            on l.document_version_id = todo.document_version_id
+        left join (select distinct document_version_id, version_code from _scored_tasks) as r
+            on r.document_version_id = todo.matched_document_version_id
+        order by todo.pair_code""").fetchnumpy()
+    # a plan with no terms pairs with nothing: point it at an empty version past the last
+    empty = int(codes["version_code"].max()) + 1 if len(codes["version_code"]) else 0
+    plan_pairs = {side: np.where(pairs[side] < 0, empty, pairs[side]).astype(np.int64) for side in ("left", "right")}
+    scored = score_pairs({k: np.asarray(v) for k, v in entries.items()},
+                         np.asarray(codes["version_code"], dtype=np.int64), plan_pairs, min_similarity, np, sparse,
+                         pd)
+
+    session.register("_scored_candidates", pd.DataFrame(scored))
+    return session.sql("""
+        with final as (
+            select
+                md5(todo.plan_pair_id || '|' || l.task_id || '|' || r.task_id) as task_pair_id,
+                todo.plan_pair_id,
+                todo.comparison_type,
+                todo.document_version_id,
+                todo.matched_document_version_id,
+                l.task_id,
+                r.task_id as matched_task_id,
+                least(round(candidates.similarity, 6), 1.0) as similarity,
+                candidates.shared_term_count
+            from _scored_candidates as candidates
+            inner join _scored_todo as todo on todo.pair_code = candidates.pair
+            inner join _scored_tasks as l on l.task_code = candidates.task
+            inner join _scored_tasks as r on r.task_code = candidates.matched_task
+        )
+        select * from final""")
