@@ -38,7 +38,10 @@ if [ "$(cat .venv/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
     .venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip >/dev/null
     .venv/bin/python -m pip install -q --disable-pip-version-check "$(grep -E '^uv==' requirements.lock)"
   fi
-  .venv/bin/uv pip sync -q --python .venv/bin/python requirements.lock
+  # --compile-bytecode: every dbt Python model, Airflow task and CLI call starts a fresh interpreter;
+  # without .pyc files (PYTHONDONTWRITEBYTECODE=1 is common in CI shells) each recompiles pandas,
+  # scipy, dbt and jieba: 6-11 s per dbt Python model measured on this 2-core machine.
+  .venv/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps --no-build-isolation -e .
   echo "$lock_hash" > .venv/.lock-hash
 fi
