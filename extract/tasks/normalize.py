@@ -70,6 +70,8 @@ class Units:
 
 def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     """Split on any char of ``seps`` that is not inside （）/() parentheses."""
+    if not any(ch in text for ch in _OPEN):  # no parentheses: every separator splits (a C-speed split)
+        return [p for p in re.split(f"[{re.escape(seps)}]", text) if p]
     parts: list[str] = []
     depth = 0
     cur = ""
@@ -171,6 +173,8 @@ def split_units(raw: Optional[str]) -> Units:
 
 def _find_outside_parens(text: str, word: str) -> int:
     """Index of ``word`` outside parentheses that is followed by a separator or the end, else -1."""
+    if word not in text:
+        return -1
     depth = 0
     for i, ch in enumerate(text):
         if ch in _OPEN:
