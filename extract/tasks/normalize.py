@@ -9,6 +9,7 @@ not know is kept raw with a null date (the caller adds a warning).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,10 +69,16 @@ class Units:
     open_list: bool = False
 
 
+@functools.lru_cache(maxsize=16)
+def _separators_re(seps: str) -> re.Pattern[str]:
+    """A pattern matching any one char of ``seps``."""
+    return re.compile(f"[{re.escape(seps)}]")
+
+
 def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     """Split on any char of ``seps`` that is not inside （）/() parentheses."""
-    if not any(ch in text for ch in _OPEN):  # no parentheses: every separator splits (a C-speed split)
-        return [p for p in re.split(f"[{re.escape(seps)}]", text) if p]
+    if "（" not in text and "(" not in text:  # no parentheses: every separator splits (a C-speed split)
+        return [p for p in _separators_re(seps).split(text) if p]
     parts: list[str] = []
     depth = 0
     cur = ""
