@@ -6,7 +6,11 @@
 2. Times, per document, what the pipeline does with it (median of N runs, after
    one untimed warm-up): HTML detail pages are decoded, cut by the portal adapter
    and parsed (``parse_bytes``) then read (``extract_tasks``); attachments and the
-   seed text dumps go ``parse_bytes`` → ``extract_tasks``.
+   seed text dumps go ``parse_bytes`` → ``extract_tasks``. Wall time and CPU time
+   (``time.process_time`` plus the CPU of reaped converter children: LibreOffice,
+   antiword) are both recorded; on a shared, loaded machine compare CPU time.
+   To time another tree (e.g. an older commit) with this script, run it by path from
+   that tree: ``cd OLD && PYTHONPATH=OLD python NEW/benchmarks/parse_bench.py``.
 3. Accuracy against ``tests/fixtures/gold``: the fraction of gold task fields
    equal after whitespace removal (tasks aligned by position, a missing task
    counts all its fields wrong). Only files that carry the whole task list are
@@ -53,6 +57,7 @@ class Doc:
     url: str = ""
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # CPU seconds per run, converter child processes included
+    adapter_cpu: list[float] = field(default_factory=list)  # of which the portal adapter (detail pages)
     tasks: list[dict] = field(default_factory=list)
     error: Optional[str] = None
 
@@ -92,8 +97,11 @@ def catalogue(build_dir: Path) -> list[Doc]:
     return docs
 
 
-def ours(doc: Doc) -> Any:
-    """Exactly the pipeline's reading of one file (extract.pipeline._part_document without the WARC)."""
+def ours(doc: Doc, adapter_cpu: Optional[list[float]] = None) -> Any:
+    """Exactly the pipeline's reading of one file (extract.pipeline._part_document without the WARC).
+
+    ``adapter_cpu``, when given, receives the CPU seconds of the portal adapter's part (decode and
+    ``parse_detail`` of a detail page), which is crawl code, not parse + extract."""
     from extract.crawl.portals import get_adapter
     from extract.parse import parse_bytes
     from extract.parse.encoding import decode_bytes
@@ -106,8 +114,11 @@ def ours(doc: Doc) -> Any:
         d = parse_antiword_text(_run_antiword(data))
         d.warnings.append("read with antiword: table merges unknown")
     elif doc.family:
+        start = _cpu_s()
         html, _ = decode_bytes(data, doc.content_type)
         detail = get_adapter(doc.family).parse_detail(html, "http://127.0.0.1" + doc.url)
+        if adapter_cpu is not None:
+            adapter_cpu.append(_cpu_s() - start)
         d = parse_bytes(detail.body_html.encode("utf-8"), content_type="text/html; charset=utf-8")
         d.meta.update({k: v for k, v in detail.meta.items() if v})
         d.meta["title"] = detail.title
@@ -139,7 +150,8 @@ def run_ours(docs: list[Doc], repeats: int) -> None:
         try:
             ours(d)  # warm-up: lazy imports, regex compilation
             n = max(1, min(repeats, 3)) if d.fmt in ("doc", "doc (antiword path)") else repeats  # .doc = a LibreOffice run each
-            d.times, d.cpu, ex = time_cpu_repeats(lambda: ours(d), n)
+            d.adapter_cpu = []
+            d.times, d.cpu, ex = time_cpu_repeats(lambda: ours(d, d.adapter_cpu), n)
             d.tasks = ex.tasks
         except Exception as exc:  # noqa: BLE001 - report, keep going
             d.error = f"{type(exc).__name__}: {exc}"
@@ -159,6 +171,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--repeats", type=int, default=7, help="timed runs per document (median reported)")
     ap.add_argument("--no-peers", action="store_true", help="skip docling/pandas (no .venv-bench needed)")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
+    ap.add_argument("--formats", help="comma-separated subset of: " + ", ".join(FORMATS))
     args = ap.parse_args(argv)
 
     from sample_portals import build as B
@@ -167,6 +180,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         build_dir = Path(tmp) / "build"
         B.build(build_dir, with_doc=True)
         docs = catalogue(build_dir)
+        if args.formats:
+            wanted = {f.strip() for f in args.formats.split(",")}
+            docs = [d for d in docs if d.fmt in wanted]
         run_ours(docs, args.repeats)
 
         # ---- our figures per format
@@ -180,6 +196,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 continue
             meds = [statistics.median(d.times) for d in group if d.times]
             cpu_meds = [statistics.median(d.cpu) for d in group if d.cpu]
+            adapter_meds = [statistics.median(d.adapter_cpu) for d in group if d.adapter_cpu]
             ok = total = 0
             for d in group:
                 if d.seed and not d.error:
@@ -193,12 +210,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                          f"{statistics.median(meds) * 1000:.2f}" if meds else "-",
                          f"{max(meds) * 1000:.2f}" if meds else "-",
                          f"{statistics.median(cpu_meds) * 1000:.2f}" if cpu_meds else "-",
+                         f"{statistics.median(adapter_meds) * 1000:.2f}" if adapter_meds else "-",
                          f"{ok}/{total}" if total else "-", _pct(ok, total), ", ".join(errors) or ""])
             out_json["formats"][fmt] = {"docs": len(group), "docs_per_s": len(meds) / sum(meds) if meds else None,
                                         "median_ms": statistics.median(meds) * 1000 if meds else None,
                                         "median_cpu_ms": statistics.median(cpu_meds) * 1000 if cpu_meds else None,
+                                        "median_adapter_cpu_ms": (statistics.median(adapter_meds) * 1000
+                                                                  if adapter_meds else None),
                                         "fields_ok": ok, "fields_total": total}
-        print(C.table(["format", "docs", "docs/s", "median ms/doc", "max ms/doc", "median CPU ms/doc", "gold fields equal",
+        print(C.table(["format", "docs", "docs/s", "median ms/doc", "max ms/doc", "median CPU ms/doc",
+                       "of which adapter CPU ms", "gold fields equal",
                        "accuracy", "errors"], rows))
         print(f"\nAll scored files: {all_ok}/{all_total} gold task fields equal ({_pct(all_ok, all_total)}).")
 
