@@ -6,7 +6,11 @@
 2. Times, per document, what the pipeline does with it (median of N runs, after
    one untimed warm-up): HTML detail pages are decoded, cut by the portal adapter
    and parsed (``parse_bytes``) then read (``extract_tasks``); attachments and the
-   seed text dumps go ``parse_bytes`` → ``extract_tasks``.
+   seed text dumps go ``parse_bytes`` → ``extract_tasks``. Wall time and CPU time
+   (``time.process_time`` plus the CPU of reaped converter children: LibreOffice,
+   antiword) are both recorded; on a shared, loaded machine compare CPU time.
+   To time another tree (e.g. an older commit) with this script, run it by path from
+   that tree: ``cd OLD && PYTHONPATH=OLD python NEW/benchmarks/parse_bench.py``.
 3. Accuracy against ``tests/fixtures/gold``: the fraction of gold task fields
    equal after whitespace removal (tasks aligned by position, a missing task
    counts all its fields wrong). Only files that carry the whole task list are
@@ -22,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -50,6 +56,8 @@ class Doc:
     family: Optional[str] = None  # portal family for detail pages
     url: str = ""
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds per run, converter child processes included
+    adapter_cpu: list[float] = field(default_factory=list)  # of which the portal adapter (detail pages)
     tasks: list[dict] = field(default_factory=list)
     error: Optional[str] = None
 
@@ -108,12 +116,49 @@ def ours(doc: Doc) -> Any:
     return extract_tasks([d])
 
 
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process plus its reaped children (LibreOffice, antiword)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+def time_cpu_repeats(fn: Any, repeats: int) -> tuple[list[float], list[float], Any]:
+    """(wall seconds, CPU seconds) of ``repeats`` calls and the last result. CPU time is what a
+    loaded, shared machine disturbs least (other processes' load shows in wall time only)."""
+    walls, cpus, result = [], [], None
+    for _ in range(repeats):
+        c, t = _cpu_s(), time.perf_counter()
+        result = fn()
+        walls.append(time.perf_counter() - t)
+        cpus.append(_cpu_s() - c)
+    return walls, cpus, result
+
+
+def adapter_cpu(doc: Doc, repeats: int) -> list[float]:
+    """CPU seconds of the portal adapter's share of ``ours`` (decode + ``parse_detail`` of a detail page,
+    crawl code rather than parse + extract), timed apart from it ``repeats`` times; [] for attachments."""
+    if not doc.family:
+        return []
+    from extract.crawl.portals import get_adapter
+    from extract.parse.encoding import decode_bytes
+
+    data = doc.path.read_bytes()
+    out = []
+    for _ in range(repeats):
+        start = _cpu_s()
+        html, _ = decode_bytes(data, doc.content_type)
+        get_adapter(doc.family).parse_detail(html, "http://127.0.0.1" + (doc.url or ""))
+        out.append(_cpu_s() - start)
+    return out
+
+
 def run_ours(docs: list[Doc], repeats: int) -> None:
     for d in docs:
         try:
             ours(d)  # warm-up: lazy imports, regex compilation
             n = max(1, min(repeats, 3)) if d.fmt in ("doc", "doc (antiword path)") else repeats  # .doc = a LibreOffice run each
-            d.times, ex = C.time_repeats(lambda: ours(d), n)
+            d.times, d.cpu, ex = time_cpu_repeats(lambda: ours(d), n)
+            d.adapter_cpu = adapter_cpu(d, n)
             d.tasks = ex.tasks
         except Exception as exc:  # noqa: BLE001 - report, keep going
             d.error = f"{type(exc).__name__}: {exc}"
@@ -133,6 +178,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--repeats", type=int, default=7, help="timed runs per document (median reported)")
     ap.add_argument("--no-peers", action="store_true", help="skip docling/pandas (no .venv-bench needed)")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
+    ap.add_argument("--formats", help="comma-separated subset of: " + ", ".join(FORMATS))
     args = ap.parse_args(argv)
 
     from sample_portals import build as B
@@ -141,6 +187,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         build_dir = Path(tmp) / "build"
         B.build(build_dir, with_doc=True)
         docs = catalogue(build_dir)
+        if args.formats:
+            wanted = {f.strip() for f in args.formats.split(",")}
+            docs = [d for d in docs if d.fmt in wanted]
         run_ours(docs, args.repeats)
 
         # ---- our figures per format
@@ -153,6 +202,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             if not group:
                 continue
             meds = [statistics.median(d.times) for d in group if d.times]
+            cpu_meds = [statistics.median(d.cpu) for d in group if d.cpu]
+            adapter_meds = [statistics.median(d.adapter_cpu) for d in group if d.adapter_cpu]
             ok = total = 0
             for d in group:
                 if d.seed and not d.error:
@@ -165,11 +216,17 @@ def main(argv: Optional[list[str]] = None) -> int:
             rows.append([fmt, len(group), f"{len(meds) / sum(meds):.1f}" if meds else "-",
                          f"{statistics.median(meds) * 1000:.2f}" if meds else "-",
                          f"{max(meds) * 1000:.2f}" if meds else "-",
+                         f"{statistics.median(cpu_meds) * 1000:.2f}" if cpu_meds else "-",
+                         f"{statistics.median(adapter_meds) * 1000:.2f}" if adapter_meds else "-",
                          f"{ok}/{total}" if total else "-", _pct(ok, total), ", ".join(errors) or ""])
             out_json["formats"][fmt] = {"docs": len(group), "docs_per_s": len(meds) / sum(meds) if meds else None,
                                         "median_ms": statistics.median(meds) * 1000 if meds else None,
+                                        "median_cpu_ms": statistics.median(cpu_meds) * 1000 if cpu_meds else None,
+                                        "median_adapter_cpu_ms": (statistics.median(adapter_meds) * 1000
+                                                                  if adapter_meds else None),
                                         "fields_ok": ok, "fields_total": total}
-        print(C.table(["format", "docs", "docs/s", "median ms/doc", "max ms/doc", "gold fields equal",
+        print(C.table(["format", "docs", "docs/s", "median ms/doc", "max ms/doc", "median CPU ms/doc",
+                       "of which adapter CPU ms", "gold fields equal",
                        "accuracy", "errors"], rows))
         print(f"\nAll scored files: {all_ok}/{all_total} gold task fields equal ({_pct(all_ok, all_total)}).")
 
@@ -181,12 +238,14 @@ def main(argv: Optional[list[str]] = None) -> int:
             gold = C.load_gold(d.seed) if d.seed else None
             acc = C.field_accuracy(gold["tasks"], d.tasks) if gold else None
             rows.append([d.id, d.fmt, f"{C.median_ms(d.times):.2f}" if d.times else "-",
+                         f"{C.median_ms(d.cpu):.2f}" if d.cpu else "-",
                          f"{len(d.tasks)}/{gold['task_count']}" if gold else f"{len(d.tasks)}/-",
                          _pct(*acc) if acc else "timed only", d.error or ""])
             out_json["documents"].append({"id": d.id, "format": d.fmt, "median_ms": C.median_ms(d.times) if d.times else None,
+                                          "median_cpu_ms": C.median_ms(d.cpu) if d.cpu else None,
                                           "tasks": len(d.tasks), "gold_tasks": gold["task_count"] if gold else None,
                                           "fields_ok": acc[0] if acc else None, "fields_total": acc[1] if acc else None})
-        print(C.table(["document", "format", "median ms", "tasks/gold", "field accuracy", "error"], rows))
+        print(C.table(["document", "format", "median ms", "median CPU ms", "tasks/gold", "field accuracy", "error"], rows))
 
         if args.no_peers:
             _dump(args.json, out_json)

@@ -18,11 +18,12 @@ import signal
 import subprocess
 import zipfile
 
+import numpy as np
+
 from extract import settings
 from extract.parse.model import Document, ParseError
 
 _CID_RE = re.compile(r"\(cid:\d+\)")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _TAG_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
 
 
@@ -82,8 +83,12 @@ def check_pdf_glyphs(doc: Document) -> None:
 
 
 def cjk_count(text: str) -> int:
-    """Number of CJK ideographs in ``text``."""
-    return len(_CJK_RE.findall(text))
+    """Number of CJK ideographs (U+3400–U+4DBF, U+4E00–U+9FFF) in ``text``.
+
+    Counted on the UTF-32 code points with numpy: a regex ``findall`` builds one string per
+    ideograph and cost ~1 ms on a work-plan page (this check runs on every HTML page)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return int(np.count_nonzero(((codes >= 0x3400) & (codes <= 0x4DBF)) | ((codes >= 0x4E00) & (codes <= 0x9FFF))))
 
 
 def markup_text_dropped(markup: str, kept_text: str) -> int:

@@ -14,6 +14,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any, Optional
 
+import numpy as np
+
 from extract.parse.grid import PlacedCell, data_extent, grid_from_placed, join_wrapped_lines
 from extract.parse.limits import check_pdf_glyphs
 from extract.parse.model import Block, Cell, Document, ParseError, Table
@@ -80,12 +82,17 @@ def table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict[
     xs = _cluster([c[0] for c in cells] + [c[2] for c in cells])
     ys = _cluster([c[1] for c in cells] + [c[3] for c in cells])
     placed: list[PlacedCell] = []
+    # char centres as arrays: one vectorised _in_box per cell instead of a Python loop over every
+    # char of the page for every cell (the same float64 arithmetic and comparisons)
+    cx = np.array([(ch["x0"] + ch["x1"]) / 2 for ch in chars], dtype=float)
+    cy = np.array([(ch["top"] + ch["bottom"]) / 2 for ch in chars], dtype=float)
     for box in sorted(cells, key=lambda b: (round(b[1], 1), round(b[0], 1))):
         c0, c1 = _index(xs, box[0]), _index(xs, box[2])
         r0, r1 = _index(ys, box[1]), _index(ys, box[3])
         if c1 <= c0 or r1 <= r0:
             continue
-        text = _chars_text([ch for ch in chars if _in_box(ch, box)])
+        inside = np.flatnonzero((box[0] <= cx) & (cx < box[2]) & (box[1] <= cy) & (cy < box[3]))
+        text = _chars_text([chars[i] for i in inside])
         placed.append(PlacedCell(r0, c0, text, r1 - r0, c1 - c0))
     n_rows = len(ys) - 1
     grid = grid_from_placed(placed, n_rows=n_rows)

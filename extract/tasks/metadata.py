@@ -54,6 +54,11 @@ _ATTACHMENT_RE = re.compile(r"^附件\s*\d*\s*[:：]?")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
+def _all_texts(docs: list[Document], texts: Optional[list[str]]) -> list[str]:
+    """``texts`` when given (``_texts(docs)`` computed once by ``extract_metadata``), else ``_texts(docs)``."""
+    return _texts(docs) if texts is None else texts
+
+
 def _texts(docs: list[Document], limit: Optional[int] = None) -> list[str]:
     """Paragraph/heading texts of all parts in order (tables skipped), whitespace-squashed."""
     out: list[str] = []
@@ -66,10 +71,13 @@ def _texts(docs: list[Document], limit: Optional[int] = None) -> list[str]:
     return out
 
 
-def find_title(docs: list[Document], title_rows: Sequence[str] = ()) -> Optional[str]:
+def find_title(docs: list[Document], title_rows: Sequence[str] = (),
+               texts: Optional[list[str]] = None) -> Optional[str]:
     """The plan's title: a line (or two consecutive lines) naming the year's 政务公开 plan, else a
-    title row above the task table's header, else the container's title (meta)."""
-    texts = [_ATTACHMENT_RE.sub("", t) for t in _texts(docs)[:80]] + [squash(t) for t in title_rows]
+    title row above the task table's header, else the container's title (meta).
+
+    ``texts``: ``_texts(docs)`` when the caller already has it (computed once per extraction)."""
+    texts = [_ATTACHMENT_RE.sub("", t) for t in _all_texts(docs, texts)[:80]] + [squash(t) for t in title_rows]
     singles = [(t, "") for t in texts]
     pairs = [(t, nxt) for t, nxt in zip(texts, texts[1:])]
     for first, second in singles + pairs:
@@ -114,9 +122,12 @@ def _is_organ(name: str) -> bool:
     return bool(re.search(r"(?:政府|办公室|办公厅|局|委员会|委|厅|中心|办|处|院|署|会|所)$", name)) or name in DISTRICTS or name == CITY
 
 
-def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = True) -> Optional[str]:
-    """Issuing organ: red-head ``X文件``, ``X关于印发``, organ named in the title/opening, meta 发布机构, else the jurisdiction's government."""
-    texts = _texts(docs, 40)
+def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = True,
+                texts: Optional[list[str]] = None) -> Optional[str]:
+    """Issuing organ: red-head ``X文件``, ``X关于印发``, organ named in the title/opening, meta 发布机构, else the jurisdiction's government.
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
+    texts = _all_texts(docs, texts)[:40]
     for t in texts[:12]:
         m = _REDHEAD_RE.match(t)
         if m and "关于" not in m.group(1) and _is_organ(m.group(1)):
@@ -150,10 +161,13 @@ def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = Tru
     return bare_jurisdiction
 
 
-def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = ()) -> bool:
+def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = (),
+                      texts: Optional[list[str]] = None) -> bool:
     """True when the document says it is from Shanghai: 上海 or a 沪 文号 in its opening text or
-    container metadata, or a Shanghai district named in the title/issuer lines."""
-    texts = _texts(docs, 60) + [squash(t) for t in title_rows]
+    container metadata, or a Shanghai district named in the title/issuer lines.
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
+    texts = _all_texts(docs, texts)[:60] + [squash(t) for t in title_rows]
     texts += [squash(v) for d in docs for k, v in d.meta.items() if k in ("发布机构", "发文机关", "发文机构", "title", "文件编号", "发文字号", "文号")]
     return any("上海" in t or t.startswith("沪") or "沪府" in t or _DISTRICT_RE.search(t) for t in texts)
 
@@ -182,13 +196,15 @@ def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Do
     return CITY if shanghai else None
 
 
-def find_year(title: Optional[str], docs: list[Document]) -> Optional[int]:
-    """Plan year: from the title, else the first 政务公开 sentence naming a year, else the first year mentioned."""
+def find_year(title: Optional[str], docs: list[Document], texts: Optional[list[str]] = None) -> Optional[int]:
+    """Plan year: from the title, else the first 政务公开 sentence naming a year, else the first year mentioned.
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
     if title:
         m = _YEAR_RE.search(title)
         if m:
             return int(m.group(1))
-    texts = _texts(docs, 60)
+    texts = _all_texts(docs, texts)[:60]
     for t in texts:
         m = _ORGAN_IN_TEXT_RE.match(t) or _PLAN_TITLE_RE.search(t)
         if m:
@@ -202,9 +218,11 @@ def find_year(title: Optional[str], docs: list[Document]) -> Optional[int]:
     return None
 
 
-def find_doc_number(docs: list[Document]) -> Optional[str]:
-    """The document's own 文号: a line that is just the number (not one cited in a sentence), else meta 文件编号."""
-    for t in _texts(docs, 40):
+def find_doc_number(docs: list[Document], texts: Optional[list[str]] = None) -> Optional[str]:
+    """The document's own 文号: a line that is just the number (not one cited in a sentence), else meta 文件编号.
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
+    for t in _all_texts(docs, texts)[:40]:
         m = _DOCNUM_RE.search(t)
         if m and len(t) <= len(m.group(0)) + 12 and not re.search(r"[《。，,]", t):
             return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
@@ -226,9 +244,11 @@ def _to_date(m: re.Match[str]) -> Optional[date]:
         return None
 
 
-def find_issued_on(docs: list[Document]) -> Optional[str]:
-    """Date line under the signature (a paragraph that is only a date); else the ``…印发`` line; else None."""
-    texts = _texts(docs)
+def find_issued_on(docs: list[Document], texts: Optional[list[str]] = None) -> Optional[str]:
+    """Date line under the signature (a paragraph that is only a date); else the ``…印发`` line; else None.
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
+    texts = _all_texts(docs, texts)
     for t in texts:
         m = _DATE_RE.fullmatch(t)
         if m:
@@ -250,9 +270,10 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
     ``title_rows``: texts spanning the task table above its header (a plan title printed inside the
     table). Jurisdiction and level are None for a document that does not say it is from Shanghai.
     """
-    title = find_title(docs, title_rows)
-    shanghai = mentions_shanghai(docs, title_rows) or bool(title and _DISTRICT_RE.search(title))
-    issuer = find_issuer(docs, title, shanghai)
+    texts = _texts(docs)  # the paragraph texts every finder reads: built once per extraction
+    title = find_title(docs, title_rows, texts)
+    shanghai = mentions_shanghai(docs, title_rows, texts) or bool(title and _DISTRICT_RE.search(title))
+    issuer = find_issuer(docs, title, shanghai, texts)
     jurisdiction = find_jurisdiction(issuer, title, docs, shanghai)
     if issuer is None:
         issuer = expand_organ(jurisdiction, shanghai=shanghai) if jurisdiction else None
@@ -264,8 +285,8 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
         "jurisdiction": jurisdiction,
         "level": level,
         "issuer": issuer,
-        "year": find_year(title, docs),
-        "doc_number": find_doc_number(docs),
-        "issued_on": find_issued_on(docs),
+        "year": find_year(title, docs, texts),
+        "doc_number": find_doc_number(docs, texts),
+        "issued_on": find_issued_on(docs, texts),
         "layout": layout,
     }

@@ -11,6 +11,7 @@ raw with kind ``unparsed`` and a null date (the caller adds a warning).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -70,8 +71,16 @@ class Units:
     open_list: bool = False
 
 
+@functools.lru_cache(maxsize=16)
+def _separators_re(seps: str) -> re.Pattern[str]:
+    """A pattern matching any one char of ``seps``."""
+    return re.compile(f"[{re.escape(seps)}]")
+
+
 def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     """Split on any char of ``seps`` that is not inside （）/() parentheses."""
+    if "（" not in text and "(" not in text:  # no parentheses: every separator splits (a C-speed split)
+        return [p for p in _separators_re(seps).split(text) if p]
     parts: list[str] = []
     depth = 0
     cur = ""
@@ -173,6 +182,8 @@ def split_units(raw: Optional[str]) -> Units:
 
 def _find_outside_parens(text: str, word: str) -> int:
     """Index of ``word`` outside parentheses that is followed by a separator or the end, else -1."""
+    if word not in text:
+        return -1
     depth = 0
     for i, ch in enumerate(text):
         if ch in _OPEN:

@@ -194,6 +194,13 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
     carried a responsibility clause, so a reader can see what was not read as a task.
     """
     st = _State()
+    found: dict[str, list[_Clause]] = {}  # _clauses per text of the current paragraph: asked up to twice
+
+    def clauses_of(text: str) -> list[_Clause]:
+        if text not in found:
+            found[text] = _clauses(text)
+        return found[text]
+
     for doc in docs:
         for block in doc.blocks:
             if block.kind == "table":
@@ -202,6 +209,7 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             text = clean_text(block.text)
             if not text:
                 continue
+            found.clear()
             standalone = _STANDALONE_RE.match(text)
             if standalone is not None and st.pending is not None:
                 body, st.pending = st.pending, None
@@ -211,27 +219,27 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             body = text
             if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
-                if not rest and _is_short_heading(text) and not _clauses(text):
+                if not rest and _is_short_heading(text) and not clauses_of(text):
                     st.sub, st.pending = title, None
                     st.items.setdefault(title, 0)
                     continue
                 if not rest:  # "（一）做好X（区A）。": the item is itself the task
                     body = _ITEM_RE.sub("", text, count=1)
-                    cut = _clauses(body)
+                    cut = clauses_of(body)
                     name = st.sub = (body[: cut[0].start].rstrip("。.") if cut else title) or title
                     st.items.setdefault(name, 0)
                 else:
                     st.sub, name, body = title, title, rest
                     st.items.setdefault(title, 0)
             elif _SECTION_RE.match(text):
-                if _is_short_heading(text) and not _clauses(text):
+                if _is_short_heading(text) and not clauses_of(text):
                     st.section, st.sub, st.pending = _title(text, _SECTION_RE), None, None
                     continue
                 if "。" in text:
                     title, rest = split_inline_title(_SECTION_RE.sub("", text, count=1))
                     if rest:
                         st.section, st.sub, name, body = title, None, title, rest
-            clauses = _clauses(body)
+            clauses = clauses_of(body)
             if not clauses:
                 st.pending = body
                 continue

@@ -54,17 +54,6 @@ def similarity(a: str, b: str) -> float:
     return 2 * len(x & y) / (len(x) + len(y))
 
 
-def containment(part: str, whole: str) -> float:
-    """Share of ``part``'s bigrams found in ``whole`` (1.0 when ``part`` is inside ``whole``)."""
-    p, w = _norm(part), _norm(whole)
-    if not p or not w:
-        return 0.0
-    if p in w:
-        return 1.0
-    pb = _bigrams(p)
-    return len(pb & _bigrams(w)) / len(pb)
-
-
 def split_inline_title(text: str) -> tuple[str, str]:
     """``（三）标题。正文`` → (标题, 正文); a bare heading gives (标题, '')."""
     body = _ITEM_RE.sub("", text, count=1).strip()
@@ -113,7 +102,37 @@ def _best(items: list[ProseItem], score: Callable[[ProseItem], float], minimum: 
 
 def best_item(content: str, items: list[ProseItem]) -> Optional[int]:
     """Index of the prose item whose body contains ``content`` (best bigram containment ≥ 0.6)."""
-    return _best(items, lambda item: containment(content, item.body), _MATCH_MIN)
+    return _best_body(content, _bodies(items))
+
+
+def _bodies(items: list[ProseItem]) -> list[tuple[int, str, set[str]]]:
+    """(index, comparison key, bigrams) of each item's body: computed once, matched against every row."""
+    out = []
+    for item in items:
+        key = _norm(item.body)
+        out.append((item.index, key, _bigrams(key)))
+    return out
+
+
+def _best_body(content: str, bodies: list[tuple[int, str, set[str]]]) -> Optional[int]:
+    """``best_item`` over precomputed ``_bodies``. Score: the share of the content's bigrams found in
+    the body (1.0 when the content is inside it); the first item wins ties."""
+    part = _norm(content)
+    if not part:
+        return None
+    part_bigrams: Optional[set[str]] = None
+    best, top = None, 0.0
+    for index, whole, whole_bigrams in bodies:
+        if not whole:
+            continue
+        if part in whole:
+            score = 1.0
+        else:
+            part_bigrams = part_bigrams or _bigrams(part)
+            score = len(part_bigrams & whole_bigrams) / len(part_bigrams)
+        if score > top:
+            best, top = index, score
+    return best if top >= _MATCH_MIN else None
 
 
 def _name_item(name: Optional[str], items: list[ProseItem]) -> Optional[int]:
@@ -127,7 +146,8 @@ def reconcile(rows: list[TableRow], docs: list[Document]) -> list[str]:
     if not items or not rows:
         return []
     warnings: list[str] = []
-    row_item = [best_item(r.content, items) for r in rows]
+    bodies = _bodies(items)
+    row_item = [_best_body(r.content, bodies) for r in rows]
     explicit = [i for i, r in enumerate(rows) if r.explicit_name]
     for k, start in enumerate(explicit):
         end = explicit[k + 1] if k + 1 < len(explicit) else len(rows)

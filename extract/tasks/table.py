@@ -91,7 +91,11 @@ def _header_key(text: str) -> str:
 
 def _role_scores(text: str) -> dict[str, float]:
     """Score of each role for one header cell (empty when the cell names no role)."""
-    key = _header_key(text)
+    return _key_scores(_header_key(text))
+
+
+def _key_scores(key: str) -> dict[str, float]:
+    """``_role_scores`` of an already computed ``_header_key``."""
     if not key or len(key) > _HEADER_MAX_LEN or key.isdigit():
         return {}
     scores: dict[str, float] = {}
@@ -119,8 +123,8 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
     support column (``X牵头 | Y责任``, shared/cases/README.md). With only a name column, that column
     holds the task itself (content).
     """
-    scores = [_role_scores(t) for t in cells]
     keys = [_header_key(t) for t in cells]
+    scores = [_key_scores(k) for k in keys]
     has_lead_col = any("牵头" in k and s for k, s in zip(keys, scores))
     for k, s in zip(keys, scores):
         if has_lead_col and "units" in s and "牵头" not in k and re.search(r"责任|配合|协办|参与|协同|落实", k):
@@ -129,17 +133,11 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
             s["units"] += 0.5
     if sum(1 for s in scores if s) < 3:
         return None
-    matrix = np.zeros((len(cells), len(ROLES)))
-    for j, s in enumerate(scores):
-        for role, score in s.items():
-            matrix[j, ROLES.index(role)] = score
-    rows, cols = linear_sum_assignment(matrix, maximize=True)
     roles: dict[str, int] = {}
     why: dict[int, str] = {}
-    for j, r in zip(rows, cols):
-        if matrix[j, r] > 0:
-            roles[ROLES[r]] = int(j)
-            why[int(j)] = f"'{keys[j]}' → {ROLES[r]} (score {matrix[j, r]:g})"
+    for j, r, score in _best_assignment(scores):
+        roles[ROLES[r]] = j
+        why[j] = f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
     if "name" not in roles and "content" in roles:
         spare = [j for j, s in enumerate(scores) if "content" in s and j not in why]
         if spare:  # 工作内容 | 具体措施: the left text column names the task, the right one details it
@@ -155,6 +153,30 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
         roles["content"] = roles.pop("name")
         why[roles["content"]] += "; the only text column: read as content"
     return HeaderRoles(roles, why)
+
+
+def _best_assignment(scores: list[dict[str, float]]) -> list[tuple[int, int, float]]:
+    """(cell, role index, score) of the assignment maximising the total score, positive scores only,
+    in cell order. When every scoring cell has one strictly best role and no two share it, that
+    pick is the unique optimum (each cell gets its maximum), so scipy's solver is skipped."""
+    best: list[tuple[int, int, float]] = []
+    for j, s in enumerate(scores):
+        if not s:
+            continue
+        top = max(s.values())
+        winners = [role for role, score in s.items() if score == top]
+        if len(winners) != 1:
+            break
+        best.append((j, ROLES.index(winners[0]), top))
+    else:
+        if len({r for _, r, _ in best}) == len(best):
+            return best
+    matrix = np.zeros((len(scores), len(ROLES)))
+    for j, s in enumerate(scores):
+        for role, score in s.items():
+            matrix[j, ROLES.index(role)] = score
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    return [(int(j), int(r), float(matrix[j, r])) for j, r in zip(rows, cols) if matrix[j, r] > 0]
 
 
 def header_roles(cells: list[str]) -> Optional[dict[str, int]]:
@@ -200,6 +222,13 @@ def _cell(row: list[Cell], roles: dict[str, int], role: str) -> Optional[Cell]:
 def _text(cell: Optional[Cell]) -> str:
     """Cleaned text of a cell ('' for a missing cell)."""
     return clean_text(cell.text) if cell is not None else ""
+
+
+def _role_text(texts: list[str], roles: dict[str, int], role: str) -> str:
+    """Cleaned text of the ``role`` column in a row whose cells were cleaned once (``texts``); ''
+    when the table has no such column. Same as ``_text(_cell(row, roles, role))``."""
+    j = roles.get(role)
+    return texts[j] if j is not None and j < len(texts) else ""
 
 
 # How a unit name ends (organ, office or body); a line ending otherwise was wrapped mid-name.
@@ -262,28 +291,33 @@ def _is_header_row(row: list[Cell]) -> Optional[HeaderRoles]:
 
 def _single_text(row: list[Cell]) -> Optional[str]:
     """The text of a row whose non-empty cells all hold the same text (a spanning row), else None."""
-    distinct = {t for t in (clean_text(c.text) for c in row) if t}
+    return _single_of([clean_text(c.text) for c in row])
+
+
+def _single_of(texts: list[str]) -> Optional[str]:
+    """``_single_text`` of a row's cleaned cell texts."""
+    distinct = {t for t in texts if t}
     return distinct.pop() if len(distinct) == 1 else None
 
 
 _CN_ORDINAL_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]?|[（(]\s*[一二三四五六七八九十百]+\s*[）)])\s*$")
 
 
-def _section_text(row: list[Cell], roles: dict[str, int]) -> Optional[str]:
+def _section_text(row: list[Cell], roles: dict[str, int], texts: list[str]) -> Optional[str]:
     """Text of a section row (one title across the table, no seq/content), else None.
 
-    Also ``一 | 推进决策公开 | | |``: a Chinese ordinal in the 序号 column, one title, nothing else.
+    ``texts``: the row's cells, cleaned (``clean_text``). Also ``一 | 推进决策公开 | | |``: a Chinese
+    ordinal in the 序号 column, one title, nothing else.
     """
-    texts = [clean_text(c.text) for c in row]
     seq_cell = _cell(row, roles, "seq")
-    if seq_cell is not None and _CN_ORDINAL_RE.match(_text(seq_cell)):
+    seq = _role_text(texts, roles, "seq")
+    if seq_cell is not None and _CN_ORDINAL_RE.match(seq):
         others = {t for j, t in enumerate(texts) if t and j != roles["seq"] and row[j] is not seq_cell}
         if len(others) == 1:
-            return f"{_text(seq_cell).rstrip('、．.')}、{others.pop()}"
-    text = _single_text(row)
+            return f"{seq.rstrip('、．.')}、{others.pop()}"
+    text = _single_of(texts)
     if text is None:
         return None
-    seq = _text(_cell(row, roles, "seq"))
     if _INT_RE.match(seq):
         return None
     spans_row = sum(1 for t in texts if t) >= max(2, len(texts) - 1)  # merged across the row
@@ -343,17 +377,18 @@ class _Reader:
             if _is_header_row(row) is not None:
                 chain.explain.append(f"{where}: repeated header, skipped")
                 continue
-            single = _single_text(row)
+            texts = [clean_text(c.text) for c in row]  # each cell cleaned once per row
+            single = _single_of(texts)
             if single is not None and _FOOTNOTE_RE.match(single):
                 chain.explain.append(f"{where}: footnote '{single[:30]}', skipped")
                 continue
-            sec = _section_text(row, roles)
+            sec = _section_text(row, roles, texts)
             if sec is not None:
                 self.section, self.prev = strip_ordinal(sec)[0], None
                 chain.explain.append(f"{where}: section '{self.section[:30]}'")
                 first_of_fragment = False
                 continue
-            seq_text = _text(_cell(row, roles, "seq"))
+            seq_text = _role_text(texts, roles, "seq")
             if (self.prev is not None and "seq" in roles and not seq_text and first_of_fragment
                     and not table.spans_known):
                 # a row broken by a page break: its rest continues the previous row
@@ -365,14 +400,14 @@ class _Reader:
             self.counter += 1
             m = _INT_RE.match(seq_text)
             seq = int(m.group(1)) if m else None
-            row_read = _read_row(row, roles, table.spans_known, self.prev, self.section, (t_index, r_index))
+            row_read = _read_row(row, texts, roles, table.spans_known, self.prev, self.section, (t_index, r_index))
             if seq is None and "seq" not in roles and row_read.number is not None:
                 seq = row_read.number  # no 序号 column: the number leading the name/content cell
             if seq is None:
                 seq = self.counter if "seq" in roles else (self.prev.seq + 1 if self.prev else self.counter)
             row_read.row.seq = seq
             if "group" in roles and "name" in roles:
-                group = strip_ordinal(_text(_cell(row, roles, "group")))[0]
+                group = strip_ordinal(_role_text(texts, roles, "group"))[0]
                 if group:
                     self.section = group
                 row_read.row.section = self.section
@@ -507,11 +542,13 @@ class _RowRead:
     number: Optional[int]  # the number leading the name or content cell, if any
 
 
-def _read_row(row: list[Cell], roles: dict[str, int], spans_known: bool, prev: Optional[TableRow],
-              section: Optional[str], position: tuple[int, int]) -> _RowRead:
-    """One data row → TableRow, filling merged cells (and, in flat sources, empty ones) from above."""
+def _read_row(row: list[Cell], texts: list[str], roles: dict[str, int], spans_known: bool,
+              prev: Optional[TableRow], section: Optional[str], position: tuple[int, int]) -> _RowRead:
+    """One data row → TableRow, filling merged cells (and, in flat sources, empty ones) from above.
+
+    ``texts``: the row's cells, cleaned (``clean_text``)."""
     name_cell = _cell(row, roles, "name")
-    name_raw = _text(name_cell)
+    name_raw = _role_text(texts, roles, "name")
     name, number = strip_ordinal(name_raw) if name_raw else ("", None)
     name = name or None
     explicit = bool(name) and (name_cell is None or name_cell.merged_from is None)
@@ -520,17 +557,17 @@ def _read_row(row: list[Cell], roles: dict[str, int], spans_known: bool, prev: O
         inferred = True
         name = prev.name if prev is not None else None
     if "name" not in roles:
-        group = strip_ordinal(_text(_cell(row, roles, "group")))[0]
+        group = strip_ordinal(_role_text(texts, roles, "group"))[0]
         name = group or (prev.name if prev is not None and "group" in roles else None)
     units = _lines(_cell(row, roles, "units"))
     support = _lines(_cell(row, roles, "support"))
     if not units and not support and prev is not None and not spans_known:
         units, support = prev.units, prev.support  # flat source: an empty cell inside a merged group
     deadline_cell = _cell(row, roles, "deadline")
-    deadline = _text(deadline_cell) or None
+    deadline = _role_text(texts, roles, "deadline") or None
     if deadline is None and deadline_cell is not None and prev is not None and not spans_known and inferred:
         deadline = prev.deadline  # flat source: an empty cell inside a merged group
-    content, content_number = strip_ordinal(_text(_cell(row, roles, "content")))
+    content, content_number = strip_ordinal(_role_text(texts, roles, "content"))
     if number is None:
         number = content_number
     if not content and explicit and "name" in roles:
