@@ -96,21 +96,22 @@ def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 # -- crawl records ----------------------------------------------------------
-def record_requests(con: duckdb.DuckDBPyConnection, requests: Iterable[dict[str, Any]]) -> int:
-    """Insert request records (idempotent by request_id) and advance crawl_state."""
+def record_requests(con: duckdb.DuckDBPyConnection, requests: Iterable[dict[str, Any]], *, fresh: bool = False) -> int:
+    """Insert request records (idempotent by request_id; ``fresh``: the caller knows none is
+    recorded yet, so no conflict check) and advance crawl_state."""
     rows = list(requests)
     if not rows:
         return 0
-    _insert(con, [CrawlRequest.from_dict(r) for r in rows], verb="insert or ignore")
+    _insert(con, [CrawlRequest.from_dict(r) for r in rows], verb="insert" if fresh else "insert or ignore")
     # Latest validators per URL, one batched upsert (a URL may appear twice in one run's records).
-    fresh: dict[str, CrawlState] = {}
+    latest: dict[str, CrawlState] = {}
     for r in rows:
         if r.get("status") == 200 and r.get("warc_file") and not r.get("no_state"):
-            fresh[r["url"]] = CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
-                                                   updated_at=r["fetched_at"])
-    _insert(con, list(fresh.values()), conflict=_update("url", [c for c in CrawlState.names() if c != "url"]))
+            latest[r["url"]] = CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
+                                                    updated_at=r["fetched_at"])
+    _insert(con, list(latest.values()), conflict=_update("url", [c for c in CrawlState.names() if c != "url"]))
     revalidated = [[r["fetched_at"], r["url"]] for r in rows
-                   if r.get("status") == 304 and not r.get("no_state") and r["url"] not in fresh]
+                   if r.get("status") == 304 and not r.get("no_state") and r["url"] not in latest]
     if revalidated:
         fetched, urls = zip(*revalidated)
         con.execute("update raw.crawl_state s set last_status = 304, updated_at = v.fetched_at "
@@ -173,16 +174,33 @@ class LoadResult:
 
 
 # -- documents --------------------------------------------------------------
-def _write_crawl_and_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], now: datetime) -> None:
-    """The document's crawl records, notice (when its page was read), document and renditions."""
-    record_requests(con, doc.get("requests", []))
+def _write_crawl_and_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], now: datetime,
+                              seen: Optional[dict[str, int]] = None) -> None:
+    """The document's crawl records, notice (when its page was read), document and renditions.
+    ``seen`` (from ``_already_written``) lets rows nobody wrote before go in without conflict checks."""
+    record_requests(con, doc.get("requests", []), fresh=bool(seen) and not seen["requests"])
     if doc.get("parts"):
         _insert(con, [_notice_detail(doc, now)], conflict=_NOTICE_DETAIL_UPDATE)
     _insert(con, [Document(document_key=doc["document_key"], portal_id=doc["portal_id"], notice_url=doc["notice_url"],
                            role="notice", title=doc.get("title"), first_seen_at=now)],
             conflict=_update("document_key", ["title"]))
     _insert(con, [Rendition.from_dict(r, document_key=doc["document_key"], seen_at=now)
-                  for r in doc.get("renditions", []) if r.get("sha256")], verb="insert or ignore")
+                  for r in doc.get("renditions", []) if r.get("sha256")],
+            verb="insert" if seen and not seen["renditions"] else "insert or ignore")
+
+
+def _already_written(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> dict[str, int]:
+    """How many rows of this document version exist already, per kind, in one query: a first load
+    (the common case) then inserts without conflict checks, which cost DuckDB 2-3x a plain insert."""
+    row = con.execute(
+        """select (select count(*) from raw.document_versions where document_version_id = $vid),
+                  (select count(*) from raw.validation_results where document_version_id = $vid),
+                  (select count(*) from raw.quarantine where document_key = $key and resolved_at is null),
+                  (select count(*) from raw.crawl_requests where request_id in (select unnest($requests))),
+                  (select count(*) from raw.renditions where document_key = $key)""",
+        {"vid": doc["document_version_id"], "key": doc["document_key"],
+         "requests": [r["request_id"] for r in doc.get("requests", [])] or [""]}).fetchone()
+    return dict(zip(["version", "validation", "open_quarantine", "requests", "renditions"], row))
 
 
 def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extraction: dict[str, Any],
@@ -201,10 +219,11 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
     now = _now()
     con.begin()
     try:
-        _write_crawl_and_document(con, doc, now)
-        if con.execute("select count(*) from raw.document_versions where document_version_id = ?", [vid]).fetchone()[0]:
-            for table in (VersionPart.TABLE, TaskRow.TABLE, DocumentVersion.TABLE):
-                con.execute(f"delete from {table} where document_version_id = ?", [vid])
+        seen = _already_written(con, doc)
+        _write_crawl_and_document(con, doc, now, seen)
+        replaced = [VersionPart, TaskRow, DocumentVersion] if seen["version"] else []
+        for table in replaced + ([ValidationResult] if seen["validation"] else []):
+            con.execute(f"delete from {table.TABLE} where document_version_id = ?", [vid])
         _insert(con, [VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"], format=p["format"],
                                   sha256=p["request"]["sha256"], request_id=p["request"]["request_id"])
                       for i, p in enumerate(doc["parts"])])
@@ -222,9 +241,10 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
                                         units_open_list=bool(t.get("units_open_list")), load_id=load_id, loaded_at=now)
                       for t in tasks])
         _write_validation(con, validation_rows, load_id)
-        # A clean version of the document supersedes every open quarantine entry of that document.
-        con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
-                    [now, doc["document_key"]])
+        if seen["open_quarantine"]:
+            # A clean version of the document supersedes every open quarantine entry of that document.
+            con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
+                        [now, doc["document_key"]])
         _finish_audit(con, load_id, "loaded", len(tasks))
         con.commit()
     except BaseException:
@@ -234,10 +254,10 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
 
 
 def _write_validation(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], load_id: str) -> None:
-    """Validation rows of one document (one statement; a row of the same suite and version replaced)."""
+    """Validation rows of one document in one statement (the caller deleted the version's earlier rows)."""
     _insert(con, [ValidationResult.from_dict(r, load_id=load_id, failures=r.get("failures") if isinstance(
         r.get("failures"), str) else json.dumps(r.get("failures") or [], ensure_ascii=False, default=str))
-        for r in rows], verb="insert or replace")
+        for r in rows])
 
 
 def quarantine_key(doc: dict[str, Any]) -> str:
@@ -267,6 +287,7 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], *, 
                                  quarantined_at=now, attempts=1, dag_id=run.dag_id, run_id=run.run_id)],
                 conflict=_update("document_version_id", ["reasons", "stage", "quarantined_at", "resolved_at", "dag_id",
                                                          "run_id"]) + ", attempts = raw.quarantine.attempts + 1")
+        con.execute(f"delete from {ValidationResult.TABLE} where document_version_id = ?", [key])
         _write_validation(con, validation_rows or [], load_id)
         _finish_audit(con, load_id, "quarantined", 0)
         con.commit()
