@@ -55,15 +55,16 @@ def col(type: str, *, null: bool = True, default: Optional[str] = None, doc: str
 
 
 class Record:
-    """Base of the records: ``TABLE`` (raw.<name>), ``PRIMARY_KEY``, ``UNIQUE`` constraints and
+    """Base of the records: ``TABLE`` (raw.<name>; its description lives in the dbt sources YAML),
+    ``PRIMARY_KEY``, ``UNIQUE`` constraints and
     ``FIRST`` (columns that lead the table when a record inherits its content from another)."""
 
     __slots__ = ()
     TABLE: ClassVar[str]
-    DOC: ClassVar[str] = ""
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ()
     UNIQUE: ClassVar[tuple[tuple[str, ...], ...]] = ()
     FIRST: ClassVar[tuple[str, ...]] = ()
+    DBT_SOURCE: ClassVar[bool] = True  # listed in the dbt sources (crawl_state is the crawler's own)
 
     @classmethod
     def columns(cls) -> tuple[Column, ...]:
@@ -114,7 +115,6 @@ class CrawlRequest(Record):
     adds the archive pointer and the state once the answer is archived or classified."""
 
     TABLE: ClassVar[str] = "raw.crawl_requests"
-    DOC: ClassVar[str] = "One row per HTTP exchange the crawler made (304s and errors included)."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("request_id",)
 
     request_id: str = col("varchar", null=False)
@@ -145,7 +145,7 @@ class CrawlState(Record):
     """Latest validators per URL for conditional GET (the crawl frontier state)."""
 
     TABLE: ClassVar[str] = "raw.crawl_state"
-    DOC: ClassVar[str] = "Latest validators per URL for conditional GET (the crawl frontier state)."
+    DBT_SOURCE: ClassVar[bool] = False
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("url",)
 
     url: str = col("varchar", null=False)
@@ -163,7 +163,6 @@ class Notice(Record):
     """A notice (detail page) found on a portal list page, with the labels read on its page."""
 
     TABLE: ClassVar[str] = "raw.notices"
-    DOC: ClassVar[str] = "A notice (detail page) found on a portal list page."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("notice_url",)
 
     notice_url: str = col("varchar", null=False)
@@ -186,7 +185,6 @@ class Document(Record):
     """What a document *is*: portal + notice URL + role."""
 
     TABLE: ClassVar[str] = "raw.documents"
-    DOC: ClassVar[str] = "A work-plan document (notice body plus its attachments), keyed by document_key."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("document_key",)
 
     document_key: str = col("varchar", null=False)
@@ -202,7 +200,6 @@ class Rendition(Record):
     """Every rendition (format) of a document, each archived."""
 
     TABLE: ClassVar[str] = "raw.renditions"
-    DOC: ClassVar[str] = "Every archived format of a document part (docx/pdf/…); primary key (document_key, url, sha256)."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("document_key", "url", "sha256")
 
     document_key: str = col("varchar", null=False)
@@ -218,7 +215,6 @@ class DocumentVersion(Record):
     """One version of a document: sha256 of the bytes the tasks were read from."""
 
     TABLE: ClassVar[str] = "raw.document_versions"
-    DOC: ClassVar[str] = "One version of a document (sha256 of the parts read) with its parsed header fields."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("document_version_id",)
 
     document_version_id: str = col("varchar", null=False)
@@ -249,8 +245,6 @@ class VersionPart(Record):
     """A part (notice body, chosen attachment rendition) a version was read from."""
 
     TABLE: ClassVar[str] = "raw.version_parts"
-    DOC: ClassVar[str] = ("The parts (notice body, attachments) a document version was read from; "
-                          "primary key (document_version_id, part_no).")
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("document_version_id", "part_no")
 
     document_version_id: str = col("varchar", null=False)
@@ -286,7 +280,6 @@ class TaskRow(Task):
     """One task row of one document version (``raw.tasks``): a ``Task`` plus its identity and load."""
 
     TABLE: ClassVar[str] = "raw.tasks"
-    DOC: ClassVar[str] = "One task row of one document version."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("task_id",)
     UNIQUE: ClassVar[tuple[tuple[str, ...], ...]] = (("document_version_id", "seq"),)
     FIRST: ClassVar[tuple[str, ...]] = ("task_id", "document_version_id")
@@ -303,7 +296,6 @@ class ValidationResult(Record):
     """Great Expectations results of one suite on one document version."""
 
     TABLE: ClassVar[str] = "raw.validation_results"
-    DOC: ClassVar[str] = "Great Expectations results per suite and document version."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("validation_id",)
 
     validation_id: str = col("varchar", null=False)
@@ -323,7 +315,6 @@ class Quarantine(Record):
     """A document stopped before the clean tables, with reasons and a pointer to its bytes."""
 
     TABLE: ClassVar[str] = "raw.quarantine"
-    DOC: ClassVar[str] = "Document versions stopped before the clean tables, with reasons."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("document_version_id",)
 
     document_version_id: str = col("varchar", null=False)
@@ -346,7 +337,6 @@ class LoadAudit(Record):
     """dlt-style load audit: which DAG run wrote which load_id, and how it ended."""
 
     TABLE: ClassVar[str] = "raw.load_audit"
-    DOC: ClassVar[str] = "Which DAG run wrote which load_id."
     PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("load_id",)
 
     load_id: str = col("varchar", null=False)
