@@ -1,6 +1,7 @@
 """Warehouse at scale: loader vs DuckDB bulk insert, full `dbt build`, incremental build after one plan.
 
     .venv/bin/python -m benchmarks.warehouse_bench --tasks 10000 100000 [--seed 7] [--json out.json]
+    .venv/bin/python -m benchmarks.warehouse_bench --loader-only [--rounds 3] [--tasks 10000]
 
 Raw data is generated (seeded): every publisher of dbt_project/seeds/publishers.csv
 (jurisdiction × organ type, the identity the warehouse uses) gets one plan a year of
@@ -14,7 +15,9 @@ Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/)
 2. full `dbt build` (seeds, models, tests) on the loaded warehouse, wall time and the
    peak RSS of the dbt process;
 3. one new plan (next year of one publisher) loaded, then `dbt build` again (incremental).
-Prints a markdown table with the ratios.
+Prints a markdown table with the ratios. ``--loader-only`` runs step 1 alone (no dbt), ``--rounds``
+times, and adds CPU seconds (this process, all threads) next to wall seconds: on a shared machine
+wall time includes waiting for a core, CPU time does not.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import random
 import re
 import resource
@@ -140,17 +144,27 @@ def _validation(doc: dict) -> list[dict]:
 
 def load_all(path: Path, plans: list[tuple[dict, dict]]) -> float:
     """Seconds for the product's loader to load every plan (one transaction per document)."""
+    return _timed_load(path, plans)[0]
+
+
+def _timed_load(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
+    """(wall s, CPU s) for the product's loader to load every plan (one transaction per document)."""
     run = RunInfo("bench", "bench")
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for doc, extraction in plans:
             load_document(con, doc, extraction, _validation(doc), run)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
     """Seconds for DuckDB's own insert of the same task, version and document rows from DataFrames."""
+    return _timed_bulk(path, plans)[0]
+
+
+def _timed_bulk(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
+    """(wall s, CPU s) of ``bulk_insert``."""
     now = BASE_TIME
     tasks = pd.DataFrame([{
         "task_id": hashlib.sha256(f"{d['document_version_id']}|{t['seq']}".encode()).hexdigest()[:20],
@@ -168,10 +182,25 @@ def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
         "task_count": len(e["tasks"]), "load_id": "bulk", "loaded_at": now} for d, e in plans])
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         con.execute("insert into raw.tasks by name select * from tasks")
         con.execute("insert into raw.document_versions by name select * from versions")
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
+
+
+def loader_only(n_tasks: int, seed: int, rounds: int) -> list[dict]:
+    """Step 1 alone, ``rounds`` times alternating bulk and loader (no dbt): wall and CPU seconds."""
+    plans = generate(n_tasks, seed)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="loader_bench_") as tmp:
+        for i in range(rounds):
+            bulk_s, bulk_cpu = _timed_bulk(Path(tmp) / f"bulk{i}.duckdb", plans)
+            load_s, load_cpu = _timed_load(Path(tmp) / f"loader{i}.duckdb", plans)
+            out.append({"tasks": sum(len(e["tasks"]) for _, e in plans), "documents": len(plans),
+                        "bulk_s": bulk_s, "bulk_cpu_s": bulk_cpu, "loader_s": load_s, "loader_cpu_s": load_cpu,
+                        "loader_ms_per_doc": 1000 * load_s / len(plans), "ratio": load_s / bulk_s,
+                        "cpu_ratio": load_cpu / bulk_cpu, "load_average": os.getloadavg()[0]})
+    return out
 
 
 def dbt_build(warehouse: Path, work: Path) -> tuple[float, float]:
@@ -210,7 +239,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--work", type=Path, help="keep warehouses and dbt logs here (default: temp, removed)")
+    parser.add_argument("--loader-only", action="store_true", help="time the loader vs bulk insert only (no dbt)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --loader-only: repetitions")
     args = parser.parse_args()
+    if args.loader_only:
+        rows = [r for n in args.tasks for r in loader_only(n, args.seed, args.rounds)]
+        print("| tasks | docs | loader s (CPU s) | ms / doc | bulk insert s (CPU s) | loader / bulk wall (CPU) | load avg |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} ({r['loader_cpu_s']:.2f}) | "
+                  f"{r['loader_ms_per_doc']:.1f} | {r['bulk_s']:.2f} ({r['bulk_cpu_s']:.2f}) | "
+                  f"{r['ratio']:.0f}× ({r['cpu_ratio']:.0f}×) | {r['load_average']:.1f} |")
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+        return
     results = [bench(n, args.seed, args.work) for n in args.tasks]
     print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s | peak RSS GB "
           "| +1 plan: load s | incremental build s | incremental / full | matches | YoY rows |")
