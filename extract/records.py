@@ -18,6 +18,7 @@ loader). Records travel between Airflow tasks as plain dicts (XCom is JSON): bui
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Optional, TypeVar
@@ -67,6 +68,7 @@ class Record:
     DBT_SOURCE: ClassVar[bool] = True  # listed in the dbt sources (crawl_state is the crawler's own)
 
     @classmethod
+    @functools.cache
     def columns(cls) -> tuple[Column, ...]:
         """The table's columns in table order (``FIRST``, then the fields in declaration order)."""
         found = [dataclasses.replace(f.metadata["column"], name=f.name)
@@ -75,9 +77,10 @@ class Record:
         return tuple(sorted(found, key=lambda c: cls.FIRST.index(c.name) if c.name in cls.FIRST else len(cls.FIRST)))
 
     @classmethod
-    def names(cls) -> list[str]:
+    @functools.cache
+    def names(cls) -> tuple[str, ...]:
         """Column names in table order."""
-        return [c.name for c in cls.columns()]
+        return tuple(c.name for c in cls.columns())
 
     @classmethod
     def ddl(cls) -> list[str]:

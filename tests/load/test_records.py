@@ -43,7 +43,7 @@ def test_the_warehouse_ddl_is_the_records_columns_types_nullability_and_keys() -
             "order by constraint_type, constraint_text", [record.TABLE.split(".")[1]]).fetchall()
         assert keys == [("PRIMARY KEY", list(record.PRIMARY_KEY))] + [("UNIQUE", list(u)) for u in record.UNIQUE]
     # the task row is the extracted task plus its identity and load, in the order the table always had
-    assert TaskRow.names() == ["task_id", "document_version_id", *Task.names(), "load_id", "loaded_at"]
+    assert list(TaskRow.names()) == ["task_id", "document_version_id", *Task.names(), "load_id", "loaded_at"]
 
 
 def test_a_warehouse_from_before_an_added_column_gets_it_in_place() -> None:
@@ -53,7 +53,7 @@ def test_a_warehouse_from_before_an_added_column_gets_it_in_place() -> None:
     con.execute(f"create table raw.crawl_requests ({', '.join(old)}, primary key (request_id))")
     warehouse.ensure_raw_schema(con)
     warehouse.ensure_raw_schema(con)  # idempotent
-    assert [c for c, _, _ in _schema(con, "raw.crawl_requests")] == CrawlRequest.names()
+    assert [c for c, _, _ in _schema(con, "raw.crawl_requests")] == list(CrawlRequest.names())
 
 
 def test_the_loader_writes_every_column_of_the_records(wp_var: Path) -> None:
@@ -83,7 +83,7 @@ def test_the_crawler_builds_its_request_record_from_the_record() -> None:
                       headers={"Content-Type": "text/html", "ETag": '"x"'}, body=b"abc",
                       fetched_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
     rec = request_record(res, "detail", "shsamr", RunInfo("crawl_shsamr", "r1"))
-    assert list(rec) == CrawlRequest.names()
+    assert list(rec) == list(CrawlRequest.names())
     assert {k: v for k, v in rec.items() if k != "request_id"} == {
         "portal_id": "shsamr", "url": "http://127.0.0.11/a.html", "final_url": "http://127.0.0.11/a.html",
         "kind": "detail", "status": 200, "error": None, "fetched_at": "2024-01-02T03:04:05+00:00",
