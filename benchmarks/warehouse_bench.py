@@ -47,6 +47,7 @@ from dbt_runner import run_dbt  # noqa: E402
 
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import load_document  # noqa: E402
+from extract.records import CrawlRequest  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -119,11 +120,10 @@ def _loader_input(pub: dict, year: int, tasks: list[dict], p_no: int) -> tuple[d
     url = f"{host}/files/{slug}.docx"
     fetched = (BASE_TIME + timedelta(minutes=p_no, seconds=year)).isoformat()
     sha = hashlib.sha256(json.dumps(tasks, ensure_ascii=False).encode()).hexdigest()
-    request = {"request_id": f"req-{slug}", "portal_id": f"p{p_no}", "url": url, "final_url": url,
-               "kind": "attachment", "status": 200, "error": None, "fetched_at": fetched, "etag": None,
-               "last_modified": None, "content_type": "application/msword", "content_length": 1000, "sha256": sha,
-               "warc_file": "bench.warc.gz", "warc_offset": 0, "warc_length": 1, "source_request_id": None,
-               "dag_id": "bench", "run_id": "bench"}
+    request = CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
+                           status=200, fetched_at=fetched, content_type="application/msword", content_length=1000,
+                           sha256=sha, warc_file="bench.warc.gz", warc_offset=0, warc_length=1, dag_id="bench",
+                           run_id="bench", state="fetched").to_dict()
     part = {"role": "attachment:1", "url": url, "format": "docx", "request": request}
     doc = {"document_key": hashlib.sha1(f"p{p_no}|{slug}".encode()).hexdigest()[:16],
            "document_version_id": hashlib.sha256(sha.encode()).hexdigest(), "portal_id": f"p{p_no}",
