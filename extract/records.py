@@ -70,11 +70,13 @@ class Record:
     @classmethod
     @functools.cache
     def columns(cls) -> tuple[Column, ...]:
-        """The table's columns in table order (``FIRST``, then the fields in declaration order)."""
+        """The table's columns in table order: ``FIRST``, the fields in declaration order, then the
+        ``added`` ones (``alter table`` appends them, in old and new files alike)."""
         found = [dataclasses.replace(f.metadata["column"], name=f.name)
                  for f in dataclasses.fields(cls)  # type: ignore[arg-type]
                  if "column" in f.metadata]
-        return tuple(sorted(found, key=lambda c: cls.FIRST.index(c.name) if c.name in cls.FIRST else len(cls.FIRST)))
+        first = {name: i for i, name in enumerate(cls.FIRST)}
+        return tuple(sorted(found, key=lambda c: (c.added, first.get(c.name, len(first)))))
 
     @classmethod
     @functools.cache
