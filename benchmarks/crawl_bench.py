@@ -116,14 +116,14 @@ def our_crawl(portal: Any, state: dict[str, dict[str, Any]], concurrency: int,
     fetcher = make_fetcher(portal, min_delay_s=0.0)
     disc = discover(portal, state, run, fetcher)
     t1 = time.perf_counter()
-    robots = dict(fetcher._robots)  # noqa: SLF001 - share discovery's robots verdict, no refetch per worker
+    robots = fetcher.robots_verdicts()  # share discovery's robots verdict, no refetch per worker
     local = threading.local()
 
     def one(notice: dict[str, Any]) -> dict[str, Any]:
         f = getattr(local, "fetcher", None)
         if f is None:
             f = local.fetcher = make_fetcher(portal, min_delay_s=0.0)
-            f._robots.update(robots)  # noqa: SLF001
+            f.adopt_robots_verdicts(robots)
         return fetch_notice(portal, notice, state, run, f)
 
     # The pipeline's policy: new notices, plus known ones due for revalidation (portal.revalidate_days).

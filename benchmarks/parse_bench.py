@@ -90,10 +90,9 @@ def catalogue(build_dir: Path) -> list[Doc]:
 
 
 def ours(doc: Doc) -> Any:
-    """Exactly the pipeline's reading of one file (extract.pipeline._part_document without the WARC)."""
-    from extract.crawl.portals import get_adapter
-    from extract.parse import parse_bytes
-    from extract.parse.encoding import decode_bytes
+    """Exactly the pipeline's reading of one file (``extract.pipeline.parse_part_bytes``: the WARC read of
+    ``parse_archived_part`` left out), then ``extract_tasks``."""
+    from extract.pipeline import parse_part_bytes
     from extract.tasks import extract_tasks
 
     data = doc.path.read_bytes()
@@ -102,14 +101,10 @@ def ours(doc: Doc) -> Any:
 
         d = parse_antiword_text(_run_antiword(data))
         d.warnings.append("read with antiword: table merges unknown")
-    elif doc.family:
-        html, _ = decode_bytes(data, doc.content_type)
-        detail = get_adapter(doc.family).parse_detail(html, "http://127.0.0.1" + doc.url)
-        d = parse_bytes(detail.body_html.encode("utf-8"), content_type="text/html; charset=utf-8")
-        d.meta.update({k: v for k, v in detail.meta.items() if v})
-        d.meta["title"] = detail.title
     else:
-        d = parse_bytes(data, content_type=doc.content_type)
+        d = parse_part_bytes(data, role="body" if doc.family else "attachment",
+                             url="http://127.0.0.1" + (doc.url or ""), family=doc.family or "",
+                             content_type=doc.content_type)
     return extract_tasks([d])
 
 

@@ -92,7 +92,9 @@ def _task(base: dict, seq: int, rng: random.Random, pool: list[dict]) -> dict:
             "task_content": _reword(base["task_content"], rng, pool),
             "responsible_raw": base.get("responsible_raw"), "lead_units": base.get("lead_units") or [],
             "support_units": base.get("support_units") or [], "units_open_list": bool(base.get("units_open_list")),
-            "deadline_raw": base.get("deadline_raw"), "deadline_date": None}
+            "deadline_raw": base.get("deadline_raw"), "deadline_date": None,
+            # no date is computed here, so the kind is what read_deadline gives an undated text
+            "deadline_kind": "unparsed" if base.get("deadline_raw") else "none"}
 
 
 def generate(n_tasks: int, seed: int) -> list[tuple[dict, dict]]:
@@ -171,7 +173,8 @@ def _timed_bulk(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, floa
         "document_version_id": d["document_version_id"], "seq": t["seq"], "task_name": t["task_name"],
         "section": None, "task_content": t["task_content"], "responsible_raw": t["responsible_raw"],
         "lead_units": t["lead_units"], "support_units": t["support_units"], "units_open_list": t["units_open_list"],
-        "deadline_raw": t["deadline_raw"], "deadline_date": None, "load_id": "bulk", "loaded_at": now}
+        "deadline_raw": t["deadline_raw"], "deadline_date": None, "deadline_kind": t["deadline_kind"],
+        "load_id": "bulk", "loaded_at": now}
         for d, e in plans for t in e["tasks"]])
     versions = pd.DataFrame([{
         "document_version_id": d["document_version_id"], "document_key": d["document_key"],

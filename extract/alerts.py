@@ -9,7 +9,7 @@ Two kinds of alert, one record each:
 * ``task_failed`` — ``task_failure_alert``, the ``on_failure_callback`` of every task
   (``DEFAULT_ARGS``); it runs once per task instance that fails for good (not on retries).
 * ``dag_run_late`` — ``dag_run_deadline_missed``, the callback of the DAG run Deadline
-  Alert (``extract/deadlines.py``). The scheduler marks the deadline missed and the
+  Alert (``extract/run_deadlines.py``). The scheduler marks the deadline missed and the
   triggerer awaits the callback with the run's context.
 
 Nothing here imports Airflow at module level: the module is imported by DAG files.

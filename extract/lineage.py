@@ -18,7 +18,7 @@ class LineageError(Exception):
     """Unknown task id or a broken chain."""
 
 
-def _lineage_db(db: Optional[Path]) -> Path:
+def read_db(db: Optional[Path]) -> Path:
     """Explicit path, else the published read-only copy (never blocks a writer), else the working file."""
     from extract import settings
     from extract.publish import published_db_path
@@ -32,7 +32,7 @@ def trace(task_id: str, *, verify: bool = False, db: Optional[Path] = None) -> d
     """The lineage of one task row as a dict (task → version → parts → requests → load → checks)."""
     from extract.crawl.archive import read_record
 
-    with warehouse.connect(_lineage_db(db), read_only=True) as con:
+    with warehouse.connect(read_db(db), read_only=True) as con:
         row = con.execute(
             """select t.task_id, t.seq, t.task_name, t.document_version_id, t.load_id,
                       dv.document_key, d.notice_url, d.portal_id, dv.title, dv.jurisdiction, dv.issuer, dv.plan_year,

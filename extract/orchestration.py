@@ -15,7 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from extract import settings
 from extract.alerts import task_failure_alert
-from extract.deadlines import dagrun_deadline
+from extract.run_deadlines import dagrun_deadline
 from extract.sources import Portal
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ def ol_tables(*names: str) -> list[Any]:
 
 RAW_LOAD_TABLES = ("raw.document_versions", "raw.tasks", "raw.version_parts", "raw.validation_results",
                    "raw.quarantine", "raw.load_audit", "raw.crawl_requests")
-MART_TABLES = ("marts.fct_work_plan_tasks", "marts.fct_task_responsibilities", "marts.fct_task_matches",
-               "marts.fct_plan_yoy", "marts.fct_jurisdiction_year", "marts.dim_jurisdiction",
+MART_TABLES = ("marts.fct_documents", "marts.fct_work_plan_tasks", "marts.fct_task_responsibilities",
+               "marts.fct_task_matches", "marts.fct_plan_yoy", "marts.fct_jurisdiction_year", "marts.dim_jurisdiction",
                "marts.dim_publisher", "marts.dim_department", "marts.dim_theme")
 
 
@@ -216,7 +216,7 @@ def build_crawl_dag(portal: Portal, *, start_date: datetime = datetime(2026, 1, 
         def load(item: dict[str, Any]) -> dict[str, Any]:
             from extract import pipeline
             try:
-                return pipeline.load(item, _run_info())
+                return pipeline.load_or_quarantine(item, _run_info())
             except pipeline.DocumentQuarantined as exc:
                 # Quarantine is recorded; fail this document's task instance, no retry.
                 raise AirflowFailException(str(exc)) from exc

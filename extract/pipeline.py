@@ -127,8 +127,10 @@ def fetch(portal_id: str, notice: dict[str, Any], crawl_plan: dict[str, Any], ru
     return doc
 
 
-def part_document(data: bytes, *, role: str, url: str, family: str, content_type: str | None = None):  # -> Document
-    """Parse one part; a notice page is first cut down to its body by the portal family's adapter."""
+def parse_part_bytes(data: bytes, *, role: str, url: str, family: str, content_type: str | None = None):  # -> Document
+    """Parse one part from its bytes; a notice page (``role == "body"``) is first cut down to its body by
+    the portal family's adapter. Raises ``ParseError`` on unreadable bytes, ``PageShapeError`` on an
+    unexpected notice page."""
     from extract.crawl.portals import get_adapter
     from extract.parse import parse_bytes
     from extract.parse.encoding import decode_bytes
@@ -143,13 +145,14 @@ def part_document(data: bytes, *, role: str, url: str, family: str, content_type
     return document
 
 
-def _part_document(part: dict[str, Any], portal_family: str):  # -> Document
-    """Parse one archived part (bytes re-read from the WARC record the crawl wrote)."""
+def parse_archived_part(part: dict[str, Any], portal_family: str):  # -> Document
+    """Parse one fetched part from the archive: its bytes re-read from the WARC record the crawl wrote,
+    then ``parse_part_bytes``."""
     from extract.crawl.archive import read_record
 
     req = part["request"]
     data = read_record(req["warc_file"], int(req["warc_offset"]))
-    return part_document(data, role=part["role"], url=part["url"], family=portal_family,
+    return parse_part_bytes(data, role=part["role"], url=part["url"], family=portal_family,
                          content_type=req.get("content_type"))
 
 
@@ -191,7 +194,7 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         return out
     family = get_portal(doc["portal_id"]).family
     try:
-        documents = [_part_document(p, family) for p in doc["parts"]]
+        documents = [parse_archived_part(p, family) for p in doc["parts"]]
         documents, primary = drop_duplicate_tables(doc["parts"], documents)
         ex = extract_tasks(documents)
         require_tasks(ex, source=doc["notice_url"])  # zero tasks is an error, with the extractor's hints
@@ -231,8 +234,9 @@ def validate(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def load(item: dict[str, Any], run: RunInfo) -> dict[str, Any]:
-    """Writer. Load a clean version, record a skip, or quarantine (then raise)."""
+def load_or_quarantine(item: dict[str, Any], run: RunInfo) -> dict[str, Any]:
+    """Writer (the DAG's ``load`` task). Load a clean version, record a skip, or quarantine (then raise
+    ``DocumentQuarantined``)."""
     from extract import load as loader
     from extract import warehouse
     from extract.tasks import PARSER_VERSION
@@ -266,7 +270,7 @@ def run_portal(portal_id: str, run: RunInfo) -> list[dict[str, Any]]:
     for n in notices:
         item = validate(extract(fetch(portal_id, n, p, run)))
         try:
-            results.append(load(item, run))
+            results.append(load_or_quarantine(item, run))
         except DocumentQuarantined as exc:
             results.append({"notice_url": n["notice_url"], "status": "quarantined", "reason": str(exc)})
     return results

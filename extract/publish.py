@@ -154,7 +154,7 @@ def _publish(src: Path, out_dir: Path, parquet_dir: Path, started: float) -> dic
     data_docs = None
     validations = settings.var_dir() / "validations"
     if validations.exists():
-        from extract.validate import build_data_docs
+        from extract.data_docs import build_data_docs
         data_docs = str(build_data_docs(validations, out_dir=settings.data_docs_dir()))
 
     from extract import report as reporter

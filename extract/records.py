@@ -278,6 +278,8 @@ class Task(Record):
     units_open_list: bool = col("boolean", null=False)
     deadline_raw: Optional[str] = col("varchar")
     deadline_date: Optional[Day] = col("date")
+    deadline_kind: Optional[str] = col("varchar", added=True,
+                                       doc="extract.tasks.normalize.DEADLINE_KINDS (read_deadline)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

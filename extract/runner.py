@@ -95,7 +95,13 @@ def run_dags(portal_ids: Optional[list[str]] = None) -> dict[str, str]:
 
 
 def summary(states: dict[str, str]) -> str:
-    """What happened, from the warehouse: per portal, per document, and a query to paste."""
+    """What happened, from the warehouse: per portal, per document, and a query to paste.
+
+    Which version of a document is current is decided in dbt (``marts.fct_documents``, from
+    ``int_document_versions_ranked``: the newest version not in open quarantine), never here.
+    The summary is printed after the warehouse DAG (``scripts/run.sh``); when that DAG failed
+    before the marts existed, the per-document part says so instead of guessing from raw.
+    """
     from extract import warehouse
     from extract.publish import published_db_path
 
@@ -103,31 +109,37 @@ def summary(states: dict[str, str]) -> str:
     for dag_id, state in states.items():
         lines.append(f"  DAG {dag_id:<28} {state}")
     with warehouse.connect() as con:
+        has_marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                                "and table_name = 'fct_documents'").fetchone()[0]
         lines.append("")
-        lines.append("Per portal (work-plan notices found / documents loaded / quarantined):")
-        for row in con.execute("""
-            select n.portal_id, count(distinct n.notice_url),
-                   count(distinct dv.document_key), count(distinct q.document_key)
+        lines.append("Per portal (work-plan notices found / documents with a current version / quarantined):")
+        loaded = ("select portal_id, count(*) as n from marts.fct_documents group by 1" if has_marts
+                  else "select null::varchar as portal_id, null::bigint as n where false")
+        for row in con.execute(f"""
+            with loaded as ({loaded})
+            select n.portal_id, count(distinct n.notice_url), any_value(loaded.n),
+                   count(distinct q.document_key)
             from raw.notices n
             left join raw.documents d on d.notice_url = n.notice_url
-            left join raw.document_versions dv on dv.document_key = d.document_key
             left join raw.quarantine q on q.document_key = d.document_key and q.resolved_at is null
+            left join loaded on loaded.portal_id = n.portal_id
             group by 1 order by 1""").fetchall():
-            lines.append(f"  {row[0]:<12} found {row[1]:>3}   loaded {row[2]:>3}   quarantined {row[3]:>3}")
+            current = f"{row[2] or 0:>3}" if has_marts else "  ?"
+            lines.append(f"  {row[0]:<12} found {row[1]:>3}   loaded {current}   quarantined {row[3]:>3}")
         lines.append("")
-        lines.append("Per document (current version):")
-        has_marts = con.execute("select count(*) from information_schema.tables where table_schema='marts' "
-                                "and table_name='fct_work_plan_tasks'").fetchone()[0]
-        for row in con.execute("""
-            with cur as (
-                select *, row_number() over (partition by document_key order by fetched_at desc) as rn
-                from raw.document_versions)
-            select cur.jurisdiction, cur.issuer, cur.plan_year, cur.layout, cur.task_count,
-                   coalesce(bool_and(v.success), false), cur.source_format
-            from cur left join raw.validation_results v using (document_version_id)
-            where rn = 1 group by all order by 1, 2, 3""").fetchall():
-            lines.append(f"  {row[0]} {row[1]} {row[2]} [{row[3]}, {row[6]}]: {row[4]} tasks, "
-                         f"validation {'passed' if row[5] else 'FAILED'}")
+        if has_marts:
+            lines.append("Per document (current version, marts.fct_documents):")
+            for row in con.execute("""
+                select jurisdiction, issuer, plan_year, layout, source_format, task_count, is_validation_success,
+                       left(document_version_id, 12), version_number, version_count, quarantined_versions
+                from marts.fct_documents order by jurisdiction, issuer, plan_year, document_id""").fetchall():
+                held = f", {row[10]} quarantined" if row[10] else ""
+                lines.append(f"  {row[0]} {row[1]} {row[2]} [{row[3]}, {row[4]}]: {row[5]} tasks, "
+                             f"validation {'passed' if row[6] else 'FAILED'}, "
+                             f"version {row[8]}/{row[9]} {row[7]}{held}")
+        else:
+            lines.append("Per document: marts.fct_documents not built (the warehouse DAG did not run dbt to the "
+                         "end); see the DAG states above")
         v = con.execute("select count(distinct document_version_id), count(*), count(*) filter (where success) "
                         "from raw.validation_results").fetchone()
         lines.append(f"Validation: {v[1]} suite results on {v[0]} document versions, {v[2]} passed, "

@@ -49,7 +49,6 @@ def sample_build_dir() -> Path:
 CONFIG_DIR: Path = REPO_ROOT / "config"
 EXPECTATIONS_DIR: Path = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR: Path = REPO_ROOT / "dbt_project"
-SAMPLE_PORTALS_DIR: Path = REPO_ROOT / "sample_portals"
 
 
 def sources_profile() -> str:

@@ -18,18 +18,13 @@ and the suites are created once per process (``_Engine``, ``warm_up()``) and
 reused; a warm validation of one document (both suites) then costs ~0.2 s, almost
 all of it GX's per-expectation planning, not the data.
 
-Data Docs: GX renders Data Docs from a context's *stores*, so
-``build_data_docs`` keeps a small file-backed GX project under
-``var/gx`` (override with ``gx_root=``) whose validation-results store
-accumulates every outcome it is given; the site itself is written to
-``settings.data_docs_dir()`` (``index.html``). Validation itself never touches
-that project; outcomes carry the GX result JSON (``SuiteResult.raw``) and can be
-saved with ``save_outcome`` in one process and rendered in another.
+Data Docs are built elsewhere (``extract.data_docs``): validation never touches a
+GX project; outcomes carry the GX result JSON (``SuiteResult.raw``) and are saved
+with ``save_outcome`` in one process and rendered in another.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -40,7 +35,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Optional, Union
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -51,7 +46,6 @@ TASK_SUITE = "work_plan_tasks"
 SUITES: tuple[str, ...] = (DOCUMENT_SUITE, TASK_SUITE)
 
 DATA_SOURCE = "workplans_pandas"
-DOCS_SITE = "workplans"
 #: How many unexpected values / seqs are kept per failure (rows and reasons).
 MAX_EXAMPLES = 20
 
@@ -208,7 +202,7 @@ def document_frame(document: dict, tasks: list[dict], *, document_version_id: st
 TASK_COLUMNS = [
     "seq", "row_number", "seq_gap", "task_name", "task_name_norm", "task_content",
     "task_content_norm", "responsible_raw", "units_missing_in_source", "unit_count",
-    "deadline_raw", "deadline_date", "deadline_year_offset",
+    "deadline_raw", "deadline_kind", "deadline_date", "deadline_year_offset",
 ]
 
 
@@ -233,6 +227,7 @@ def tasks_frame(tasks: list[dict], *, plan_year: Optional[int]):
             "units_missing_in_source": _norm_text(t.get("responsible_raw")) is None,
             "unit_count": len(t.get("lead_units") or []) + len(t.get("support_units") or []),
             "deadline_raw": t.get("deadline_raw"),
+            "deadline_kind": t.get("deadline_kind"),
             "deadline_date": deadline,
             "deadline_year_offset": (None if dyear is None or plan_year is None
                                      else dyear - plan_year),
@@ -242,7 +237,7 @@ def tasks_frame(tasks: list[dict], *, plan_year: Optional[int]):
         df[c] = df[c].astype("Int64")
     df["units_missing_in_source"] = df["units_missing_in_source"].astype(bool)
     for c in ("task_name", "task_name_norm", "task_content", "task_content_norm",
-              "responsible_raw", "deadline_raw", "deadline_date"):
+              "responsible_raw", "deadline_raw", "deadline_kind", "deadline_date"):
         df[c] = df[c].astype(object)
     return df
 
@@ -441,79 +436,3 @@ def save_outcome(outcome: ValidationOutcome, out_dir: Union[str, Path]) -> Path:
     path.write_text(json.dumps(outcome.to_dict(), ensure_ascii=False, default=str, indent=1),
                     encoding="utf-8")
     return path
-
-
-def _iter_outcomes(source) -> Iterable[ValidationOutcome]:
-    if source is None:
-        return []
-    if isinstance(source, ValidationOutcome):
-        return [source]
-    if isinstance(source, (str, Path)):
-        p = Path(source)
-        files = sorted(p.glob("*.json")) if p.is_dir() else [p]
-        return [ValidationOutcome.from_dict(json.loads(f.read_text(encoding="utf-8")))
-                for f in files]
-    return list(source)
-
-
-def build_data_docs(outcomes: Union[None, ValidationOutcome, Iterable[ValidationOutcome],
-                                    str, Path] = None,
-                    out_dir: Optional[Path] = None, *, gx_root: Optional[Path] = None,
-                    run_name: str = "workplans") -> Path:
-    """Store ``outcomes`` (objects, a saved outcome file or a directory of them) in the
-    file-backed GX project under ``gx_root`` (default ``var/gx``) and (re)build the
-    Data Docs site in ``out_dir`` (default ``settings.data_docs_dir()``).
-
-    Returns the path of ``index.html``. The site lists every result the project has
-    stored so far; re-storing the same document version and time overwrites it.
-    """
-    import great_expectations as gx
-    from great_expectations.core.expectation_validation_result import (
-        expectationSuiteValidationResultSchema,
-    )
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    out_dir = Path(out_dir or settings.data_docs_dir()).resolve()
-    gx_root = Path(gx_root or (settings.var_dir() / "gx")).resolve()
-    gx_root.mkdir(parents=True, exist_ok=True)
-    ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
-
-    for name in SUITES:
-        ctx.suites.add_or_update(load_suite(name))
-
-    for outcome in _iter_outcomes(outcomes):
-        for r in outcome.results:
-            if not r.raw:
-                continue
-            batch_id = outcome.document_version_id or "unknown"
-            run_id = RunIdentifier(run_name=run_name, run_time=outcome.validated_at)
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=r.suite),
-                run_id=run_id, batch_identifier=batch_id)
-            raw = copy.deepcopy(r.raw)
-            # batch.validate() leaves these empty; the pages show them (run, time, asset)
-            meta = raw.setdefault("meta", {})
-            meta["run_id"] = run_id.to_json_dict()
-            meta["validation_time"] = outcome.validated_at.strftime("%Y%m%dT%H%M%S.%fZ")
-            meta.setdefault("batch_spec", {})["data_asset_name"] = batch_id
-            ctx.validation_results_store.set(key, expectationSuiteValidationResultSchema.load(raw))
-
-    site_config = {
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(out_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }
-    sites = ctx.variables.data_docs_sites or {}
-    if sites.get(DOCS_SITE) != site_config:
-        if DOCS_SITE in sites:
-            ctx.update_data_docs_site(DOCS_SITE, site_config)
-        else:
-            ctx.add_data_docs_site(DOCS_SITE, site_config)
-    ctx.build_data_docs(site_names=[DOCS_SITE])
-    return out_dir / "index.html"

@@ -24,9 +24,28 @@ RAW_DDL: list[str] = ["create schema if not exists raw", *(stmt for record in RE
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and tables if missing (idempotent)."""
+    """Create the raw schema and tables if missing, add columns newer code writes (idempotent), and
+    give task rows loaded before ``deadline_kind`` existed their kind (``_fill_deadline_kinds``)."""
     for stmt in RAW_DDL:
         con.execute(stmt)
+    _fill_deadline_kinds(con)
+
+
+def _fill_deadline_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute ``raw.tasks.deadline_kind`` where it is null (rows of an older warehouse) with the one
+    parser, ``read_deadline(deadline_raw, plan_year of the version)``; the stored date is left as loaded
+    (the parser's dates did not change when kinds were added). No null rows: one cheap query."""
+    from extract.tasks.normalize import read_deadline  # the parse layer is not needed for a plain connect
+
+    rows = con.execute(
+        """select t.task_id, t.deadline_raw, v.plan_year from raw.tasks t
+           left join raw.document_versions v using (document_version_id)
+           where t.deadline_kind is null""").fetchall()
+    if rows:
+        con.execute(
+            """update raw.tasks set deadline_kind = k.kind
+               from (select unnest($1) as task_id, unnest($2) as kind) k where raw.tasks.task_id = k.task_id""",
+            [[r[0] for r in rows], [read_deadline(r[1], r[2]).kind for r in rows]])
 
 
 @contextlib.contextmanager

@@ -17,13 +17,13 @@ import hashlib
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
 from extract.crawl.archive import WarcArchive, read_record
 from extract.crawl.challenge import detect_challenge
-from extract.crawl.http import Fetcher, FetchResult
+from extract.crawl.http import Fetcher, FetchResult, RobotsAnswer
 from extract.crawl.portals import get_adapter
 from extract.crawl.portals.base import PageShapeError
 from extract.crawl.portals.configured import ListRequest
@@ -153,22 +153,15 @@ def request_state(res: FetchResult) -> str:
 
 
 def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
-    """Fetch robots.txt for ``url``'s origin through the recorder (conditional, archived)."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if origin in fetcher._robots or not fetcher.host_allowed(url):  # noqa: SLF001 - cache check
-        return
-    prev_obey, fetcher.obey_robots = fetcher.obey_robots, False  # robots.txt itself is always allowed
-    try:
-        body, r = rec.get(origin + "/robots.txt", "robots")
-    finally:
-        fetcher.obey_robots = prev_obey
-    if r.get("state") == "challenged":  # unreadable behind a challenge: do not crawl, never "allow all"
-        fetcher.robots_answer(origin, None, None, r.get("content_type"),
-                              f"an anti-bot challenge (HTTP {r.get('status')})")
-    else:
+    """Read robots.txt for ``url``'s origin through the recorder (conditional, archived), before ``url``."""
+    def get_robots(robots_url: str) -> RobotsAnswer:
+        body, r = rec.get(robots_url, "robots")
+        if r.get("state") == "challenged":  # unreadable behind a challenge: do not crawl, never "allow all"
+            return None, None, r.get("content_type"), f"an anti-bot challenge (HTTP {r.get('status')})"
         status = 200 if body is not None else r.get("status")  # a 304 stands for the archived 200
-        fetcher.robots_answer(origin, status, body, r.get("content_type"), r.get("error"))
+        return status, body, r.get("content_type"), r.get("error")
+
+    fetcher.prime_robots(url, get_robots)
 
 
 def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
@@ -333,11 +326,86 @@ def _direct_file_format(body: Optional[bytes], r: dict[str, Any]) -> Optional[st
     return None if fmt in ("html", "text") else fmt
 
 
-def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[str, Any]], run: RunInfo,
-                 fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
-    """Fetch a notice's detail page and attachments; describe the document's parts."""
+@dataclass
+class FetchedAttachment:
+    """One attachment link of a notice as fetched: its URL, link text, bytes (None when the request
+    failed or was challenged) and the request record (``state``, ``error``, ``sha256``, ``request_id``)."""
+
+    url: str
+    label: str
+    body: Optional[bytes]
+    request: dict[str, Any]
+
+
+@dataclass
+class RenditionChoice:
+    """What ``choose_renditions`` decided: one part per attachment, every rendition, and the problems."""
+
+    parts: list[dict[str, Any]] = field(default_factory=list)       # the rendition read, per attachment
+    renditions: list[dict[str, Any]] = field(default_factory=list)  # every usable rendition (``chosen`` flag)
+    missing: list[str] = field(default_factory=list)     # failed renditions another one stands in for (partial)
+    errors: list[str] = field(default_factory=list)      # attachments with no usable rendition (document fails)
+    notes: list[str] = field(default_factory=list)       # unknown formats (ranked last)
+    challenged: Optional[str] = None                     # an attachment whose only rendition was challenged
+
+
+def choose_renditions(fetched: list[FetchedAttachment]) -> RenditionChoice:
+    """Group a notice's fetched attachments into attachments (``attachment_group``: the same file
+    offered as .docx and .pdf is one attachment) and pick the most structured rendition of each
+    (``FORMAT_RANK``: docx > xlsx > xls > html > mht > pdf > doc > text; unknown last). No I/O.
+
+    The format comes from the bytes (``extract.parse.detect.detect_format``); bytes that are not the
+    format the link claims (``format_mismatch``) are dropped like a failed request. A failed rendition
+    with another one standing in goes to ``missing`` (the version is partial); with none, to ``errors``
+    (the document fails) — or, when a challenge took its place, to ``challenged`` (the document waits;
+    the run is degraded). Rule source: docs/ARCHITECTURE.md "Identities" (renditions, partial versions).
+    """
     from extract.parse.detect import detect_format  # parse stage's sniffing; cheap import
 
+    out = RenditionChoice()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    failed: dict[str, list[str]] = {}
+    challenged_groups: set[str] = set()
+    for att in fetched:
+        group = attachment_group(att.label, att.url)
+        if att.request.get("state") == "challenged":
+            challenged_groups.add(group)  # dropped like any part that is not its file
+        if att.body is None:
+            failed.setdefault(group, []).append(f"attachment {att.url}: {att.request['error']}")
+            continue
+        try:
+            fmt = detect_format(att.body)
+        except Exception as exc:  # noqa: BLE001 - unknown bytes rank last; quarantined at parse if read
+            out.notes.append(f"attachment {att.url}: {exc}")
+            fmt = "unknown"
+        mismatch = format_mismatch(att.url, fmt, att.body)
+        if mismatch:  # e.g. a challenge page where a PDF was linked: the other renditions stand
+            failed.setdefault(group, []).append(f"attachment {att.url}: dropped: {mismatch}")
+            continue
+        groups.setdefault(group, []).append({"role": f"attachment:{group}", "url": att.url, "format": fmt,
+                                             "request": att.request, "group": group, "label": att.label})
+    for group, problems in failed.items():
+        if group in groups:
+            out.missing.extend(problems)
+        elif group in challenged_groups:
+            out.challenged = problems[0]
+        else:
+            out.errors.extend(problems)
+    for group, members in groups.items():
+        members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
+        for i, m in enumerate(members):
+            out.renditions.append({"url": m["url"], "format": m["format"], "sha256": m["request"]["sha256"],
+                                   "request_id": m["request"]["request_id"], "group": group, "chosen": i == 0})
+        out.parts.append(members[0])
+    return out
+
+
+def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[str, Any]], run: RunInfo,
+                 fetcher: Optional[Fetcher] = None) -> dict[str, Any]:
+    """Fetch a notice's detail page and attachments (network, archive); describe the document's parts.
+
+    Which rendition of each attachment is read is decided by ``choose_renditions`` (no I/O).
+    """
     fetcher = fetcher or make_fetcher(portal)
     adapter = get_adapter(portal.family)
     url = notice["notice_url"]
@@ -372,50 +440,21 @@ def fetch_notice(portal: Portal, notice: dict[str, Any], state: dict[str, dict[s
                 doc["meta"] = dict(detail.meta)
                 doc["parts"].append({"role": "body", "url": url, "format": "html", "request": r,
                                      "body_html": detail.body_html, "group": "body"})
-                groups: dict[str, list[dict[str, Any]]] = {}
-                failed: dict[str, list[str]] = {}
-                challenged_groups: set[str] = set()
+                fetched: list[FetchedAttachment] = []
                 for att in detail.attachments:
                     if not portal.is_allowed(att.url):
                         doc["notes"].append(f"attachment {att.url}: off-host, not fetched")
                         continue
                     abody, ar = rec.get(att.url, "attachment")
-                    group = attachment_group(att.label, att.url)
-                    if ar.get("state") == "challenged":
-                        challenged_groups.add(group)  # dropped like any part that is not its file
-                    if abody is None:
-                        failed.setdefault(group, []).append(f"attachment {att.url}: {ar['error']}")
-                        continue
-                    try:
-                        fmt = detect_format(abody)
-                    except Exception as exc:  # noqa: BLE001 - unknown bytes rank last; quarantined at parse if read
-                        doc["notes"].append(f"attachment {att.url}: {exc}")
-                        fmt = "unknown"
-                    mismatch = format_mismatch(att.url, fmt, abody)
-                    if mismatch:  # e.g. a challenge page where a PDF was linked: the other renditions stand
-                        failed.setdefault(group, []).append(f"attachment {att.url}: dropped: {mismatch}")
-                        continue
-                    groups.setdefault(group, []).append({"role": f"attachment:{group}", "url": att.url,
-                                                         "format": fmt, "request": ar, "group": group,
-                                                         "label": att.label})
-                for group, problems in failed.items():
-                    # Another rendition of the same attachment may stand in (the version is then partial:
-                    # built from fewer renditions than the notice lists); if none does, the document fails.
-                    # A challenge in place of the only rendition: the document waits (degraded run), it is not bad.
-                    if group in groups:
-                        doc["missing"].extend(problems)
-                    elif group in challenged_groups:
-                        doc["challenged"] = problems[0]
-                    else:
-                        doc["errors"].extend(problems)
-                for group, members in groups.items():
-                    members.sort(key=lambda m: FORMAT_RANK.get(m["format"], 99))
-                    for i, m in enumerate(members):
-                        doc["renditions"].append({"url": m["url"], "format": m["format"],
-                                                  "sha256": m["request"]["sha256"],
-                                                  "request_id": m["request"]["request_id"],
-                                                  "group": group, "chosen": i == 0})
-                    doc["parts"].append(members[0])
+                    fetched.append(FetchedAttachment(att.url, att.label, abody, ar))
+                chosen = choose_renditions(fetched)
+                doc["parts"].extend(chosen.parts)
+                doc["renditions"].extend(chosen.renditions)
+                doc["missing"].extend(chosen.missing)
+                doc["errors"].extend(chosen.errors)
+                doc["notes"].extend(chosen.notes)
+                if chosen.challenged:
+                    doc["challenged"] = chosen.challenged
         doc["requests"] = _robots_records(fetcher, portal, run) + rec.requests
         doc["challenges"] = rec.challenges
     page_challenges = [c for c in rec.challenges if not c.startswith("attachment ")]

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -117,6 +117,16 @@ def _retry_after_seconds(resp: Optional[requests.Response]) -> Optional[float]:
             return None
 
 
+#: One robots.txt answer: (HTTP status or None, body or None, content type, error text).
+RobotsAnswer = tuple[Optional[int], Optional[bytes], Optional[str], Optional[str]]
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of ``url``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
 class Fetcher:
     """One crawler identity: session, robots cache, per-host clocks and limits."""
 
@@ -178,12 +188,37 @@ class Fetcher:
         log.error("%s: %s", origin, self.blocked[origin])
         return self.blocked[origin]
 
+    def prime_robots(self, url: str, get_robots: Callable[[str], RobotsAnswer]) -> None:
+        """Read robots.txt of ``url``'s origin through ``get_robots`` unless already known.
+
+        ``get_robots(robots_url)`` is the caller's own request (e.g. the crawler's conditional,
+        archived GET) returning ``(status, body, content_type, error)``; it runs with robots.txt
+        checks off (robots.txt itself is always allowed) and its answer goes through
+        ``robots_answer``. Nothing happens for an origin already known or a host not allowed.
+        """
+        origin = _origin(url)
+        if origin in self._robots or not self.host_allowed(url):
+            return
+        prev_obey, self.obey_robots = self.obey_robots, False
+        try:
+            status, body, content_type, error = get_robots(origin + "/robots.txt")
+        finally:
+            self.obey_robots = prev_obey
+        self.robots_answer(origin, status, body, content_type, error)
+
+    def robots_verdicts(self) -> dict[str, Optional[Protego]]:
+        """A copy of the robots.txt verdicts known so far (origin → parsed rules, None = allow all)."""
+        return dict(self._robots)
+
+    def adopt_robots_verdicts(self, verdicts: dict[str, Optional[Protego]]) -> None:
+        """Use verdicts another fetcher already obtained (``robots_verdicts``): no refetch per worker."""
+        self._robots.update(verdicts)
+
     def robots_allowed(self, url: str) -> bool:
         """robots.txt verdict (fetched once per host; see ``robots_answer`` for the statuses)."""
         if not self.obey_robots:
             return True
-        parts = urlsplit(url)
-        origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        origin = _origin(url)
         if origin not in self._robots:
             res = self._get(origin + "/robots.txt", {})
             self.robots_results.append(res)

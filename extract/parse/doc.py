@@ -183,7 +183,3 @@ def parse_doc(data: bytes) -> Document:
     doc.warnings.append("read with antiword: table merges unknown")
     return doc
 
-
-def parse(data: bytes) -> Document:
-    """Registry entry point."""
-    return parse_doc(data)

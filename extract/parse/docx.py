@@ -224,9 +224,5 @@ def parse_docx(data: bytes) -> Document:
     return out
 
 
-def parse(data: bytes) -> Document:
-    """Registry entry point."""
-    return parse_docx(data)
-
 
 __all__ = ["parse_docx", "table_grid"]

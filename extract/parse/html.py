@@ -566,7 +566,3 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     return doc
 
 
-def parse(data: bytes) -> Document:
-    """Registry entry point."""
-    return parse_html(data)
-

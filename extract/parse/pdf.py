@@ -225,9 +225,5 @@ def parse_pdf(data: bytes) -> Document:
     return out
 
 
-def parse(data: bytes) -> Document:
-    """Registry entry point."""
-    return parse_pdf(data)
-
 
 __all__ = ["parse_pdf", "table_grid"]

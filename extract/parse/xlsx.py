@@ -264,7 +264,3 @@ def parse_xls(data: bytes) -> Document:
     doc.warnings[:0] = warnings
     return doc
 
-
-def parse(data: bytes) -> Document:
-    """Registry entry point for .xlsx."""
-    return parse_xlsx(data)

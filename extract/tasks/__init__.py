@@ -14,7 +14,7 @@ from typing import Any, Optional
 from extract.parse.model import Document
 from extract.records import Task
 from extract.tasks.metadata import extract_metadata
-from extract.tasks.normalize import clean_text, parse_deadline, split_units, squash, units_text
+from extract.tasks.normalize import clean_text, read_deadline, split_units, squash, units_text
 from extract.tasks.prose import ProseTask, extract_prose_tasks
 from extract.tasks.reconcile import prose_items, reconcile
 from extract.tasks.table import TableRead, TableRow, read_task_tables
@@ -39,16 +39,15 @@ class Extraction:
         return {"document": self.document, "tasks": self.tasks, "warnings": self.warnings}
 
 
-def _deadline(raw: Optional[str], year: Optional[int], seq: int, warnings: list[str]) -> tuple[Optional[str], Optional[str]]:
-    """(deadline_raw, deadline_date); an unreadable deadline is kept raw with a warning."""
+def _deadline(raw: Optional[str], year: Optional[int], seq: int, warnings: list[str]) -> dict[str, Any]:
+    """The task's deadline fields ``deadline_raw``, ``deadline_kind``, ``deadline_date`` (ISO text or None);
+    an undated deadline text is kept raw with a warning."""
     text = squash(raw) or None
-    if text is None:
-        return None, None
-    date = parse_deadline(text, year)
-    if date is None:
+    deadline = read_deadline(text, year)
+    if text is not None and deadline.date is None:
         reason = "no plan year" if year is None else "unknown deadline form"
         warnings.append(f"task {seq}: deadline '{text}' kept as written, date left empty ({reason})")
-    return text, date
+    return {"deadline_raw": text, "deadline_kind": deadline.kind, "deadline_date": deadline.iso}
 
 
 def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
@@ -62,7 +61,7 @@ def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict
         support = support + extra.lead + extra.support
         open_list = open_list or extra.open_list
         responsible = f"{responsible}；{units_text(row.support)}" if responsible else units_text(row.support)
-    deadline_raw, deadline_date = _deadline(row.deadline, year, row.seq, warnings)
+    deadline = _deadline(row.deadline, year, row.seq, warnings)
     if not row.content:
         warnings.append(f"task {row.seq}: empty task content")
     return Task(
@@ -71,29 +70,31 @@ def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict
         task_name=clean_text(row.name) or None,
         task_content=clean_text(row.content),
         responsible_raw=responsible or None,
-        deadline_raw=deadline_raw,
+        deadline_raw=deadline["deadline_raw"],
         lead_units=units.lead,
         support_units=support,
         units_open_list=open_list,
-        deadline_date=deadline_date,
+        deadline_kind=deadline["deadline_kind"],
+        deadline_date=deadline["deadline_date"],
     ).to_dict()
 
 
 def _prose_task(task: ProseTask, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
     """One prose paragraph task as a task dict (``extract.records.Task``; a deadline only when its clause names one)."""
     units = split_units(task.responsible)
-    deadline_raw, deadline_date = _deadline(task.deadline, year, task.seq, warnings)
+    deadline = _deadline(task.deadline, year, task.seq, warnings)
     return Task(
         seq=task.seq,
         section=task.section,
         task_name=task.task_name,
         task_content=clean_text(task.content),
         responsible_raw=task.responsible or None,
-        deadline_raw=deadline_raw,
+        deadline_raw=deadline["deadline_raw"],
         lead_units=units.lead,
         support_units=units.support,
         units_open_list=units.open_list,
-        deadline_date=deadline_date,
+        deadline_kind=deadline["deadline_kind"],
+        deadline_date=deadline["deadline_date"],
     ).to_dict()
 
 

@@ -2,8 +2,10 @@
 
 Rules (tests/fixtures/gold/README.md): units split on 、，, outside parentheses;
 ``X牵头，Y落实`` gives lead X and support Y; a trailing 等 is dropped and sets
-``units_open_list``. Deadlines are read relative to the plan year; a form we do
-not know is kept raw with a null date (the caller adds a warning).
+``units_open_list``. Deadlines are read relative to the plan year by
+``read_deadline`` (kind + date; the vocabulary is ``DEADLINE_KINDS``), the only
+deadline parser: the warehouse stores its result. A form we do not know is kept
+raw with kind ``unparsed`` and a null date (the caller adds a warning).
 """
 
 from __future__ import annotations
@@ -237,49 +239,98 @@ def _month_end(year: int, month: int) -> Optional[date]:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def parse_deadline(raw: Optional[str], plan_year: Optional[int]) -> Optional[str]:
-    """ISO date for a deadline cell relative to the plan year, or None when unknown/absent."""
+DEADLINE_KINDS: tuple[str, ...] = (
+    "none", "full_year", "half_year", "quarter", "month", "day", "range", "several", "next_year", "unparsed",
+)
+"""The closed vocabulary of ``Deadline.kind`` (the one list: GX suite and dbt tests are checked against it).
+
+- ``none``: no deadline text.
+- ``full_year``: the end of the year (全年, 年内, 年底前, 2024年底前 …) → 12-31.
+- ``half_year``: 上半年/年中 → 06-30; 下半年 → 12-31.
+- ``quarter``: 第N季度, N季度末 → the quarter's last day.
+- ``month``: N月, N月份, N月底(前) → the month's last day.
+- ``day``: N月D日(前) → that day.
+- ``range``: N月—M月 → the end of month M.
+- ``several``: several phrases in one cell (3月底、9月底) → the last date.
+- ``next_year``: any of the above whose date falls after the plan year (次年3月, 2025年6月底 in a 2024 plan).
+- ``unparsed``: text we cannot date (持续推进, 长期坚持, 每季度, an invalid date), or any text when the plan
+  year is unknown (then the date is null too).
+Source: tests/fixtures/gold/README.md (全年, N月…, N月D日前, 次年N月) and tests/fixtures/cases/README.md
+(quarters, ranges, 年内, recurring → no date).
+"""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline cell read: ``kind`` (a member of ``DEADLINE_KINDS``) and ``date`` (None unless dated)."""
+
+    kind: str
+    date: Optional[date] = None
+
+    @property
+    def iso(self) -> Optional[str]:
+        """``date`` as ISO ``yyyy-mm-dd`` text, or None."""
+        return self.date.isoformat() if self.date else None
+
+
+def read_deadline(raw: Optional[str], plan_year: Optional[int]) -> Deadline:
+    """Read a deadline cell relative to the plan year: the one deadline parser (the warehouse stores its result).
+
+    ``raw``: the cell or clause text (whitespace and full-width digits allowed, a trailing 。 ignored).
+    ``plan_year``: the document's plan year (None → kind ``unparsed`` for any text, no date).
+    Returns a ``Deadline``; never raises. Kinds and rules: ``DEADLINE_KINDS``.
+    """
     text = _to_half(squash(raw)).rstrip("。.")
-    if not text or plan_year is None:
-        return None
-    d = _parse_one(text, plan_year)
-    if d is not None:
-        return d.isoformat()
-    # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done
-    parts = [p for p in _SEP_RE.split(text) if p]
-    if len(parts) > 1:
-        dates = [_parse_one(p, plan_year) for p in parts]
-        if all(dates):
-            return max(d for d in dates if d).isoformat()
-    return None
+    if not text:
+        return Deadline("none")
+    if plan_year is None:
+        return Deadline("unparsed")
+    found = _parse_one(text, plan_year)
+    if found is None:
+        # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done
+        parts = [p for p in _SEP_RE.split(text) if p]
+        if len(parts) > 1:
+            dates = [_parse_one(p, plan_year) for p in parts]
+            if all(dates):
+                found = ("several", max(d[1] for d in dates if d))
+    if found is None:
+        return Deadline("unparsed")
+    kind, day = found
+    return Deadline("next_year" if day.year > plan_year else kind, day)
 
 
-def _parse_one(text: str, plan_year: int) -> Optional[date]:
-    """One deadline phrase → date, or None."""
+def parse_deadline(raw: Optional[str], plan_year: Optional[int]) -> Optional[str]:
+    """ISO date for a deadline cell relative to the plan year, or None when unknown/absent
+    (``read_deadline(raw, plan_year).iso``)."""
+    return read_deadline(raw, plan_year).iso
+
+
+def _parse_one(text: str, plan_year: int) -> Optional[tuple[str, date]]:
+    """One deadline phrase → (kind, date), or None."""
     core = text[:-2] if text.endswith("完成") and len(text) > 2 else text  # "年底前完成", "上半年完成"
     if text in _YEAR_END_STRICT or core in _YEAR_END_STRICT:
-        return date(plan_year, 12, 31)
+        return ("half_year" if core.startswith("下半年") else "full_year"), date(plan_year, 12, 31)
     if text in _HALF_YEAR or core in _HALF_YEAR:
-        return date(plan_year, 6, 30)
+        return "half_year", date(plan_year, 6, 30)
     m = _DAY_RE.match(text)
     if m:
         year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
         month, day = cn_number(m.group("m")), cn_number(m.group("d"))
         if month and day:
             try:
-                return date(year, month, day)
+                return "day", date(year, month, day)
             except ValueError:
                 return None
     m = _MONTH_END_RE.match(text)
     if m:
         year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
         month = cn_number(m.group("m"))
-        return _month_end(year, month) if month else None
+        return _dated("month", _month_end(year, month) if month else None)
     m = _RANGE_RE.match(text)
     if m:
         year = int(m.group("y2") or m.group("y") or plan_year)
         month = cn_number(m.group("m"))
-        return _month_end(year, month) if month else None
+        return _dated("range", _month_end(year, month) if month else None)
     m = _YEAR_PREFIX_RE.match(text)
     if m:  # "2024年底前", "2024年上半年", "2024年第三季度": the phrase for that year
         rest = m.group("rest")
@@ -288,5 +339,10 @@ def _parse_one(text: str, plan_year: int) -> Optional[date]:
     m = _QUARTER_RE.match(text)
     if m:
         q = cn_number(m.group("q"))
-        return _month_end(plan_year, q * 3) if q else None
+        return _dated("quarter", _month_end(plan_year, q * 3) if q else None)
     return None
+
+
+def _dated(kind: str, day: Optional[date]) -> Optional[tuple[str, date]]:
+    """(kind, day) when there is a day, else None."""
+    return (kind, day) if day else None

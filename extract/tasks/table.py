@@ -103,12 +103,6 @@ def _role_scores(text: str) -> dict[str, float]:
     return scores
 
 
-def header_role(text: str) -> Optional[str]:
-    """Best role of one header cell taken alone (seq/name/content/units/support/deadline/group), None if none."""
-    scores = _role_scores(text)
-    return max(scores, key=lambda r: scores[r]) if scores else None
-
-
 @dataclass
 class HeaderRoles:
     """Roles of a task-table header: column per role, and why each column got its role."""

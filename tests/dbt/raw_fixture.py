@@ -20,6 +20,7 @@ import duckdb
 
 from extract.records import (CrawlRequest, Document, DocumentVersion, LoadAudit, Notice, Rendition, TaskRow,
                              ValidationResult, VersionPart)
+from extract.tasks.normalize import read_deadline
 from extract.warehouse import ensure_raw_schema
 from tests import gold
 
@@ -98,7 +99,9 @@ def _plan_rows(doc: dict, *, version: int, fetched_at: datetime, notice_slug: st
             _sha256(f"{document_version_id}|{t['seq']}")[:20], document_version_id, t["seq"],
             t.get("task_name"), t.get("section"), t["task_content"], t.get("responsible_raw"),
             t.get("lead_units") or [], t.get("support_units") or [], bool(t.get("units_open_list")),
-            t.get("deadline_raw"), t.get("deadline_date"), load_id, loaded_at))
+            t.get("deadline_raw"), t.get("deadline_date"), load_id, loaded_at,
+            # gold has no kind: the loader stores the extractor's, i.e. read_deadline's
+            t.get("deadline_kind") or read_deadline(t.get("deadline_raw"), doc["year"]).kind))
     rows["validation_results"].append((
         f"val-{notice_slug}-v{version}", document_version_id, "work_plan_tasks", True, 12, 0,
         json.dumps([]), "1.24.0", loaded_at, load_id))

@@ -88,9 +88,10 @@ def test_deadlines_equal_gold(seeds_warehouse):
     for d in GOLD.values():
         for t in d["tasks"]:
             assert got[(f"{d['jurisdiction']}|{d['issuer']}|{d['year']}", t["seq"])] == t["deadline_date"]
-    # the SQL parse agrees with the extractor on every gold deadline
-    assert seeds_warehouse.scalar(
-        "select count(*) from intermediate.int_tasks_deadlines_parsed where not is_parse_consistent") == 0
+    # the kinds the loader stored (the extractor's) reach the mart: 全年, N月…, N月D日前, 次年1月, no text
+    assert dict(seeds_warehouse.query(
+        "select deadline_kind, count(*) from marts.fct_work_plan_tasks group by 1")) == {
+        "full_year": 180, "month": 11, "day": 2, "next_year": 1, "none": 39}
 
 
 def test_city_market_supervision_yoy_2023_vs_2019(seeds_warehouse):

@@ -17,7 +17,7 @@ from extract.crawl.crawler import attachment_group
 from extract.crawl.portals import get_adapter
 from extract.parse.detect import detect_format
 from extract.parse.encoding import decode_bytes
-from extract.pipeline import part_document
+from extract.pipeline import parse_part_bytes
 from extract.tasks import extract_tasks
 from sample_portals.testing import build_once
 from tests.conftest import gold_seeds, load_gold
@@ -56,7 +56,7 @@ def _renditions(build_dir: Path) -> list[tuple[str, list[str], list]]:
                 continue
             if not ("政务公开工作要点" in detail.title or "任务分解表" in detail.title):
                 continue
-            body = part_document(data, role="body", url="http://x" + path, family=info["family"],
+            body = parse_part_bytes(data, role="body", url="http://x" + path, family=info["family"],
                                  content_type=f.get("content_type"))
             atts = [a for a in detail.attachments if a.url.startswith("http://x/")]
             if not atts or body.tables:
@@ -69,7 +69,7 @@ def _renditions(build_dir: Path) -> list[tuple[str, list[str], list]]:
                 blob = (build_dir / info["files"][apath]["file"]).read_bytes()
                 fmt = detect_format(blob)
                 out.append((f"{site}{apath} ({attachment_group(a.label, a.url)})", ["html", fmt],
-                            [prose, part_document(blob, role="attachment", url=a.url, family=info["family"])]))
+                            [prose, parse_part_bytes(blob, role="attachment", url=a.url, family=info["family"])]))
     return out
 
 

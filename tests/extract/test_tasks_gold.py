@@ -41,11 +41,25 @@ def test_task_fields(seed_result: tuple[dict, Any]) -> None:
     gold, result = seed_result
     assert len(result.tasks) == len(gold["tasks"])
     for want, got in zip(gold["tasks"], result.tasks):
-        # every task carries a section (null for a table without section rows); gold omits a null one
-        assert set(got) == set(want) | {"section"}, want["seq"]
+        # every task carries a section (null for a table without section rows); gold omits a null one;
+        # deadline_kind is not in the gold: it must fit the gold's raw text and date
+        assert set(got) == set(want) | {"section", "deadline_kind"}, want["seq"]
         assert got["section"] == want.get("section"), want["seq"]
         for name, value in want.items():
             assert nows(got[name]) == nows(value), (want["seq"], name)
+        assert got["deadline_kind"] == _gold_kind(want, gold["year"]), want["seq"]
+
+
+def _gold_kind(task: dict, year: int) -> str:
+    """The kind a gold row's deadline must have: the seeds use 全年, N月…, N月D日前, 次年N月 and undated text."""
+    raw, date = task["deadline_raw"], task["deadline_date"]
+    if raw is None:
+        return "none"
+    if date is None:
+        return "unparsed"
+    if int(date[:4]) > year:
+        return "next_year"
+    return {"全年": "full_year"}.get(raw, "day" if "日" in raw else "month")
 
 
 def test_parse_bytes_dispatches_text_dumps() -> None:

@@ -104,3 +104,27 @@ def test_sigkill_mid_transaction_leaves_no_partial_document(wp_var: Path, tmp_pa
         load.load_document(con, doc, ex, rows, RUN)
         assert _counts(con) == (1, 70, 0)
         assert con.execute("select count(distinct seq), min(seq), max(seq) from raw.tasks").fetchone() == (70, 1, 70)
+
+
+def test_warehouse_from_before_deadline_kind_gets_the_column_and_its_rows_a_kind(wp_var: Path) -> None:
+    """An old file's raw.tasks (no deadline_kind) gains the column on connect, and its rows get the kind
+    the one parser gives their deadline_raw and version's plan year; new columns stay idempotent."""
+    with warehouse.connect() as con:
+        con.execute("drop table raw.tasks")
+        con.execute("""create table raw.tasks (task_id varchar primary key, document_version_id varchar not null,
+            seq integer not null, task_name varchar, section varchar, task_content varchar not null,
+            responsible_raw varchar, lead_units varchar[], support_units varchar[], units_open_list boolean not null,
+            deadline_raw varchar, deadline_date date, load_id varchar not null, loaded_at timestamptz not null,
+            unique (document_version_id, seq))""")
+        con.execute("""insert into raw.document_versions (document_version_id, document_key, source_url,
+            source_format, request_id, fetched_at, plan_year, task_count, parser_name, parser_version, load_id,
+            loaded_at) values ('v-old', 'k-old', 'http://x/a.docx', 'docx', 'r', now(), 2023, 6, 'p', '1', 'l', now())""")
+        for seq, raw, date in [(1, "全年", "2023-12-31"), (2, "次年1月", "2024-01-31"), (3, "3月底", "2023-03-31"),
+                               (4, None, None), (5, "持续推进", None), (6, "第三季度", "2023-09-30")]:
+            con.execute("insert into raw.tasks values (?, 'v-old', ?, null, null, 'x', null, [], [], false, ?, ?, "
+                        "'l', now())", [f"t{seq}", seq, raw, date])
+    for _ in range(2):  # the second connect finds nothing to fill
+        with warehouse.connect() as con:
+            rows = con.execute("select seq, deadline_kind, deadline_date::varchar from raw.tasks order by seq").fetchall()
+            assert rows == [(1, "full_year", "2023-12-31"), (2, "next_year", "2024-01-31"), (3, "month", "2023-03-31"),
+                            (4, "none", None), (5, "unparsed", None), (6, "quarter", "2023-09-30")]

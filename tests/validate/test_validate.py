@@ -12,6 +12,7 @@ import time
 import duckdb
 import pytest
 
+from extract import data_docs
 from extract import validate as V
 from extract.warehouse import RAW_DDL, ensure_raw_schema
 
@@ -186,6 +187,25 @@ def test_deadline_not_iso():
     assert f["observed"]["seq"] == [1]
 
 
+def test_deadline_kind_outside_the_closed_set():
+    document, tasks = load_gold("003")
+    tasks[0]["deadline_kind"] = "full_year"
+    tasks[1]["deadline_kind"] = "end_of_year"  # not a kind read_deadline returns
+    o = run(document, tasks)
+    f = failure(o, TASKS, "expect_column_values_to_be_in_set", "deadline_kind")
+    assert f["observed"]["seq"] == [2]
+    assert f["observed"]["unexpected_values"] == ["end_of_year"]
+
+
+def test_deadline_kind_set_of_the_suite_is_the_parser_vocabulary():
+    from extract.tasks.normalize import DEADLINE_KINDS
+
+    suite = V.load_suite_json(TASKS)
+    sets = [e["kwargs"]["value_set"] for e in suite["expectations"]
+            if e["kwargs"].get("column") == "deadline_kind"]
+    assert sets == [list(DEADLINE_KINDS)]
+
+
 # ------------------------------------------------------------------ document suite
 def test_zero_tasks():
     document, _ = load_gold("000")
@@ -346,9 +366,9 @@ def test_data_docs_index_is_built(tmp_path):
     bad = run(bad_doc, bad_tasks, dvid="dvbad")
     V.save_outcome(bad, saved)
 
-    index = V.build_data_docs([good], out_dir=docs, gx_root=gx_root)
+    index = data_docs.build_data_docs([good], out_dir=docs, gx_root=gx_root)
     assert index == docs / "index.html" and index.is_file()
-    index2 = V.build_data_docs(saved, out_dir=docs, gx_root=gx_root)  # from saved JSON, other process
+    index2 = data_docs.build_data_docs(saved, out_dir=docs, gx_root=gx_root)  # from saved JSON, other process
     assert index2 == index
     html = index.read_text(encoding="utf-8")
     for name in ("work_plan_documents", "work_plan_tasks", "dvgood", "dvbad"):

@@ -1,6 +1,6 @@
--- Deadline wording → date in SQL (macros/deadlines.sql), next to the date the
--- extractor stored. The extractor's date wins when present; the warehouse parse
--- fills gaps and is checked against it (assert_deadline_parse_agrees).
+-- Deadline kind and date as the extractor read them (extract.tasks.normalize.read_deadline,
+-- the one deadline parser; stored in raw.tasks by the loader), with the figures the marts
+-- count: whether the deadline is more precise than the year end, and its month.
 
 with
 
@@ -10,47 +10,19 @@ tasks as (
 
 ),
 
-versions as (
-
-    select document_version_id, plan_year
-    from {{ ref('stg_work_plans__document_versions') }}
-
-),
-
-parsed as (
-
-    select
-        tasks.task_id,
-        tasks.deadline_raw,
-        versions.plan_year,
-        {{ deadline_kind('tasks.deadline_raw') }} as deadline_kind,
-        {{ parse_deadline('tasks.deadline_raw', 'versions.plan_year') }} as deadline_date_parsed,
-        tasks.deadline_date_extracted
-
-    from tasks
-    left join versions using (document_version_id)
-
-),
-
 final as (
 
     select
         task_id,
         deadline_raw,
         deadline_kind,
-        deadline_date_extracted,
-        deadline_date_parsed,
-        coalesce(deadline_date_extracted, deadline_date_parsed) as deadline_date,
-        deadline_kind in ('month', 'day', 'next_year') as has_dated_deadline,
+        deadline_date,
+        deadline_date is not null and deadline_kind <> 'full_year' as has_dated_deadline,
         case
-            when deadline_kind in ('month', 'day')
-                then month(coalesce(deadline_date_extracted, deadline_date_parsed))
-        end as deadline_month,
-        (deadline_date_extracted is null
-            or deadline_date_parsed is null
-            or deadline_date_extracted = deadline_date_parsed) as is_parse_consistent
+            when deadline_kind in ('month', 'day') then month(deadline_date)
+        end as deadline_month
 
-    from parsed
+    from tasks
 
 )
 

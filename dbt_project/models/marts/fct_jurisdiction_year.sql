@@ -4,6 +4,9 @@
 -- of the city's tasks that have a one-to-one match in the district plan(s).
 -- Tasks per theme: fct_jurisdiction_year_themes.
 
+{#- one deadlines_<kind> column per deadline kind; month and day deadlines are counted per month -#}
+{%- set kind_columns = var('deadline_kinds') | reject('in', ['month', 'day']) | list %}
+
 with
 
 tasks as (
@@ -49,13 +52,12 @@ task_counts as (
         count(*) as tasks,
         count(*) filter (where deadline_date is not null) as tasks_with_deadline,
         count(*) filter (where has_dated_deadline) as tasks_with_dated_deadline,
-        count(*) filter (where deadline_kind = 'full_year') as deadlines_full_year,
         {% for m in range(1, 13) %}
         count(*) filter (where deadline_month = {{ m }}) as deadlines_m{{ '%02d' % m }},
         {% endfor %}
-        count(*) filter (where deadline_kind = 'next_year') as deadlines_next_year,
-        count(*) filter (where deadline_kind = 'none') as deadlines_none,
-        count(*) filter (where deadline_kind = 'unparsed') as deadlines_unparsed,
+        {% for kind in kind_columns %}
+        count(*) filter (where deadline_kind = '{{ kind }}') as deadlines_{{ kind }},
+        {% endfor %}
         count(distinct theme_code) as themes
 
     from tasks
@@ -143,13 +145,12 @@ final as (
         round(task_counts.tasks_with_deadline / task_counts.tasks, 4) as share_with_deadline,
         task_counts.tasks_with_dated_deadline,
         round(task_counts.tasks_with_dated_deadline / task_counts.tasks, 4) as share_with_dated_deadline,
-        task_counts.deadlines_full_year,
         {% for m in range(1, 13) %}
         task_counts.deadlines_m{{ '%02d' % m }},
         {% endfor %}
-        task_counts.deadlines_next_year,
-        task_counts.deadlines_none,
-        task_counts.deadlines_unparsed,
+        {% for kind in kind_columns %}
+        task_counts.deadlines_{{ kind }},
+        {% endfor %}
         echo.city_tasks,
         echo.city_tasks_echoed,
         echo.tasks_matching_city,

@@ -6,14 +6,9 @@
 
 from __future__ import annotations
 
-from extract.crawl.portals.configured import ConfiguredAdapter, adapter, platforms
+from extract.crawl.portals.configured import ConfiguredAdapter, adapter
 
 
 def get_adapter(platform: str) -> ConfiguredAdapter:
     """The adapter of ``platform`` (e.g. 'pudong'); KeyError for an unknown platform."""
     return adapter(platform)
-
-
-def families() -> tuple[str, ...]:
-    """Every configured platform name."""
-    return tuple(sorted(platforms()))

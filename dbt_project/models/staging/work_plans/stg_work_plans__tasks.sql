@@ -21,7 +21,9 @@ renamed as (
         coalesce(support_units, []::varchar[]) as support_units,
         units_open_list,
         nullif(regexp_replace(deadline_raw, '\s', '', 'g'), '') as deadline_raw,
-        deadline_date as deadline_date_extracted,
+        -- read by the extractor (extract.tasks.normalize.read_deadline), stored by the loader
+        deadline_kind,
+        deadline_date,
         load_id,
         loaded_at
 
