@@ -1,6 +1,7 @@
 """Warehouse at scale: loader vs DuckDB bulk insert, full `dbt build`, incremental build after one plan.
 
     .venv/bin/python -m benchmarks.warehouse_bench --tasks 10000 100000 [--seed 7] [--work DIR] [--json out.json]
+    .venv/bin/python -m benchmarks.warehouse_bench --loader-only [--rounds 3] [--tasks 10000]
 
 Raw data is generated (seeded): every publisher of dbt_project/seeds/publishers.csv
 (jurisdiction × organ type, the identity the warehouse uses) gets one plan a year of
@@ -17,6 +18,8 @@ Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/)
 Prints a markdown table with the ratios, the load average around the run and the slowest nodes.
 With --work DIR the loaded raw warehouse of each size is kept there and copied on later runs
 (the loader is slow: 100k tasks take minutes), so the builds can be re-measured on the same data.
+``--loader-only`` runs step 1 alone (no dbt), ``--rounds`` times, and adds CPU seconds (this process,
+all threads) next to wall seconds: on a shared machine wall time includes waiting for a core, CPU time does not.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ import csv
 import hashlib
 import json
 import math
+import os
 import random
 import re
-import os
 import resource
 import shutil
 import sys
@@ -47,6 +50,7 @@ from dbt_runner import run_dbt  # noqa: E402
 
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import load_document  # noqa: E402
+from extract.records import CrawlRequest  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -121,11 +125,10 @@ def _loader_input(pub: dict, year: int, tasks: list[dict], p_no: int) -> tuple[d
     url = f"{host}/files/{slug}.docx"
     fetched = (BASE_TIME + timedelta(minutes=p_no, seconds=year)).isoformat()
     sha = hashlib.sha256(json.dumps(tasks, ensure_ascii=False).encode()).hexdigest()
-    request = {"request_id": f"req-{slug}", "portal_id": f"p{p_no}", "url": url, "final_url": url,
-               "kind": "attachment", "status": 200, "error": None, "fetched_at": fetched, "etag": None,
-               "last_modified": None, "content_type": "application/msword", "content_length": 1000, "sha256": sha,
-               "warc_file": "bench.warc.gz", "warc_offset": 0, "warc_length": 1, "source_request_id": None,
-               "dag_id": "bench", "run_id": "bench"}
+    request = CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
+                           status=200, fetched_at=fetched, content_type="application/msword", content_length=1000,
+                           sha256=sha, warc_file="bench.warc.gz", warc_offset=0, warc_length=1, dag_id="bench",
+                           run_id="bench", state="fetched").to_dict()
     part = {"role": "attachment:1", "url": url, "format": "docx", "request": request}
     doc = {"document_key": hashlib.sha1(f"p{p_no}|{slug}".encode()).hexdigest()[:16],
            "document_version_id": hashlib.sha256(sha.encode()).hexdigest(), "portal_id": f"p{p_no}",
@@ -146,17 +149,27 @@ def _validation(doc: dict) -> list[dict]:
 
 def load_all(path: Path, plans: list[tuple[dict, dict]]) -> float:
     """Seconds for the product's loader to load every plan (one transaction per document)."""
+    return _timed_load(path, plans)[0]
+
+
+def _timed_load(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
+    """(wall s, CPU s) for the product's loader to load every plan (one transaction per document)."""
     run = RunInfo("bench", "bench")
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for doc, extraction in plans:
             load_document(con, doc, extraction, _validation(doc), run)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
     """Seconds for DuckDB's own insert of the same task, version and document rows from DataFrames."""
+    return _timed_bulk(path, plans)[0]
+
+
+def _timed_bulk(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
+    """(wall s, CPU s) of ``bulk_insert``."""
     now = BASE_TIME
     tasks = pd.DataFrame([{
         "task_id": hashlib.sha256(f"{d['document_version_id']}|{t['seq']}".encode()).hexdigest()[:20],
@@ -175,10 +188,25 @@ def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
         "task_count": len(e["tasks"]), "load_id": "bulk", "loaded_at": now} for d, e in plans])
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         con.execute("insert into raw.tasks by name select * from tasks")
         con.execute("insert into raw.document_versions by name select * from versions")
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
+
+
+def loader_only(n_tasks: int, seed: int, rounds: int) -> list[dict]:
+    """Step 1 alone, ``rounds`` times alternating bulk and loader (no dbt): wall and CPU seconds."""
+    plans = generate(n_tasks, seed)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="loader_bench_") as tmp:
+        for i in range(rounds):
+            bulk_s, bulk_cpu = _timed_bulk(Path(tmp) / f"bulk{i}.duckdb", plans)
+            load_s, load_cpu = _timed_load(Path(tmp) / f"loader{i}.duckdb", plans)
+            out.append({"tasks": sum(len(e["tasks"]) for _, e in plans), "documents": len(plans),
+                        "bulk_s": bulk_s, "bulk_cpu_s": bulk_cpu, "loader_s": load_s, "loader_cpu_s": load_cpu,
+                        "loader_ms_per_doc": 1000 * load_s / len(plans), "ratio": load_s / bulk_s,
+                        "cpu_ratio": load_cpu / bulk_cpu, "load_average": os.getloadavg()[0]})
+    return out
 
 
 def dbt_build(warehouse: Path, work: Path) -> tuple[float, float, list[tuple[str, float]], float]:
@@ -250,7 +278,20 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--work", type=Path,
                         help="keep the loaded raw warehouse per size here and reuse it (default: temp, removed)")
+    parser.add_argument("--loader-only", action="store_true", help="time the loader vs bulk insert only (no dbt)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --loader-only: repetitions")
     args = parser.parse_args()
+    if args.loader_only:
+        rows = [r for n in args.tasks for r in loader_only(n, args.seed, args.rounds)]
+        print("| tasks | docs | loader s (CPU s) | ms / doc | bulk insert s (CPU s) | loader / bulk wall (CPU) | load avg |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} ({r['loader_cpu_s']:.2f}) | "
+                  f"{r['loader_ms_per_doc']:.1f} | {r['bulk_s']:.2f} ({r['bulk_cpu_s']:.2f}) | "
+                  f"{r['ratio']:.0f}× ({r['cpu_ratio']:.0f}×) | {r['load_average']:.1f} |")
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+        return
     import pandas
 
     if not any(Path(pandas.__file__).parent.glob("__pycache__/*.pyc")):

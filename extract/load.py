@@ -13,21 +13,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
 import duckdb
 
 from extract.crawl.crawler import RunInfo
-
-_REQUEST_COLS = ["request_id", "portal_id", "url", "final_url", "kind", "status", "error", "fetched_at", "etag",
-                 "last_modified", "content_type", "content_length", "sha256", "warc_file", "warc_offset",
-                 "warc_length", "source_request_id", "dag_id", "run_id", "state"]
-
-
-# raw.tasks columns in the order the loader writes them (lists travel as JSON text).
-_TASK_COLS = ["task_id", "document_version_id", "seq", "task_name", "section", "task_content", "responsible_raw",
-              "lead_units", "support_units", "units_open_list", "deadline_raw", "deadline_date", "load_id",
-              "loaded_at", "deadline_kind"]
+from extract.records import (CrawlRequest, CrawlState, Document, DocumentVersion, LoadAudit, Notice, Quarantine,
+                             Record, Rendition, TaskRow, ValidationResult, VersionPart)
 
 
 def _now() -> datetime:
@@ -39,18 +31,28 @@ def task_id(document_version_id: str, seq: int) -> str:
     return hashlib.sha256(f"{document_version_id}|{seq}".encode()).hexdigest()[:20]
 
 
-def _bulk(con: duckdb.DuckDBPyConnection, sql: str, cols: list[str], rows: list[list[Any]]) -> None:
-    """Run one set-based statement over ``rows`` exposed as the relation ``_rows``.
+def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[Record], *, verb: str = "insert",
+            conflict: str = "") -> None:
+    """Write ``rows`` (records of one table) with one set-based statement, whatever their number.
 
-    The rows travel as one list parameter per column, unnested in a CTE: a batch
-    costs one statement (~0.5 ms idle), where DuckDB's executemany is row-at-a-time
-    and registering a pandas frame costs ~20 ms of scan setup per call. Column types
-    are DuckDB's inference from the Python values, so ``sql`` casts (``::date``,
-    ``::timestamptz``) where a column may hold only None or text.
+    The columns are the record's (``extract/records.py``); their values travel as one list
+    parameter per column, unnested and cast to the column's DuckDB type: one statement per
+    table and document, no per-row statements (``executemany`` is row-at-a-time and
+    registering a pandas frame costs ~20 ms of scan setup per call). ``verb``: ``insert``,
+    ``insert or ignore`` or ``insert or replace``; ``conflict``: an ``on conflict …`` clause.
     """
-    columns = list(zip(*rows)) if rows else [() for _ in cols]
-    select = ", ".join(f"unnest(${i + 1}) as {c}" for i, c in enumerate(cols))
-    con.execute(f"with _rows as (select {select}) {sql}", [list(c) for c in columns])
+    if not rows:
+        return
+    cols = type(rows[0]).columns()
+    values = list(zip(*(r.row() for r in rows)))
+    select = ", ".join(f"unnest(${i + 1})::{c.type} as {c.name}" for i, c in enumerate(cols))
+    con.execute(f"{verb} into {type(rows[0]).TABLE} ({', '.join(c.name for c in cols)}) select {select} {conflict}",
+                [list(v) for v in values])
+
+
+def _update(key: str, columns: Iterable[str]) -> str:
+    """``on conflict (key) do update set`` each of ``columns`` to the incoming value."""
+    return f"on conflict ({key}) do update set " + ", ".join(f"{c} = excluded.{c}" for c in columns)
 
 
 # -- reads used to plan a crawl ---------------------------------------------
@@ -94,54 +96,42 @@ def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 # -- crawl records ----------------------------------------------------------
-def record_requests(con: duckdb.DuckDBPyConnection, requests: Iterable[dict[str, Any]]) -> int:
-    """Insert request records (idempotent by request_id) and advance crawl_state."""
+def record_requests(con: duckdb.DuckDBPyConnection, requests: Iterable[dict[str, Any]], *, fresh: bool = False) -> int:
+    """Insert request records (idempotent by request_id; ``fresh``: the caller knows none is
+    recorded yet, so no conflict check) and advance crawl_state."""
     rows = list(requests)
     if not rows:
         return 0
-    _bulk(con, f"insert or ignore into raw.crawl_requests ({', '.join(_REQUEST_COLS)}) select * from _rows",
-          _REQUEST_COLS, [[r.get(c) for c in _REQUEST_COLS] for r in rows])
+    _insert(con, [CrawlRequest.from_dict(r) for r in rows], verb="insert" if fresh else "insert or ignore")
     # Latest validators per URL, one batched upsert (a URL may appear twice in one run's records).
-    fresh: dict[str, list[Any]] = {}
+    latest: dict[str, CrawlState] = {}
     for r in rows:
         if r.get("status") == 200 and r.get("warc_file") and not r.get("no_state"):
-            fresh[r["url"]] = [r["url"], r["portal_id"], r.get("etag"), r.get("last_modified"), r.get("sha256"),
-                               r["request_id"], 200, r["fetched_at"]]
-    if fresh:
-        _bulk(
-            con,
-            """insert into raw.crawl_state (url, portal_id, etag, last_modified, sha256, last_request_id,
-                                            last_status, updated_at)
-               select * from _rows
-               on conflict (url) do update set etag = excluded.etag, last_modified = excluded.last_modified,
-                 sha256 = excluded.sha256, last_request_id = excluded.last_request_id,
-                 last_status = excluded.last_status, updated_at = excluded.updated_at""",
-            ["url", "portal_id", "etag", "last_modified", "sha256", "last_request_id", "last_status", "updated_at"],
-            list(fresh.values()))
+            latest[r["url"]] = CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
+                                                    updated_at=r["fetched_at"])
+    _insert(con, list(latest.values()), conflict=_update("url", [c for c in CrawlState.names() if c != "url"]))
     revalidated = [[r["fetched_at"], r["url"]] for r in rows
-                   if r.get("status") == 304 and not r.get("no_state") and r["url"] not in fresh]
+                   if r.get("status") == 304 and not r.get("no_state") and r["url"] not in latest]
     if revalidated:
-        _bulk(con, "update raw.crawl_state s set last_status = 304, updated_at = _rows.fetched_at::timestamptz "
-                   "from _rows where s.url = _rows.url", ["fetched_at", "url"], revalidated)
+        fetched, urls = zip(*revalidated)
+        con.execute("update raw.crawl_state s set last_status = 304, updated_at = v.fetched_at "
+                    "from (select unnest($1)::timestamptz as fetched_at, unnest($2) as url) v where s.url = v.url",
+                    [list(fetched), list(urls)])
     return len(rows)
 
 
 def record_notices(con: duckdb.DuckDBPyConnection, portal_id: str, notices: Iterable[dict[str, Any]]) -> int:
     """Upsert notices seen on list pages (first_seen_at kept, last_seen_at advanced)."""
-    n = 0
     now = _now()
-    for x in notices:
-        con.execute(
-            """insert into raw.notices (notice_url, portal_id, list_url, title, first_seen_at, last_seen_at)
-               values (?, ?, ?, ?, ?, ?)
-               on conflict (notice_url) do update set title = excluded.title, list_url = excluded.list_url,
-                 last_seen_at = excluded.last_seen_at""",
-            [x["notice_url"], portal_id, x.get("list_url"), x["title"], now, now])
-        n += 1
-    return n
+    seen = list(notices)
+    rows = {x["notice_url"]: Notice(notice_url=x["notice_url"], portal_id=portal_id, list_url=x.get("list_url"),
+                                    title=x["title"], first_seen_at=now, last_seen_at=now) for x in seen}
+    _insert(con, list(rows.values()), conflict=_update("notice_url", ["title", "list_url", "last_seen_at"]))
+    return len(seen)
 
 
-def _record_notice_detail(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> None:
+def _notice_detail(doc: dict[str, Any], now: datetime) -> Notice:
+    """The notice row of a fetched document, with the labels its detail page carries."""
     meta = doc.get("meta") or {}
     body = next((p for p in doc.get("parts", []) if p["role"] == "body"), None)
     published = (meta.get("发布时间") or meta.get("发布日期") or meta.get("成文日期") or "")[:10] or None
@@ -149,27 +139,24 @@ def _record_notice_detail(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -
         published = datetime.strptime(published.replace("/", "-").replace(".", "-"), "%Y-%m-%d").date() if published else None
     except ValueError:
         published = None
-    now = _now()
-    con.execute(
-        """insert into raw.notices (notice_url, portal_id, list_url, title, index_no, doc_no, publisher_org,
-                                    category, published_on, detail_request_id, first_seen_at, last_seen_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           on conflict (notice_url) do update set title = excluded.title, index_no = excluded.index_no,
-             doc_no = excluded.doc_no, publisher_org = excluded.publisher_org, category = excluded.category,
-             published_on = excluded.published_on, detail_request_id = excluded.detail_request_id,
-             last_seen_at = excluded.last_seen_at""",
-        [doc["notice_url"], doc["portal_id"], doc.get("list_url"), doc.get("title") or "",
-         meta.get("索引号"), meta.get("文件编号") or meta.get("发文字号"), meta.get("发布机构"),
-         meta.get("公开类别") or meta.get("主题分类"), published,
-         body["request"]["request_id"] if body else None, now, now])
+    return Notice(notice_url=doc["notice_url"], portal_id=doc["portal_id"], list_url=doc.get("list_url"),
+                  title=doc.get("title") or "", index_no=meta.get("索引号"),
+                  doc_no=meta.get("文件编号") or meta.get("发文字号"), publisher_org=meta.get("发布机构"),
+                  category=meta.get("公开类别") or meta.get("主题分类"), published_on=published,
+                  detail_request_id=body["request"]["request_id"] if body else None,
+                  first_seen_at=now, last_seen_at=now)
+
+
+_NOTICE_DETAIL_UPDATE = _update("notice_url", ["title", "index_no", "doc_no", "publisher_org", "category",
+                                               "published_on", "detail_request_id", "last_seen_at"])
 
 
 # -- audit ------------------------------------------------------------------
 def start_audit(con: duckdb.DuckDBPyConnection, run: RunInfo, task: str, document_version_id: Optional[str]) -> str:
     """Open a load_audit row (committed on its own) and return the load id."""
     load_id = uuid.uuid4().hex
-    con.execute("insert into raw.load_audit (load_id, dag_id, run_id, task_id, document_version_id, started_at, status)"
-                " values (?, ?, ?, ?, ?, ?, 'running')", [load_id, run.dag_id, run.run_id, task, document_version_id, _now()])
+    _insert(con, [LoadAudit(load_id=load_id, dag_id=run.dag_id, run_id=run.run_id, task_id=task,
+                            document_version_id=document_version_id, started_at=_now(), status="running")])
     return load_id
 
 
@@ -187,23 +174,43 @@ class LoadResult:
 
 
 # -- documents --------------------------------------------------------------
-def _upsert_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> None:
-    now = _now()
-    con.execute(
-        """insert into raw.documents (document_key, portal_id, notice_url, role, title, first_seen_at)
-           values (?, ?, ?, 'notice', ?, ?)
-           on conflict (document_key) do update set title = excluded.title""",
-        [doc["document_key"], doc["portal_id"], doc["notice_url"], doc.get("title"), now])
-    for r in doc.get("renditions", []):
-        if r.get("sha256"):
-            con.execute("insert or ignore into raw.renditions (document_key, url, format, sha256, request_id, seen_at)"
-                        " values (?, ?, ?, ?, ?, ?)",
-                        [doc["document_key"], r["url"], r["format"], r["sha256"], r["request_id"], now])
+def _write_crawl_and_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], now: datetime,
+                              seen: Optional[dict[str, int]] = None) -> None:
+    """The document's crawl records, notice (when its page was read), document and renditions.
+    ``seen`` (from ``_already_written``) lets rows nobody wrote before go in without conflict checks."""
+    record_requests(con, doc.get("requests", []), fresh=bool(seen) and not seen["requests"])
+    if doc.get("parts"):
+        _insert(con, [_notice_detail(doc, now)], conflict=_NOTICE_DETAIL_UPDATE)
+    _insert(con, [Document(document_key=doc["document_key"], portal_id=doc["portal_id"], notice_url=doc["notice_url"],
+                           role="notice", title=doc.get("title"), first_seen_at=now)],
+            conflict=_update("document_key", ["title"]))
+    _insert(con, [Rendition.from_dict(r, document_key=doc["document_key"], seen_at=now)
+                  for r in doc.get("renditions", []) if r.get("sha256")],
+            verb="insert" if seen and not seen["renditions"] else "insert or ignore")
+
+
+def _already_written(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> dict[str, int]:
+    """How many rows of this document version exist already, per kind, in one query: a first load
+    (the common case) then inserts without conflict checks, which cost DuckDB 2-3x a plain insert."""
+    row = con.execute(
+        """select (select count(*) from raw.document_versions where document_version_id = $vid),
+                  (select count(*) from raw.validation_results where document_version_id = $vid),
+                  (select count(*) from raw.quarantine where document_key = $key and resolved_at is null),
+                  (select count(*) from raw.crawl_requests where request_id in (select unnest($requests))),
+                  (select count(*) from raw.renditions where document_key = $key)""",
+        {"vid": doc["document_version_id"], "key": doc["document_key"],
+         "requests": [r["request_id"] for r in doc.get("requests", [])] or [""]}).fetchone()
+    return dict(zip(["version", "validation", "open_quarantine", "requests", "renditions"], row))
 
 
 def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extraction: dict[str, Any],
                   validation_rows: list[dict[str, Any]], run: RunInfo, *, task: str = "load") -> LoadResult:
-    """Load one clean document version (its tasks, parts, validation) in one transaction."""
+    """Load one clean document version (its tasks, parts, validation) in one transaction.
+
+    Statements per document: the audit row (committed alone, so a killed load leaves ``running``),
+    then in one transaction one set-based statement per table written. A version loaded before
+    (a newer parser) is replaced whole: its parts, tasks and version row are deleted first.
+    """
     vid = doc["document_version_id"]
     load_id = start_audit(con, run, task, vid)
     d = extraction["document"]
@@ -212,53 +219,32 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
     now = _now()
     con.begin()
     try:
-        record_requests(con, doc.get("requests", []))
-        _record_notice_detail(con, doc)
-        _upsert_document(con, doc)
-        for i, p in enumerate(doc["parts"]):
-            con.execute("insert or replace into raw.version_parts values (?, ?, ?, ?, ?, ?, ?)",
-                        [vid, i, p["role"], p["url"], p["format"], p["request"]["sha256"], p["request"]["request_id"]])
-        con.execute(
-            """insert or replace into raw.document_versions (document_version_id, document_key, source_url,
-                 source_format, request_id, fetched_at, title, jurisdiction, issuer, plan_year, doc_number,
-                 issued_on, layout, task_count, parser_name, parser_version, warnings, load_id, loaded_at,
-                 missing_parts)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [vid, doc["document_key"], primary["url"], primary["format"], primary["request"]["request_id"],
-             primary["request"]["fetched_at"], d.get("title") or doc.get("title"), d.get("jurisdiction"),
-             d.get("issuer"), d.get("year"), d.get("doc_number"), d.get("issued_on"), d.get("layout"), len(tasks),
-             extraction.get("parser_name", "extract"), extraction.get("parser_version", "?"),
-             json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id, now,
-             json.dumps(doc["missing"], ensure_ascii=False) if doc.get("missing") else None])
-        _bulk(con,
-              """insert into raw.tasks (task_id, document_version_id, seq, task_name, section, task_content,
-                   responsible_raw, lead_units, support_units, units_open_list, deadline_raw, deadline_date,
-                   load_id, loaded_at, deadline_kind)
-                 select task_id, document_version_id, seq::integer, task_name, section, task_content,
-                   responsible_raw, from_json(lead_units, '["VARCHAR"]'), from_json(support_units, '["VARCHAR"]'),
-                   units_open_list::boolean, deadline_raw, deadline_date::date, load_id, loaded_at::timestamptz,
-                   deadline_kind::varchar
-                 from _rows
-                 on conflict (document_version_id, seq) do update set task_name = excluded.task_name,
-                   section = excluded.section, task_content = excluded.task_content,
-                   responsible_raw = excluded.responsible_raw, lead_units = excluded.lead_units,
-                   support_units = excluded.support_units, units_open_list = excluded.units_open_list,
-                   deadline_raw = excluded.deadline_raw, deadline_date = excluded.deadline_date,
-                   load_id = excluded.load_id, loaded_at = excluded.loaded_at,
-                   deadline_kind = excluded.deadline_kind""",
-              _TASK_COLS,
-              [[task_id(vid, t["seq"]), vid, t["seq"], t.get("task_name"), t.get("section"), t["task_content"],
-                t.get("responsible_raw"), json.dumps(t.get("lead_units") or [], ensure_ascii=False),
-                json.dumps(t.get("support_units") or [], ensure_ascii=False), bool(t.get("units_open_list")),
-                t.get("deadline_raw"), t.get("deadline_date"), load_id, now, t.get("deadline_kind")]
-               for t in tasks])
-        # rows of an earlier load of this version that the new reading no longer has (seq may skip numbers)
-        con.execute("delete from raw.tasks where document_version_id = ? and not list_contains(?, seq)",
-                    [vid, [int(t["seq"]) for t in tasks]])
+        seen = _already_written(con, doc)
+        _write_crawl_and_document(con, doc, now, seen)
+        replaced = [VersionPart, TaskRow, DocumentVersion] if seen["version"] else []
+        for table in replaced + ([ValidationResult] if seen["validation"] else []):
+            con.execute(f"delete from {table.TABLE} where document_version_id = ?", [vid])
+        _insert(con, [VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"], format=p["format"],
+                                  sha256=p["request"]["sha256"], request_id=p["request"]["request_id"])
+                      for i, p in enumerate(doc["parts"])])
+        _insert(con, [DocumentVersion(
+            document_version_id=vid, document_key=doc["document_key"], source_url=primary["url"],
+            source_format=primary["format"], request_id=primary["request"]["request_id"],
+            fetched_at=primary["request"]["fetched_at"], title=d.get("title") or doc.get("title"),
+            jurisdiction=d.get("jurisdiction"), issuer=d.get("issuer"), plan_year=d.get("year"),
+            doc_number=d.get("doc_number"), issued_on=d.get("issued_on"), layout=d.get("layout"), task_count=len(tasks),
+            parser_name=extraction.get("parser_name", "extract"), parser_version=extraction.get("parser_version", "?"),
+            warnings=json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id=load_id, loaded_at=now,
+            missing_parts=json.dumps(doc["missing"], ensure_ascii=False) if doc.get("missing") else None)])
+        _insert(con, [TaskRow.from_dict(t, task_id=task_id(vid, t["seq"]), document_version_id=vid,
+                                        lead_units=t.get("lead_units") or [], support_units=t.get("support_units") or [],
+                                        units_open_list=bool(t.get("units_open_list")), load_id=load_id, loaded_at=now)
+                      for t in tasks])
         _write_validation(con, validation_rows, load_id)
-        # A clean version of the document supersedes every open quarantine entry of that document.
-        con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
-                    [now, doc["document_key"]])
+        if seen["open_quarantine"]:
+            # A clean version of the document supersedes every open quarantine entry of that document.
+            con.execute("update raw.quarantine set resolved_at = ? where document_key = ? and resolved_at is null",
+                        [now, doc["document_key"]])
         _finish_audit(con, load_id, "loaded", len(tasks))
         con.commit()
     except BaseException:
@@ -268,14 +254,10 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
 
 
 def _write_validation(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], load_id: str) -> None:
-    cols = ["validation_id", "document_version_id", "suite", "success", "evaluated", "failed", "failures",
-            "gx_version", "validated_at", "load_id"]
-    for r in rows:
-        vals = {**r, "load_id": load_id}
-        if not isinstance(vals.get("failures"), str):
-            vals["failures"] = json.dumps(vals.get("failures") or [], ensure_ascii=False, default=str)
-        con.execute(f"insert or replace into raw.validation_results ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-                    [vals.get(c) for c in cols])
+    """Validation rows of one document in one statement (the caller deleted the version's earlier rows)."""
+    _insert(con, [ValidationResult.from_dict(r, load_id=load_id, failures=r.get("failures") if isinstance(
+        r.get("failures"), str) else json.dumps(r.get("failures") or [], ensure_ascii=False, default=str))
+        for r in rows])
 
 
 def quarantine_key(doc: dict[str, Any]) -> str:
@@ -295,20 +277,17 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], *, 
     now = _now()
     con.begin()
     try:
-        record_requests(con, doc.get("requests", []))
-        _record_notice_detail(con, doc) if doc.get("parts") else None
-        _upsert_document(con, doc)
+        _write_crawl_and_document(con, doc, now)
         payload = json.dumps({"reasons": reasons, "parser_version": parser_version,
                               "errors": doc.get("errors", [])}, ensure_ascii=False)
-        con.execute(
-            """insert into raw.quarantine (document_version_id, document_key, source_url, request_id, stage, reasons,
-                 warc_file, warc_offset, quarantined_at, attempts, resolved_at, dag_id, run_id)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, null, ?, ?)
-               on conflict (document_version_id) do update set reasons = excluded.reasons, stage = excluded.stage,
-                 quarantined_at = excluded.quarantined_at, attempts = raw.quarantine.attempts + 1,
-                 resolved_at = null, dag_id = excluded.dag_id, run_id = excluded.run_id""",
-            [key, doc["document_key"], (primary or {}).get("url") or doc["notice_url"], req.get("request_id"),
-             stage, payload, req.get("warc_file"), req.get("warc_offset"), now, run.dag_id, run.run_id])
+        _insert(con, [Quarantine(document_version_id=key, document_key=doc["document_key"],
+                                 source_url=(primary or {}).get("url") or doc["notice_url"],
+                                 request_id=req.get("request_id"), stage=stage, reasons=payload,
+                                 warc_file=req.get("warc_file"), warc_offset=req.get("warc_offset"),
+                                 quarantined_at=now, attempts=1, dag_id=run.dag_id, run_id=run.run_id)],
+                conflict=_update("document_version_id", ["reasons", "stage", "quarantined_at", "resolved_at", "dag_id",
+                                                         "run_id"]) + ", attempts = raw.quarantine.attempts + 1")
+        con.execute(f"delete from {ValidationResult.TABLE} where document_version_id = ?", [key])
         _write_validation(con, validation_rows or [], load_id)
         _finish_audit(con, load_id, "quarantined", 0)
         con.commit()

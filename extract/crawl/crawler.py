@@ -28,6 +28,7 @@ from extract.crawl.portals import get_adapter
 from extract.crawl.portals.base import PageShapeError
 from extract.crawl.portals.configured import ListRequest
 from extract.parse.encoding import decode_bytes
+from extract.records import CrawlRequest
 from extract.sources import Portal
 
 log = logging.getLogger(__name__)
@@ -128,15 +129,19 @@ class _Recorder:
         return rendered.page
 
     def _record(self, res: FetchResult, kind: str) -> dict[str, Any]:
-        return {
-            "request_id": uuid.uuid4().hex, "portal_id": self.portal.id, "url": res.url,
-            "final_url": res.final_url, "kind": kind, "status": res.status, "error": res.error,
-            "fetched_at": res.fetched_at.isoformat(), "etag": res.etag, "last_modified": res.last_modified,
-            "content_type": res.content_type, "content_length": len(res.body) if res.body is not None else None,
-            "sha256": None, "warc_file": None, "warc_offset": None, "warc_length": None,
-            "dag_id": self.run.dag_id, "run_id": self.run.run_id, "source_request_id": None,
-            "state": request_state(res),
-        }
+        return request_record(res, kind, self.portal.id, self.run)
+
+
+def request_record(res: FetchResult, kind: str, portal_id: str, run: RunInfo, *,
+                   sha256: Optional[str] = None) -> dict[str, Any]:
+    """The ``raw.crawl_requests`` record of one answer (``extract.records.CrawlRequest``) as the dict
+    that travels through XCom; the archive pointer is added once the bytes are archived."""
+    return CrawlRequest(
+        request_id=uuid.uuid4().hex, portal_id=portal_id, url=res.url, final_url=res.final_url, kind=kind,
+        status=res.status, error=res.error, fetched_at=res.fetched_at.isoformat(), etag=res.etag,
+        last_modified=res.last_modified, content_type=res.content_type,
+        content_length=len(res.body) if res.body is not None else None, sha256=sha256,
+        dag_id=run.dag_id, run_id=run.run_id, state=request_state(res)).to_dict()
 
 
 def request_state(res: FetchResult) -> str:
@@ -160,16 +165,7 @@ def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
 
 
 def _robots_records(fetcher: Fetcher, portal: Portal, run: RunInfo) -> list[dict[str, Any]]:
-    recs = []
-    for res in fetcher.robots_results:
-        recs.append({"request_id": uuid.uuid4().hex, "portal_id": portal.id, "url": res.url,
-                     "final_url": res.final_url, "kind": "robots", "status": res.status, "error": res.error,
-                     "fetched_at": res.fetched_at.isoformat(), "etag": res.etag,
-                     "last_modified": res.last_modified, "content_type": res.content_type,
-                     "content_length": len(res.body) if res.body is not None else None,
-                     "sha256": res.sha256, "warc_file": None, "warc_offset": None, "warc_length": None,
-                     "dag_id": run.dag_id, "run_id": run.run_id, "source_request_id": None,
-                     "state": request_state(res)})
+    recs = [request_record(res, "robots", portal.id, run, sha256=res.sha256) for res in fetcher.robots_results]
     fetcher.robots_results.clear()
     return recs
 

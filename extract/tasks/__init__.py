@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from extract.parse.model import Document
+from extract.records import Task
 from extract.tasks.metadata import extract_metadata
 from extract.tasks.normalize import clean_text, read_deadline, split_units, squash, units_text
 from extract.tasks.prose import ProseTask, extract_prose_tasks
@@ -50,7 +51,7 @@ def _deadline(raw: Optional[str], year: Optional[int], seq: int, warnings: list[
 
 
 def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
-    """One table row as a task dict."""
+    """One table row as a task dict (the fields of ``extract.records.Task``)."""
     responsible = units_text(row.units)
     units = split_units(row.units)
     support = units.support
@@ -63,38 +64,38 @@ def _table_task(row: TableRow, year: Optional[int], warnings: list[str]) -> dict
     deadline = _deadline(row.deadline, year, row.seq, warnings)
     if not row.content:
         warnings.append(f"task {row.seq}: empty task content")
-    return {
-        "seq": row.seq,
-        "section": row.section,
-        "task_name": clean_text(row.name) or None,
-        "task_content": clean_text(row.content),
-        "responsible_raw": responsible or None,
-        "deadline_raw": deadline["deadline_raw"],
-        "lead_units": units.lead,
-        "support_units": support,
-        "units_open_list": open_list,
-        "deadline_kind": deadline["deadline_kind"],
-        "deadline_date": deadline["deadline_date"],
-    }
+    return Task(
+        seq=row.seq,
+        section=row.section,
+        task_name=clean_text(row.name) or None,
+        task_content=clean_text(row.content),
+        responsible_raw=responsible or None,
+        deadline_raw=deadline["deadline_raw"],
+        lead_units=units.lead,
+        support_units=support,
+        units_open_list=open_list,
+        deadline_kind=deadline["deadline_kind"],
+        deadline_date=deadline["deadline_date"],
+    ).to_dict()
 
 
 def _prose_task(task: ProseTask, year: Optional[int], warnings: list[str]) -> dict[str, Any]:
-    """One prose paragraph task as a task dict (a deadline only when its clause names one)."""
+    """One prose paragraph task as a task dict (``extract.records.Task``; a deadline only when its clause names one)."""
     units = split_units(task.responsible)
     deadline = _deadline(task.deadline, year, task.seq, warnings)
-    return {
-        "seq": task.seq,
-        "section": task.section,
-        "task_name": task.task_name,
-        "task_content": clean_text(task.content),
-        "responsible_raw": task.responsible or None,
-        "deadline_raw": deadline["deadline_raw"],
-        "lead_units": units.lead,
-        "support_units": units.support,
-        "units_open_list": units.open_list,
-        "deadline_kind": deadline["deadline_kind"],
-        "deadline_date": deadline["deadline_date"],
-    }
+    return Task(
+        seq=task.seq,
+        section=task.section,
+        task_name=task.task_name,
+        task_content=clean_text(task.content),
+        responsible_raw=task.responsible or None,
+        deadline_raw=deadline["deadline_raw"],
+        lead_units=units.lead,
+        support_units=units.support,
+        units_open_list=units.open_list,
+        deadline_kind=deadline["deadline_kind"],
+        deadline_date=deadline["deadline_date"],
+    ).to_dict()
 
 
 def extract_tasks(docs: list[Document]) -> Extraction:

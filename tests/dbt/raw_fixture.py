@@ -18,6 +18,8 @@ from typing import Iterable
 
 import duckdb
 
+from extract.records import (CrawlRequest, Document, DocumentVersion, LoadAudit, Notice, Rendition, TaskRow,
+                             ValidationResult, VersionPart)
 from extract.tasks.normalize import read_deadline
 from extract.warehouse import ensure_raw_schema
 from tests import gold
@@ -32,29 +34,12 @@ PORTALS = {
 
 BASE_TIME = datetime(2023, 6, 1, 8, 0, tzinfo=timezone.utc)
 
-# Columns the fixture fills, per raw table (inserts name their columns, so raw
-# columns added later to RAW_DDL simply stay null/default here).
-COLUMNS = {
-    "crawl_requests": ["request_id", "portal_id", "url", "final_url", "kind", "status", "error", "fetched_at",
-                       "etag", "last_modified", "content_type", "content_length", "sha256", "warc_file",
-                       "warc_offset", "warc_length", "dag_id", "run_id"],
-    "notices": ["notice_url", "portal_id", "list_url", "title", "index_no", "doc_no", "publisher_org", "category",
-                "published_on", "detail_request_id", "first_seen_at", "last_seen_at"],
-    "documents": ["document_key", "portal_id", "notice_url", "role", "title", "first_seen_at"],
-    "renditions": ["document_key", "url", "format", "sha256", "request_id", "seen_at"],
-    "version_parts": ["document_version_id", "part_no", "role", "url", "format", "sha256", "request_id"],
-    "document_versions": ["document_version_id", "document_key", "source_url", "source_format", "request_id",
-                          "fetched_at", "title", "jurisdiction", "issuer", "plan_year", "doc_number", "issued_on",
-                          "layout", "task_count", "parser_name", "parser_version", "warnings", "load_id",
-                          "loaded_at"],
-    "tasks": ["task_id", "document_version_id", "seq", "task_name", "section", "task_content", "responsible_raw",
-              "lead_units", "support_units", "units_open_list", "deadline_raw", "deadline_date", "load_id",
-              "loaded_at", "deadline_kind"],
-    "validation_results": ["validation_id", "document_version_id", "suite", "success", "evaluated", "failed",
-                           "failures", "gx_version", "validated_at", "load_id"],
-    "load_audit": ["load_id", "dag_id", "run_id", "task_id", "document_version_id", "started_at", "ended_at",
-                   "rows_loaded", "status"],
-}
+# Columns the fixture fills, per raw table: the records' columns (extract/records.py) but those
+# added later, which stay null/default here.
+_NOT_FILLED = {"source_request_id", "state", "missing_parts"}
+COLUMNS = {r.TABLE.split(".")[1]: [c for c in r.names() if c not in _NOT_FILLED]
+           for r in (CrawlRequest, Notice, Document, Rendition, VersionPart, DocumentVersion, TaskRow,
+                     ValidationResult, LoadAudit)}
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, row: tuple) -> None:
