@@ -206,12 +206,11 @@ class ConfiguredAdapter:
             if values and values[0].strip():
                 meta[canon] = (C.iso_date(values[0]) or values[0].strip()) if canon == "发布时间" else values[0].strip()
         for block in _select(root, spec.get("meta_block") or []):
-            cells = compiled_css(spec.get("meta_cells", "th, td, dt, dd"))(block)
-            for i, cell in enumerate(cells):
-                text = C.text_of(cell)
-                canon = self.canonical_label(text)
-                if canon and i + 1 < len(cells) and not self.canonical_label(C.text_of(cells[i + 1])):
-                    meta[canon] = C.text_of(cells[i + 1])
+            texts = [C.text_of(cell) for cell in compiled_css(spec.get("meta_cells", "th, td, dt, dd"))(block)]
+            canons = [self.canonical_label(text) for text in texts]
+            for i, (text, canon) in enumerate(zip(texts, canons)):
+                if canon and i + 1 < len(texts) and not canons[i + 1]:
+                    meta[canon] = texts[i + 1]
                 elif not canon and re.search("[:：]", text):
                     label, _, value = re.split("([:：])", text, maxsplit=1)
                     canon = self.canonical_label(label)
@@ -256,8 +255,10 @@ def platforms(path: Optional[Path] = None) -> dict[str, Any]:
     return _load(path or settings.CONFIG_DIR / PLATFORMS_FILE)[0]
 
 
+@lru_cache(maxsize=64)
 def adapter(name: str, path: Optional[Path] = None) -> ConfiguredAdapter:
-    """The adapter of platform ``name``; KeyError naming the known platforms when unknown."""
+    """The adapter of platform ``name``; KeyError naming the known platforms when unknown.
+    One instance per (name, config file): adapters hold only their parsed config."""
     specs, labels = _load(path or settings.CONFIG_DIR / PLATFORMS_FILE)
     if name not in specs:
         raise KeyError(f"unknown portal platform {name!r}; known: {', '.join(sorted(specs))}")
