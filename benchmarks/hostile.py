@@ -16,7 +16,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys

@@ -40,7 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from dbt_runner import run_dbt  # noqa: E402
-
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import load_document  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402

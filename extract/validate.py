@@ -44,7 +44,7 @@ from typing import Any, Iterable, Optional, Union
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from extract import settings  # noqa: E402
+from extract import settings
 
 DOCUMENT_SUITE = "work_plan_documents"
 TASK_SUITE = "work_plan_tasks"
@@ -103,7 +103,7 @@ class ValidationOutcome:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ValidationOutcome":
+    def from_dict(cls, d: dict) -> ValidationOutcome:
         d = dict(d)
         d["results"] = [SuiteResult(**r) for r in d.get("results", [])]
         d["validated_at"] = dt.datetime.fromisoformat(d["validated_at"])
@@ -456,8 +456,7 @@ def _iter_outcomes(source) -> Iterable[ValidationOutcome]:
     return list(source)
 
 
-def build_data_docs(outcomes: Union[None, ValidationOutcome, Iterable[ValidationOutcome],
-                                    str, Path] = None,
+def build_data_docs(outcomes: Union[ValidationOutcome, Iterable[ValidationOutcome], str, Path, None] = None,
                     out_dir: Optional[Path] = None, *, gx_root: Optional[Path] = None,
                     run_name: str = "workplans") -> Path:
     """Store ``outcomes`` (objects, a saved outcome file or a directory of them) in the

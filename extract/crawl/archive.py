@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from http import HTTPStatus
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from http import HTTPStatus
 from pathlib import Path
 from typing import Optional
 
@@ -81,7 +81,7 @@ class WarcArchive:
             self._fh = None
             self._writer = None
 
-    def __enter__(self) -> "WarcArchive":
+    def __enter__(self) -> WarcArchive:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -24,8 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3
 from protego import Protego
-from tenacity import (RetryCallState, Retrying, retry_if_exception_type, retry_if_result,
-                      stop_after_attempt, wait_exponential)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, wait_exponential
 
 from extract import settings
 

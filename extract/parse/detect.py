@@ -66,7 +66,7 @@ def _ole_format(data: bytes) -> str:
 
 def _looks_textual(data: bytes) -> bool:
     """True when the bytes decode to text with almost no control characters."""
-    if b"\x00" in data[:8192] and not data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if b"\x00" in data[:8192] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         return False
     text, _ = decode_bytes(data[:65536])
     if not text:

@@ -214,7 +214,7 @@ def test_every_dag_has_a_run_deadline_alert_to_the_notifier(tmp_path, monkeypatc
 
 
 def test_deadline_interval_env_overrides(monkeypatch) -> None:
-    from extract.deadlines import DEFAULT_INTERVALS, deadline_interval, dagrun_deadline
+    from extract.deadlines import DEFAULT_INTERVALS, dagrun_deadline, deadline_interval
 
     monkeypatch.delenv("WP_DEADLINE_S", raising=False)
     monkeypatch.delenv("WP_DEADLINE_CRAWL_S", raising=False)

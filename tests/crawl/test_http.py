@@ -27,7 +27,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         n = self.hits[self.path] = self.hits.get(self.path, 0) + 1
         self.log.append((self.path, dict(self.headers)))
         if self.path == "/robots.txt":

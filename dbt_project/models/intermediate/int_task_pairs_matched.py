@@ -54,7 +54,6 @@ def model(dbt, session):
     import hashlib
 
     import numpy as np
-    import pandas as pd
     from scipy.optimize import linear_sum_assignment
 
     threshold = float(dbt.config.get("task_match_threshold"))

@@ -74,7 +74,7 @@ def model(dbt, session):
     name_weight = float(dbt.config.get("task_name_term_weight"))
     for column in ("task_name", "task_content"):
         frame[column] = frame[column].map(lambda text: _WHITESPACE.sub("", text))
-    frame["text_md5"] = [hashlib.md5(f"{name_weight}|{n}|{c}".encode("utf-8")).hexdigest()
+    frame["text_md5"] = [hashlib.md5(f"{name_weight}|{n}|{c}".encode()).hexdigest()
                          for n, c in zip(frame["task_name"], frame["task_content"])]
     if dbt.is_incremental:
         done = session.sql(f"select distinct task_id, text_md5 from {dbt.this}").df()
