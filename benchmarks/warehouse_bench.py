@@ -151,14 +151,14 @@ def load_all(path: Path, plans: list[tuple[dict, dict]]) -> float:
 def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
     """Seconds for DuckDB's own insert of the same task, version and document rows from DataFrames."""
     now = BASE_TIME
-    tasks = pd.DataFrame([{
+    tasks = pd.DataFrame([{  # noqa: F841 - read by name in the insert below (DuckDB replacement scan)
         "task_id": hashlib.sha256(f"{d['document_version_id']}|{t['seq']}".encode()).hexdigest()[:20],
         "document_version_id": d["document_version_id"], "seq": t["seq"], "task_name": t["task_name"],
         "section": None, "task_content": t["task_content"], "responsible_raw": t["responsible_raw"],
         "lead_units": t["lead_units"], "support_units": t["support_units"], "units_open_list": t["units_open_list"],
         "deadline_raw": t["deadline_raw"], "deadline_date": None, "load_id": "bulk", "loaded_at": now}
         for d, e in plans for t in e["tasks"]])
-    versions = pd.DataFrame([{
+    versions = pd.DataFrame([{  # noqa: F841 - read by name in the insert below (DuckDB replacement scan)
         "document_version_id": d["document_version_id"], "document_key": d["document_key"],
         "source_url": d["parts"][0]["url"], "source_format": "docx", "request_id": d["requests"][0]["request_id"],
         "fetched_at": now, "parser_name": "bench", "parser_version": "1", "title": d["title"],

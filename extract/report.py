@@ -509,7 +509,8 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "", built_at:
 <div class="kpis">{kpi_html}</div>
 
 <h2 id="yoy">逐年对比 Year over year</h2>
-<p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped (mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
+<p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped
+(mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
 {_section_yoy(r)}
 
 

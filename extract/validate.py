@@ -276,7 +276,7 @@ class _Engine:
         self.context = gx.get_context(mode="ephemeral")
         try:
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        except Exception:  # cosmetic only
+        except Exception:  # noqa: BLE001 - cosmetic only
             pass
         ds = self.context.data_sources.add_pandas(DATA_SOURCE)
         self.batch_definitions = {

@@ -316,7 +316,7 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             if site in portals.challenges:
                 self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"}, head)
                 return
-            fault = portals._take_fault(site, path)
+            fault = portals._take_fault(site, path)  # noqa: SLF001 - the handler is part of the server
             if fault and fault.delay:
                 time.sleep(fault.delay)
             if fault and fault.status != 200:
@@ -352,7 +352,7 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             if site in portals.challenges:
                 self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"})
                 return
-            fault = portals._take_fault(site, path)
+            fault = portals._take_fault(site, path)  # noqa: SLF001 - the handler is part of the server
             if fault and fault.status != 200:
                 self._send(fault.status, f"{fault.status}\n".encode(), {"Content-Type": "text/plain"})
                 return

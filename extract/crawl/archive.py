@@ -47,7 +47,7 @@ class WarcArchive:
     def _open(self) -> WARCWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "ab")
+            self._fh = open(self.path, "ab")  # noqa: SIM115 - appended to across records; closed in close()
             self._writer = WARCWriter(self._fh, gzip=True)
         return self._writer
 

@@ -46,7 +46,7 @@ def ole_stream_names(data: bytes) -> list[str]:
     try:
         cd = CompDoc(data, logfile=io.StringIO())
         return [d.name for d in cd.dirlist if d.name]
-    except (CompDocError, Exception):  # corrupt directory: fall back to a raw scan below
+    except (CompDocError, Exception):  # noqa: BLE001 - corrupt directory: fall back to a raw scan below
         names = []
         for name in ("WordDocument", "Workbook", "Book"):
             if name.encode("utf-16-le") in data:

@@ -183,9 +183,8 @@ class _MetaCollector:
             if _INLINE_LABEL_RE.search(text) and not any(
                 _INLINE_LABEL_RE.search(self.text(ch)) or _EXACT_LABEL_RE.match(self.text(ch))
                 for ch in _elements(el)
-            ):
-                if self._inline(text):
-                    self.consumed.add(el)
+            ) and self._inline(text):
+                self.consumed.add(el)
 
     def _inline(self, text: str) -> bool:
         """Split 'A：x B：y' into pairs; only when the text starts with a label."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 from typing import Optional, Sequence
 
 from extract.parse.model import Document
@@ -71,7 +72,7 @@ def find_title(docs: list[Document], title_rows: Sequence[str] = ()) -> Optional
     title row above the task table's header, else the container's title (meta)."""
     texts = [_ATTACHMENT_RE.sub("", t) for t in _texts(docs)[:80]] + [squash(t) for t in title_rows]
     singles = [(t, "") for t in texts]
-    pairs = [(t, nxt) for t, nxt in zip(texts, texts[1:])]
+    pairs = list(pairwise(texts))
     for first, second in singles + pairs:
         cand = first + second
         if len(cand) <= 60 and _PLAN_TITLE_RE.search(cand) and not re.search(r"[。，；]", cand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import pytest
 
@@ -13,8 +13,8 @@ from extract.crawl.http import Fetcher
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    hits: dict[str, int] = {}
-    log: list[tuple[str, dict]] = []
+    hits: ClassVar[dict[str, int]] = {}
+    log: ClassVar[list[tuple[str, dict]]] = []
 
     def log_message(self, *args: object) -> None:
         pass
