@@ -80,7 +80,7 @@ def known_notices(con: duckdb.DuckDBPyConnection, portal_id: str) -> list[dict[s
              "checked_at": r[3].isoformat() if r[3] else None, "loaded": bool(r[4])} for r in rows]
 
 
-def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Versions already loaded or quarantined, with the parser version that read them, and the
     documents that have a complete version (``complete``: document keys)."""
     loaded = dict(con.execute("select document_version_id, parser_version from raw.document_versions").fetchall())
@@ -212,6 +212,8 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
     now = _now()
     con.begin()
     try:
+        if primary is None:
+            raise ValueError(f"{doc['document_key']}: a version without parts cannot be loaded")
         record_requests(con, doc.get("requests", []))
         _record_notice_detail(con, doc)
         _upsert_document(con, doc)

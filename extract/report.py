@@ -451,7 +451,7 @@ def _section_documents(docs: list[dict[str, Any]], organs: dict[str, str], quara
 def _quarantined(r: _Reader) -> int | None:
     if not r.has("raw.quarantine"):
         return None
-    return int(r.con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchone()[0])
+    return int(r.con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchall()[0][0])
 
 
 CSS = f"""

@@ -117,7 +117,7 @@ def summary(states: dict[str, str]) -> str:
         lines.append("")
         lines.append("Per document (current version):")
         has_marts = con.execute("select count(*) from information_schema.tables where table_schema='marts' "
-                                "and table_name='fct_work_plan_tasks'").fetchone()[0]
+                                "and table_name='fct_work_plan_tasks'").fetchall()[0][0]
         for row in con.execute("""
             with cur as (
                 select *, row_number() over (partition by document_key order by fetched_at desc) as rn
@@ -129,7 +129,7 @@ def summary(states: dict[str, str]) -> str:
             lines.append(f"  {row[0]} {row[1]} {row[2]} [{row[3]}, {row[6]}]: {row[4]} tasks, "
                          f"validation {'passed' if row[5] else 'FAILED'}")
         v = con.execute("select count(distinct document_version_id), count(*), count(*) filter (where success) "
-                        "from raw.validation_results").fetchone()
+                        "from raw.validation_results").fetchall()[0]
         lines.append(f"Validation: {v[1]} suite results on {v[0]} document versions, {v[2]} passed, "
                      f"{v[1] - v[2]} failed (Data Docs: {settings.data_docs_dir() / 'index.html'})")
         q = con.execute("select document_key, stage, source_url, reasons from raw.quarantine "
@@ -138,7 +138,7 @@ def summary(states: dict[str, str]) -> str:
         for r in q:
             lines.append(f"  {r[2]} ({r[1]}): {r[3]}")
         if has_marts:
-            n = con.execute("select count(*), count(distinct document_id) from marts.fct_work_plan_tasks").fetchone()
+            n = con.execute("select count(*), count(distinct document_id) from marts.fct_work_plan_tasks").fetchall()[0]
             lines.append(f"marts.fct_work_plan_tasks: {n[0]} tasks in {n[1]} documents")
     lines += ["", f"Warehouse (working file): {settings.warehouse_path()}",
               f"Published read-only copy:  {published_db_path()}",

@@ -158,7 +158,7 @@ def _sheet_merges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int,
                     c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
                 except (TypeError, ValueError):
                     continue
-                if None not in (c0, r0, c1, r1):
+                if c0 is not None and r0 is not None and c1 is not None and r1 is not None:
                     merges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
             if not chunk:
                 return merges
@@ -210,7 +210,7 @@ def parse_xlsx(data: bytes) -> Document:
                 hidden.append(ws.title)
                 continue
             values = _stream_values(ws, ws.title, warnings)
-            merges = _sheet_merges(wb._archive, ws._worksheet_path)  # noqa: SLF001 - the sheet's zip member
+            merges = _sheet_merges(wb._archive, ws._worksheet_path)  # type: ignore[attr-defined]  # noqa: SLF001 - the sheet's zip member
             sheets.append(SheetData(ws.title, values, merges))
     finally:
         wb.close()
@@ -248,7 +248,7 @@ def parse_xls(data: bytes) -> Document:
                 cell = sh.cell(r, c)
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:
-                        row.append(format_value(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
+                        row.append(format_value(xlrd.xldate.xldate_as_datetime(float(cell.value), book.datemode)))
                     except Exception:  # noqa: BLE001 - an impossible date serial: keep the number
                         row.append(format_value(cell.value))
                 elif cell.ctype == xlrd.XL_CELL_BOOLEAN:

@@ -142,7 +142,7 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
     rows, cols = linear_sum_assignment(matrix, maximize=True)
     roles: dict[str, int] = {}
     why: dict[int, str] = {}
-    for j, r in zip(rows, cols):
+    for j, r in zip(rows.tolist(), cols.tolist()):
         if matrix[j, r] > 0:
             roles[ROLES[r]] = int(j)
             why[int(j)] = f"'{keys[j]}' → {ROLES[r]} (score {matrix[j, r]:g})"
@@ -441,7 +441,7 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                               if start + 1 < len(table.rows) else None)
                 sub = sub_header.roles if sub_header is not None else None
                 if sub_header is not None:
-                    roles, header = sub, sub_header
+                    roles, header = sub_header.roles, sub_header
                 same = [c for c in chains if _signature(c.roles) == _signature(roles)]
                 if current is not None and _signature(current.roles) == _signature(roles):
                     chain = current
@@ -518,6 +518,7 @@ def _read_row(row: list[Cell], roles: dict[str, int], spans_known: bool, prev: O
     """One data row → TableRow, filling merged cells (and, in flat sources, empty ones) from above."""
     name_cell = _cell(row, roles, "name")
     name_raw = _text(name_cell)
+    name: Optional[str]
     name, number = strip_ordinal(name_raw) if name_raw else ("", None)
     name = name or None
     explicit = bool(name) and (name_cell is None or name_cell.merged_from is None)
