@@ -17,7 +17,8 @@ with
 plan_pairs as (
 
     select plan_pair_id, comparison_type, document_version_id, matched_document_version_id
-    from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs
+    -- the alias is used by the incremental filter only (not rendered on a full build)
+    from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs  -- noqa: AL05
     {% if is_incremental() %}
     where not exists (
         select 1 from {{ this }} as scored
