@@ -22,8 +22,10 @@ for tool in "${tools[@]}"; do
       # The dbt templater compiles each model; the profile needs no warehouse file (in-memory DuckDB)
       # and dbt's target/ and logs/ go to a temporary directory, never into dbt_project/.
       tmp=$(mktemp -d)
+      printf '[sqlfluff:templater:dbt]\ntarget_path = %s\n' "$tmp/target" > "$tmp/target.cfg"
       (cd dbt_project && WP_WAREHOUSE=:memory: DBT_TARGET_PATH="$tmp/target" DBT_LOG_PATH="$tmp/logs" \
-         DBT_SEND_ANONYMOUS_USAGE_STATS=false ../.venv/bin/sqlfluff lint . --processes 2 --disable-progress-bar --nocolor ${SQLFLUFF_ARGS:-})
+         DBT_SEND_ANONYMOUS_USAGE_STATS=false ../.venv/bin/sqlfluff lint . --config "$tmp/target.cfg" \
+         --processes 2 --disable-progress-bar --nocolor ${SQLFLUFF_ARGS:-})
       status=$?; rm -rf "$tmp"; (exit $status) ;;
     *) echo "unknown linter: $tool (ruff, mypy, sqlfluff)" >&2; exit 2 ;;
   esac

@@ -36,10 +36,13 @@ def test_mypy_is_clean_on_extract() -> None:
 
 
 def test_sqlfluff_is_clean_on_dbt_project() -> None:
+    target = REPO / "dbt_project" / "target"
+    had_target = target.exists()
     out = _lint("sqlfluff", SQLFLUFF_ARGS="-v")
+    assert had_target or not target.exists(), "the dbt templater wrote dbt_project/target (lint.sh must redirect it)"
     passed = set(re.findall(r"== \[(\S+\.sql)\] PASS", out))
     # every model and singular test is compiled by the dbt templater and linted (sqlfluff lists the
     # macros as passed too, though the dbt templater skips them)
     expected = {str(p.relative_to(REPO / "dbt_project")) for sub in ("models", "tests")
                 for p in (REPO / "dbt_project" / sub).rglob("*.sql")}
-    assert len(expected) >= 40 and expected <= passed, f"not linted: {sorted(expected - passed)}"
+    assert expected and expected <= passed, f"not linted: {sorted(expected - passed)}"
