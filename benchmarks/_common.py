@@ -33,7 +33,7 @@ def bench_python() -> Path:
 
 def run_peer(script: str, args: list[str], timeout: float = 3600) -> dict[str, Any]:
     """Run ``benchmarks/peers/<script>`` in the peer venv; it prints one JSON object last."""
-    proc = subprocess.run([str(bench_python()), str(PEERS_DIR / script), *args], capture_output=True,
+    proc = subprocess.run([str(bench_python()), str(PEERS_DIR / script), *args], check=False, capture_output=True,
                           text=True, timeout=timeout, cwd=str(REPO))
     if proc.returncode != 0:
         raise RuntimeError(f"{script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -50,7 +50,7 @@ def peer_versions() -> dict[str, str]:
             "for n in ('docling-slim','docling-core','pandas','lxml','beautifulsoup4','python-docx','Scrapy','Twisted'):\n"
             "  try: out[n]=m.version(n)\n  except Exception: pass\n"
             "import sys; out['python']=sys.version.split()[0]\nprint(json.dumps(out))")
-    proc = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([str(py), "-c", code], check=False, capture_output=True, text=True, timeout=60)
     return json.loads(proc.stdout) if proc.returncode == 0 else {}
 
 

@@ -28,10 +28,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 

@@ -16,7 +16,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -245,7 +244,7 @@ def run_bounded(data: bytes, content_type: Optional[str] = None, *, timeout_s: f
     with tempfile.NamedTemporaryFile(prefix="hostile-", delete=False) as fh:
         fh.write(data)
         path = fh.name
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the child writes to it; read and closed below
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, path, content_type or "", str(as_limit)], cwd=str(REPO),
                             stdout=out, stderr=subprocess.PIPE, start_new_session=True)
@@ -254,12 +253,12 @@ def run_bounded(data: bytes, content_type: Optional[str] = None, *, timeout_s: f
     try:
         while True:
             peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() - started > timeout_s:
                 os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
+                pid, status, _usage = os.wait4(proc.pid, 0)
                 result["timeout"] = True
                 break
             time.sleep(0.05)

@@ -51,12 +51,14 @@ def build_synthetic(outdir: Path, n: int, *, page_size: int = 20, match_every: i
             title = f"浦东新区第{i}号单位关于印发《{day.year}年政务公开工作要点任务分解表》的通知"
             att = [B.Attachment(f"{day.year}年政务公开工作要点任务分解表.docx",
                                 f"{LIST_DIR}att/{i:06d}.docx", docx, B.DOCX)]
-            body = B._paras(["各单位：", f"现将《{day.year}年政务公开工作要点任务分解表》印发给你们，请认真抓好落实。",
-                             f"附件：{day.year}年政务公开工作要点任务分解表"])
+            body = B._paras([  # noqa: SLF001 - the replica builder's paragraph helper
+                "各单位：", f"现将《{day.year}年政务公开工作要点任务分解表》印发给你们，请认真抓好落实。",
+                f"附件：{day.year}年政务公开工作要点任务分解表"])
         else:
             title = f"浦东新区关于{TOPICS[i % len(TOPICS)]}的通知（{day.year}第{i}号）"
             att = []
-            body = B._paras([f"各单位：现就{TOPICS[i % len(TOPICS)]}有关事项通知如下。", "特此通知。"])
+            body = B._paras([  # noqa: SLF001 - the replica builder's paragraph helper
+                f"各单位：现就{TOPICS[i % len(TOPICS)]}有关事项通知如下。", "特此通知。"])
         notices.append(B.Notice(title=title, day=day,
                                 meta={"索引号": f"PD00201-{day.year}-{i:05d}", "文件编号": "", "发布机构": org,
                                       "公开类别": "主动公开"},

@@ -201,7 +201,7 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
     except ParseError as exc:
         out["error"] = {"stage": "parse", "reasons": [f"parse error: {exc}"]}
         return out
-    except Exception as exc:  # noqa: BLE001 - any extractor bug quarantines this document only
+    except Exception as exc:  # any extractor bug quarantines this document only (logged)
         log.exception("extraction failed for %s", doc["notice_url"])
         out["error"] = {"stage": "parse", "reasons": [f"extractor error: {type(exc).__name__}: {exc}"]}
         return out

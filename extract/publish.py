@@ -90,7 +90,7 @@ def _export(copy: Path, parquet_dir: Path) -> dict[str, int]:
             [MARTS_SCHEMA]).fetchall()]
         rows: dict[str, int] = {}
         for name in marts:
-            rows[name] = int(con.execute(f'select count(*) from {MARTS_SCHEMA}."{name}"').fetchone()[0])
+            rows[name] = int(con.execute(f'select count(*) from {MARTS_SCHEMA}."{name}"').fetchall()[0][0])
             dest = parquet_dir / f"{name}.parquet.tmp"
             con.execute(f'copy {MARTS_SCHEMA}."{name}" to {_sql_str(dest)} (format parquet, compression zstd)')
         return rows

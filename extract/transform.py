@@ -29,7 +29,7 @@ def dbt_build(*, select: str | None = None, extra_env: dict[str, str] | None = N
            "--log-path", str(target / "logs")]
     if select:
         cmd += ["--select", select]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
     for line in proc.stdout.splitlines():
         log.info("dbt: %s", line)
     if proc.returncode != 0:

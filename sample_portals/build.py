@@ -475,7 +475,7 @@ def render_site(site: Site) -> dict[str, FileEntry]:
     files["/robots.txt"] = FileEntry(f"User-agent: *\nDisallow: {site.robots_disallow}\n".encode("ascii"),
                                      "text/plain", "utf-8", http_date(newest), "ascii")
     files["/"] = FileEntry(f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{site.name}</title></head>'
-                           f'<body><a href="{site.list_path(1)}">政府信息公开</a></body></html>\n'.encode("utf-8"),
+                           f'<body><a href="{site.list_path(1)}">政府信息公开</a></body></html>\n'.encode(),
                            "text/html", "utf-8", http_date(newest), "utf-8")
     return files
 

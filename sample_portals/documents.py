@@ -115,7 +115,7 @@ def table_docx(table: TaskTable, *, author: str, when: datetime) -> bytes:
     t.style = "Table Grid"
     widths = [Cm(1.3), Cm(4.5), Cm(12.0), Cm(5.5), Cm(2.4)]
     hdr = t.rows[0]
-    trpr = hdr._tr.get_or_add_trPr()
+    trpr = hdr._tr.get_or_add_trPr()  # noqa: SLF001 - python-docx has no API for a header row
     th = OxmlElement("w:tblHeader")
     trpr.append(th)
     for col, (text, w) in enumerate(zip(table.header, widths)):

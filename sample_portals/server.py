@@ -91,7 +91,7 @@ class SamplePortals:
                 self.files[site][path] = Served(data, e["content_type"], e["charset"], e["last_modified"], _etag(data))
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "SamplePortals":
+    def start(self) -> SamplePortals:
         """Bind and serve every site in background threads."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         for site, host in self.hosts.items():
@@ -113,7 +113,7 @@ class SamplePortals:
         self._servers.clear()
         self._threads.clear()
 
-    def __enter__(self) -> "SamplePortals":
+    def __enter__(self) -> SamplePortals:
         return self if self._servers else self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -226,7 +226,7 @@ CHALLENGE_PAGE = (b'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" c
                   b'</head><body></body></html>')
 
 
-def api_answer(portals: "SamplePortals", site: str, raw: bytes) -> tuple[int, bytes]:
+def api_answer(portals: SamplePortals, site: str, raw: bytes) -> tuple[int, bytes]:
     """Pudong's list API: ``{channelList: [id], pageNo, pageSize}`` → ``{code, data: {list, totalPage,
     totalCount, pageNo}}`` with the channel's items (newest first) sliced for the page."""
     from sample_portals.build import api_items_path
@@ -316,7 +316,7 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             if site in portals.challenges:
                 self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"}, head)
                 return
-            fault = portals._take_fault(site, path)
+            fault = portals._take_fault(site, path)  # noqa: SLF001 - the handler is part of the server
             if fault and fault.delay:
                 time.sleep(fault.delay)
             if fault and fault.status != 200:
@@ -338,11 +338,11 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             hdrs["Content-Type"] = ctype
             self._send(200, f.data, hdrs, head)
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        def do_GET(self) -> None:
             """Serve GET."""
             self._serve(head=False)
 
-        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        def do_POST(self) -> None:
             """Serve the list API (POST with a JSON body, at most 64 KiB); anything else is 405."""
             from sample_portals.build import API_PATH
 
@@ -352,7 +352,7 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             if site in portals.challenges:
                 self._send(portals.challenges[site], CHALLENGE_PAGE, {"Content-Type": "text/html; charset=utf-8"})
                 return
-            fault = portals._take_fault(site, path)
+            fault = portals._take_fault(site, path)  # noqa: SLF001 - the handler is part of the server
             if fault and fault.status != 200:
                 self._send(fault.status, f"{fault.status}\n".encode(), {"Content-Type": "text/plain"})
                 return
@@ -362,7 +362,7 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             status, body = api_answer(portals, site, raw)
             self._send(status, body, {"Content-Type": "application/json;charset=UTF-8", "Cache-Control": "no-store"})
 
-        def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+        def do_HEAD(self) -> None:
             """Serve HEAD."""
             self._serve(head=True)
 

@@ -26,7 +26,7 @@ def find_chromium() -> str:
     reason = "chromium is not installed"
     if shutil.which("apt-get") and os.geteuid() == 0:
         proc = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
-                              capture_output=True, text=True, timeout=900,
+                              check=False, capture_output=True, text=True, timeout=900,
                               env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         if proc.returncode == 0 and shutil.which("chromium"):
             return shutil.which("chromium")

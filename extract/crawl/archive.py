@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from http import HTTPStatus
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from http import HTTPStatus
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -41,13 +41,13 @@ class WarcArchive:
         rel = Path(portal_id) / day / f"{datetime.now(timezone.utc):%H%M%S}-{uuid.uuid4().hex[:12]}.warc.gz"
         self.rel_path = str(rel)
         self.path = self.root / rel
-        self._fh = None
+        self._fh: Optional[BinaryIO] = None
         self._writer: Optional[WARCWriter] = None
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "ab")
+            self._fh = open(self.path, "ab")  # noqa: SIM115 - appended to across records; closed in close()
             self._writer = WARCWriter(self._fh, gzip=True)
         return self._writer
 
@@ -59,7 +59,7 @@ class WarcArchive:
         headers = [(k, v) for k, v in result.headers.items()
                    if k.lower() not in ("transfer-encoding", "content-encoding")]
         try:
-            reason = HTTPStatus(result.status).phrase
+            reason = HTTPStatus(result.status or 0).phrase  # no status: ValueError, "Unknown"
         except ValueError:
             reason = "Unknown"  # e.g. 521, a challenge status outside the registry
         http_headers = StatusAndHeaders(f"{result.status} {reason}", headers, protocol=result.http_version)
@@ -81,7 +81,7 @@ class WarcArchive:
             self._fh = None
             self._writer = None
 
-    def __enter__(self) -> "WarcArchive":
+    def __enter__(self) -> WarcArchive:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -24,8 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3
 from protego import Protego
-from tenacity import (RetryCallState, Retrying, retry_if_exception_type, retry_if_result,
-                      stop_after_attempt, wait_exponential)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, wait_exponential
 
 from extract import settings
 
@@ -99,6 +98,14 @@ class FetchResult:
 
 class _TooLarge(Exception):
     pass
+
+
+def _last_outcome(state: RetryCallState) -> object:
+    """Out of attempts: the last response, or the last exception (returned, not raised)."""
+    outcome = state.outcome
+    if outcome is None:  # tenacity sets it before calling retry_error_callback
+        raise RuntimeError("retry gave up without an attempt")
+    return outcome.exception() if outcome.failed else outcome.result()
 
 
 def _retry_after_seconds(resp: Optional[requests.Response]) -> Optional[float]:
@@ -267,7 +274,7 @@ class Fetcher:
                 problem = "off-host: not in allowed_hosts"
             elif not self.robots_allowed(target):
                 problem = "disallowed by robots.txt"
-            if problem:
+            if problem or not target:
                 return FetchResult(url=url, final_url=target, status=res.status, headers=res.headers,
                                    error=f"redirect to {target} refused: {problem}", fetched_at=res.fetched_at,
                                    attempts=res.attempts, redirects=hops)
@@ -327,9 +334,10 @@ class Fetcher:
             retry=(retry_if_exception_type((requests.Timeout, requests.ConnectionError))
                    | retry_if_result(lambda r: r.status_code in RETRY_STATUSES)),
             # Out of attempts: hand back the last response or exception instead of raising.
-            retry_error_callback=lambda s: s.outcome.exception() if s.outcome.failed else s.outcome.result(),
+            retry_error_callback=_last_outcome,
         )
         started = datetime.now(timezone.utc)
+        result: requests.Response | BaseException
         try:
             result = retrying(self._once, url, headers, json_body)
         except (_TooLarge, requests.RequestException) as exc:

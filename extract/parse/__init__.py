@@ -5,7 +5,7 @@ Parser modules are imported on first use (pdfplumber and friends are heavy).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from extract.parse.model import Block, Cell, Document, ParseError, Table
 
@@ -21,6 +21,7 @@ def parse_bytes(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if utf8 is not None:
         data, content_type = utf8, None
     fmt = detect_format(data)
+    parser: Optional[Callable[[bytes], Document]]
     if fmt == "html":  # the only format whose decoding can use an HTTP charset
         from extract.parse.html import parse_html
 

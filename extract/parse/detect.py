@@ -46,7 +46,7 @@ def ole_stream_names(data: bytes) -> list[str]:
     try:
         cd = CompDoc(data, logfile=io.StringIO())
         return [d.name for d in cd.dirlist if d.name]
-    except (CompDocError, Exception):  # corrupt directory: fall back to a raw scan below
+    except (CompDocError, Exception):  # noqa: BLE001 - corrupt directory: fall back to a raw scan below
         names = []
         for name in ("WordDocument", "Workbook", "Book"):
             if name.encode("utf-16-le") in data:
@@ -66,7 +66,7 @@ def _ole_format(data: bytes) -> str:
 
 def _looks_textual(data: bytes) -> bool:
     """True when the bytes decode to text with almost no control characters."""
-    if b"\x00" in data[:8192] and not data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if b"\x00" in data[:8192] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         return False
     text, _ = decode_bytes(data[:65536])
     if not text:

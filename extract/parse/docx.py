@@ -165,7 +165,7 @@ def _style_names(doc) -> dict[str, str]:
         for st in doc.styles:
             if st.style_id and st.name:
                 names[st.style_id] = st.name
-    except Exception:  # pragma: no cover - broken styles part
+    except Exception:  # noqa: BLE001 - broken styles part: no style names
         pass
     return names
 

@@ -11,7 +11,7 @@ Works on lxml's own tree (C speed; no BeautifulSoup layer): an element's text is
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import Iterator, Literal, Optional
 
 from lxml import etree
 from lxml.etree import _Element as HtmlElement
@@ -117,7 +117,7 @@ def _children(node: HtmlElement, *tags: str) -> list[HtmlElement]:
 
 def _raw_text(el: HtmlElement, sep: str = " ") -> str:
     """All text inside an element (not its tail), pieces joined by ``sep``."""
-    return sep.join(el.itertext())
+    return sep.join(str(t) for t in el.itertext())
 
 
 def _text(el: HtmlElement) -> str:
@@ -183,9 +183,8 @@ class _MetaCollector:
             if _INLINE_LABEL_RE.search(text) and not any(
                 _INLINE_LABEL_RE.search(self.text(ch)) or _EXACT_LABEL_RE.match(self.text(ch))
                 for ch in _elements(el)
-            ):
-                if self._inline(text):
-                    self.consumed.add(el)
+            ) and self._inline(text):
+                self.consumed.add(el)
 
     def _inline(self, text: str) -> bool:
         """Split 'A：x B：y' into pairs; only when the text starts with a label."""
@@ -201,7 +200,7 @@ class _MetaCollector:
         """Value of an exact-label element: the next sibling with text (not another label)."""
         for sib in _following(el):
             is_el = not isinstance(sib, str)
-            t = self.text(sib) if is_el else unwrap_source_newlines(sib)
+            t = unwrap_source_newlines(sib) if isinstance(sib, str) else self.text(sib)
             if not t and not is_el:
                 continue  # whitespace between elements
             if _EXACT_LABEL_RE.match(t):
@@ -209,7 +208,7 @@ class _MetaCollector:
             m = _INLINE_LABEL_RE.search(t)
             if m:
                 t = t[: m.start()]
-            if is_el:
+            if not isinstance(sib, str):
                 self.consumed.add(sib)
             return t
         return None
@@ -405,7 +404,7 @@ class _Flow:
             self.flush()
             text = _text(child)
             if text:
-                kind = "paragraph" if self.in_cell else "heading"
+                kind: Literal["paragraph", "heading"] = "paragraph" if self.in_cell else "heading"
                 self.blocks.append(Block(kind, text=text, level=_HEADINGS[name]))
         elif name == "table":
             self.flush()
@@ -543,7 +542,7 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if not text.strip():
         raise ParseError("empty HTML document")
     root = _tree(text)
-    dropped = markup_text_dropped(text, "".join(root.itertext()))
+    dropped = markup_text_dropped(text, "".join(str(t) for t in root.itertext()))
     _drop(root, _DROP_TAGS)
     collector = _MetaCollector()
     collector.collect(root)

@@ -196,12 +196,12 @@ def parse_pdf(data: bytes) -> Document:
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
                 page = page.dedupe_chars()
-            except Exception:  # pragma: no cover - older pdfplumber
+            except Exception:  # noqa: BLE001 - older pdfplumber: keep the page as is
                 pass
             n_chars += len(page.chars)
             tables = _page_tables(page)
             items: list[tuple[float, int, Any]] = []
-            for i, (bbox, grid) in enumerate(tables):
+            for bbox, grid in tables:
                 items.append((bbox[1], 0, Block("table", table=Table(rows=grid, page=page_no))))
             for para in _page_paragraphs(page, [b for b, _ in tables]):
                 items.append((para.top, 1, para))

@@ -40,7 +40,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return "%.15g" % value
+        return f"{value:.15g}"
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -115,7 +115,7 @@ def sheet_blocks(sheet: SheetData) -> list[Block]:
         if any(c.text.strip() or c.merged_from for c in grid[r]) or any((r, j) in referenced for j in range(len(grid[r])))
     ]
     rows = drop_rows(grid, keep)
-    n_rows, n_cols = data_extent(rows)
+    _, n_cols = data_extent(rows)
     if n_cols >= 2:
         blocks.append(Block("table", table=Table(rows=rows)))
     else:
@@ -158,7 +158,7 @@ def _sheet_merges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int,
                     c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
                 except (TypeError, ValueError):
                     continue
-                if None not in (c0, r0, c1, r1):
+                if c0 is not None and r0 is not None and c1 is not None and r1 is not None:
                     merges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
             if not chunk:
                 return merges
@@ -210,7 +210,7 @@ def parse_xlsx(data: bytes) -> Document:
                 hidden.append(ws.title)
                 continue
             values = _stream_values(ws, ws.title, warnings)
-            merges = _sheet_merges(wb._archive, ws._worksheet_path)  # noqa: SLF001 - the sheet's zip member
+            merges = _sheet_merges(wb._archive, ws._worksheet_path)  # type: ignore[attr-defined]  # noqa: SLF001 - the sheet's zip member
             sheets.append(SheetData(ws.title, values, merges))
     finally:
         wb.close()
@@ -229,7 +229,7 @@ def parse_xls(data: bytes) -> Document:
     warnings: list[str] = []
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=log, on_demand=False)
-    except Exception:
+    except Exception:  # noqa: BLE001 - retried below without formatting; a second failure is an error
         try:  # some writers' formatting records trip xlrd: read values without merges
             book = xlrd.open_workbook(file_contents=data, logfile=log)
             warnings.append("xls formatting unreadable; merged cells unknown")
@@ -248,8 +248,8 @@ def parse_xls(data: bytes) -> Document:
                 cell = sh.cell(r, c)
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:
-                        row.append(format_value(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
-                    except Exception:
+                        row.append(format_value(xlrd.xldate.xldate_as_datetime(float(cell.value), book.datemode)))
+                    except Exception:  # noqa: BLE001 - an impossible date serial: keep the number
                         row.append(format_value(cell.value))
                 elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
                     row.append(format_value(bool(cell.value)))

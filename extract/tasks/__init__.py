@@ -22,7 +22,7 @@ from extract.tasks.table import TableRead, TableRow, read_task_tables
 PARSER_VERSION = "tasks-2.0.0"
 _MIN_PROSE_ITEMS = 3
 
-__all__ = ["Extraction", "PARSER_VERSION", "extract_tasks"]
+__all__ = ["PARSER_VERSION", "Extraction", "extract_tasks"]
 
 
 @dataclass

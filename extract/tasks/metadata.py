@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 from typing import Optional, Sequence
 
 from extract.parse.model import Document
@@ -79,7 +80,7 @@ def find_title(docs: list[Document], title_rows: Sequence[str] = (),
     ``texts``: ``_texts(docs)`` when the caller already has it (computed once per extraction)."""
     texts = [_ATTACHMENT_RE.sub("", t) for t in _all_texts(docs, texts)[:80]] + [squash(t) for t in title_rows]
     singles = [(t, "") for t in texts]
-    pairs = [(t, nxt) for t, nxt in zip(texts, texts[1:])]
+    pairs = list(pairwise(texts))
     for first, second in singles + pairs:
         cand = first + second
         if len(cand) <= 60 and _PLAN_TITLE_RE.search(cand) and not re.search(r"[。，；]", cand):

@@ -214,8 +214,8 @@ def cn_number(text: str) -> Optional[int]:
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     if "十" in text:
         left, _, right = text.partition("十")
-        tens = _CN_DIGITS.get(left, None) if left else 1
-        ones = _CN_DIGITS.get(right, None) if right else 0
+        tens = _CN_DIGITS.get(left) if left else 1
+        ones = _CN_DIGITS.get(right) if right else 0
         if tens is None or ones is None:
             return None
         return tens * 10 + ones

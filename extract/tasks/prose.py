@@ -127,9 +127,9 @@ def _clauses(text: str) -> list[_Clause]:
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
     found.sort(key=lambda c: c.start)
     last_end = found[-1].end if found else 0
-    m = _BARE_CLAUSE_RE.search(text, last_end)
-    if m:
-        found.append(_Clause(m.start("key"), m.end(), m.group("units"), m.group(0).strip()))
+    bare = _BARE_CLAUSE_RE.search(text, last_end)
+    if bare:
+        found.append(_Clause(bare.start("key"), bare.end(), bare.group("units"), bare.group(0).strip()))
     return found
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from extract.parse.model import Document
-from extract.tasks.normalize import clean_text, squash
+from extract.tasks.normalize import clean_text
 from extract.tasks.table import TableRow
 
 _ITEM_RE = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十百零〇]+|\d{1,3})\s*[）)]\s*")

@@ -70,7 +70,7 @@ def test_pudong_api_request_body_items_dates_and_pages() -> None:
     assert page.total_pages == 31
     with pytest.raises(PageShapeError, match="did not answer JSON"):
         ad.parse_list(_shape("challenge_412.html"), endpoint)
-    with pytest.raises(PageShapeError, match="expected a list at 'data.list'"):
+    with pytest.raises(PageShapeError, match=r"expected a list at 'data\.list'"):
         ad.parse_list('{"code": 0, "data": {}}', endpoint)
     with pytest.raises(PageShapeError, match="empty notice list from the list API"):
         ad.parse_list('{"code": 0, "data": {"list": [], "totalPage": 0}}', endpoint)

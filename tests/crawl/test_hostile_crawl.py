@@ -22,7 +22,7 @@ from tests.crawl.test_incremental import _q, _run_all, sp  # noqa: F401 - sp is 
 
 
 class _Handler(_BaseHandler):
-    hits: list[str] = []  # type: ignore[assignment] - "host/path" of every request
+    hits: list[str] = []  # type: ignore[assignment]  # noqa: RUF012 - "host/path" of every request
     robots: tuple[int, bytes, str] = (200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
     foreign = ""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import pytest
 
@@ -13,8 +13,8 @@ from extract.crawl.http import Fetcher
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    hits: dict[str, int] = {}
-    log: list[tuple[str, dict]] = []
+    hits: ClassVar[dict[str, int]] = {}
+    log: ClassVar[list[tuple[str, dict]]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -27,7 +27,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         n = self.hits[self.path] = self.hits.get(self.path, 0) + 1
         self.log.append((self.path, dict(self.headers)))
         if self.path == "/robots.txt":

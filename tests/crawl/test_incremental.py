@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import threading
 from datetime import date
 from pathlib import Path
@@ -103,7 +102,7 @@ def _trap_server(hits: list[str]):
     import http.server
 
     class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits.append(self.path)
             self.send_response(200)
             self.end_headers()

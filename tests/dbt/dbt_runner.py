@@ -36,7 +36,7 @@ def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.Complete
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cmd = [str(DBT), *args, "--project-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=600)
 
 
 def build(tmp: Path, extra_plans: Iterable[tuple[str, dict]] = ()) -> BuiltWarehouse:

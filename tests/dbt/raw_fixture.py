@@ -24,7 +24,6 @@ from extract.tasks.normalize import read_deadline
 from extract.warehouse import ensure_raw_schema
 from tests import gold
 
-
 PORTALS = {
     "上海市市场监督管理局": ("shsamr", "https://scjgj.sh.gov.cn"),
     "浦东新区市场监督管理局": ("pudong", "https://www.pudong.gov.cn/scjgj"),

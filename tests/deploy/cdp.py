@@ -34,7 +34,7 @@ class Browser:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.ws: Any = None
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + self.timeout
         while not port_file.exists() or not port_file.read_text().strip():

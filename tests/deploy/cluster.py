@@ -136,7 +136,7 @@ class Cluster:
         """Start a long-running process in its own process group, output to logs/<name>.log."""
         self.logs.mkdir(parents=True, exist_ok=True)
         path = self.logs / f"{name}.log"
-        fh = open(path, "ab")
+        fh = open(path, "ab")  # noqa: SIM115 - inherited by the child, closed below
         popen = subprocess.Popen(cmd, env=self.env or None, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True)
         fh.close()
@@ -153,7 +153,8 @@ class Cluster:
 
     def run(self, cmd: list[str], timeout: float = 300, what: str = "") -> subprocess.CompletedProcess:
         t0 = time.monotonic()
-        proc = subprocess.run(cmd, env=self.env or None, cwd=REPO if "runuser" not in cmd[0] else "/", capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, env=self.env or None, cwd=REPO if "runuser" not in cmd[0] else "/", check=False,
+                              capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"{what or cmd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         log(f"{what or ' '.join(cmd[:3])}: ok in {time.monotonic() - t0:.1f}s")
@@ -217,7 +218,7 @@ class Cluster:
     def stop_postgres(self) -> None:
         if self.pg_started and self.pg_bin and self.pg_data:
             subprocess.run(self._as_pg([str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-m", "fast",
-                                        "-w", "-t", "30", "stop"]), capture_output=True, timeout=60, cwd="/")
+                                        "-w", "-t", "30", "stop"]), check=False, capture_output=True, timeout=60, cwd="/")
             pidfile = self.pg_data / "postmaster.pid"
             if pidfile.exists():  # still up: kill the postmaster we started (pid from its own pid file)
                 try:

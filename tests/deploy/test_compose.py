@@ -91,7 +91,7 @@ def test_env_file_is_never_committed_nor_sent_to_docker() -> None:
     assert ".env" in (REPO / ".gitignore").read_text().split()
     dockerignore = (REPO / ".dockerignore").read_text().split()
     assert ".env" in dockerignore and "var" in dockerignore and ".venv" in dockerignore
-    tracked = subprocess.run(["git", "ls-files", ".env"], cwd=REPO, capture_output=True, text=True).stdout
+    tracked = subprocess.run(["git", "ls-files", ".env"], cwd=REPO, capture_output=True, text=True, check=True, timeout=30).stdout
     assert tracked.strip() == ""
 
 
@@ -178,7 +178,7 @@ def test_compose_sample_portals_launcher_serves_every_portal(compose, tmp_path) 
            "WP_PORTALS_PORTS": ",".join(f"{k}={v}" for k, v in ports.items()),
            "WP_SAMPLE_BUILD_DIR": str(tmp_path / "sample"), "PYTHONPATH": str(REPO),
            "NO_PROXY": "127.0.0.1,localhost"}
-    log = open(tmp_path / "launcher.log", "wb")
+    log = open(tmp_path / "launcher.log", "wb")  # noqa: SIM115 - the launcher's stdout, closed below
     proc = subprocess.Popen([sys.executable, *svc["command"][1:]], env=env, cwd=REPO, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -219,14 +219,14 @@ def test_docker_compose_config_validates(tmp_path) -> None:
     docker = shutil.which("docker")
     if not docker:
         pytest.skip("docker CLI not installed")
-    if subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30).returncode != 0:
+    if subprocess.run([docker, "compose", "version"], check=False, capture_output=True, timeout=30).returncode != 0:
         pytest.skip("docker CLI present but the compose plugin is not installed (`docker compose` unknown)")
     env_file = tmp_path / ".env"
     env_file.write_text((REPO / ".env.example").read_text().replace("CHANGE_ME", "test-only-value"))
     proc = subprocess.run([docker, "compose", "-f", str(COMPOSE), "--env-file", str(env_file), "config", "--quiet"],
-                          capture_output=True, text=True, timeout=60, cwd=REPO)
+                          check=False, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     # and it refuses to render without the secrets
     bare = subprocess.run([docker, "compose", "-f", str(COMPOSE), "--env-file", os.devnull, "config", "--quiet"],
-                          capture_output=True, text=True, timeout=60, cwd=REPO)
+                          check=False, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert bare.returncode != 0 and "POSTGRES_PASSWORD" in bare.stderr + bare.stdout

@@ -37,7 +37,7 @@ def pipeline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "extract", "run"], cwd=REPO, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "extract", "run"], cwd=REPO, env=env, check=False, capture_output=True,
                           text=True, timeout=1500)
     print(proc.stdout[-6000:])
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -124,7 +124,7 @@ def test_lineage_command_traces_a_seed_task_to_its_archived_bytes(first_run, pip
         served = con.execute("select count(*) from marts.fct_task_lineage where task_id = ?", [task_id]).fetchone()
     assert served == (1,)  # the same chain is queryable in SQL
     proc = subprocess.run([sys.executable, "-m", "extract", "lineage", task_id, "--verify", "--json"], cwd=REPO,
-                          env=pipeline_env, capture_output=True, text=True, timeout=120)
+                          env=pipeline_env, check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     t = json.loads(proc.stdout)
     assert t["notice_url"] == notice_url and t["notice_url"].startswith("http://127.0.0.13:")
@@ -133,5 +133,5 @@ def test_lineage_command_traces_a_seed_task_to_its_archived_bytes(first_run, pip
     assert t["load"]["dag_id"] == "crawl_jiading" and t["load"]["status"] == "loaded"
     assert {v["suite"] for v in t["validation"]} == {"work_plan_documents", "work_plan_tasks"}
     text = subprocess.run([sys.executable, "-m", "extract", "lineage", "no-such-task"], cwd=REPO, env=pipeline_env,
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     assert text.returncode == 2 and text.stderr.strip().startswith("error: no task with task_id")

@@ -41,7 +41,7 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path: Path, content: bytes |
     if content is not None:
         path.write_bytes(content)
     proc = subprocess.run([sys.executable, "-m", "extract", "parse", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -50,7 +50,7 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path: Path, content: bytes |
 
 def test_module_entry_point_prints_utf8_json() -> None:
     proc = subprocess.run([sys.executable, "-m", "extract", "parse", str(SEED_004)], cwd=ROOT,
-                          capture_output=True, timeout=60)
+                          check=False, capture_output=True, timeout=60)
     assert proc.returncode == 0
     text = proc.stdout.decode("utf-8")
     assert "嘉定区" in text and "\\u" not in text

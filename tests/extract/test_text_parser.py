@@ -74,7 +74,7 @@ def test_gb18030_dump_is_decoded() -> None:
 
 
 def test_tab_indented_prose_is_not_a_table() -> None:
-    doc = parse_text("\t第一段。\n\n\t第二段。\n".encode("utf-8"))
+    doc = parse_text("\t第一段。\n\n\t第二段。\n".encode())
     assert doc.tables == []
     assert [b.text for b in doc.blocks] == ["第一段。", "第二段。"]
 

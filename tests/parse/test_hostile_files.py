@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.hostile import (cid_pdf, csv_as_xls, deep_divs, docx_table, html_table, run_bounded,
-                                xlsx_table)
+from benchmarks.hostile import cid_pdf, csv_as_xls, deep_divs, docx_table, html_table, run_bounded, xlsx_table
 from extract import settings
 from extract.cli import main
 from extract.parse import ParseError, parse_bytes

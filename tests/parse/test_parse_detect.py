@@ -8,12 +8,12 @@ import zipfile
 import docx
 import openpyxl
 import pytest
-from ole_builder import build_ole, build_xls
 from reportlab.pdfgen import canvas
 
 from extract.parse.detect import detect_format
 from extract.parse.formats import PARSERS
 from extract.parse.model import ParseError
+from ole_builder import build_ole, build_xls
 
 
 def _docx_bytes() -> bytes:
@@ -67,7 +67,7 @@ def test_ole_word_vs_excel_by_stream_names() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "<!DOCTYPE html><html><body><p>工作要点</p></body></html>".encode("utf-8"),
+        "<!DOCTYPE html><html><body><p>工作要点</p></body></html>".encode(),
         "<html><head><title>要点</title></head><body>正文</body></html>".encode("gbk"),
         "\n  <table><tr><td>序号</td><td>任务</td></tr></table>".encode("gb18030"),
         "\ufeff<div class='content'><p>政务公开</p></div>".encode("utf-8"),
@@ -80,7 +80,7 @@ def test_html(data: bytes) -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "2024年政务公开工作要点\n一、总体要求\n1\t推进公开\t区发改委\n".encode("utf-8"),
+        "2024年政务公开工作要点\n一、总体要求\n1\t推进公开\t区发改委\n".encode(),
         "2024年政务公开工作要点\n（一）加强解读。\n".encode("gbk"),
         b"plain ascii text, 3 < 4 and 5 > 2\n",
     ],

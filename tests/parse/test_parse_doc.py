@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from ole_builder import build_ole
 
 from extract.parse import doc as doc_mod
 from extract.parse.detect import detect_format
 from extract.parse.model import Cell, ParseError
+from ole_builder import build_ole
 
 # antiword -m UTF-8.txt -w 0 output: one line per paragraph, |cell| rows; long cells wrap
 # onto extra |…| lines inside their column width, with no rule between table rows.

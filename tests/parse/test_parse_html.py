@@ -120,7 +120,7 @@ def test_densest_element_when_no_content_class() -> None:
 
 
 def test_headings_and_title_fallback() -> None:
-    html = "<html><head><title>2024年工作要点 | 嘉定区人民政府</title></head><body><div class='content'><h2>一、总体要求</h2><p>（一）加强解读。推进公开工作。</p></div></body></html>"
+    html = "<html><head><title>2024年工作要点 | 嘉定区人民政府</title></head><body><div class='content'><h2>一、总体要求</h2><p>（一）加强解读。推进公开工作。</p></div></body></html>"  # noqa: E501
     doc = parse_html(html.encode("utf-8"))
     assert doc.meta["title"] == "2024年工作要点"
     assert doc.blocks[0].kind == "heading" and doc.blocks[0].level == 2

@@ -6,10 +6,10 @@ import datetime as dt
 import io
 
 import openpyxl
-from ole_builder import build_xls
 
 from extract.parse.model import Cell
 from extract.parse.xlsx import parse_xls, parse_xlsx
+from ole_builder import build_xls
 
 
 def _xlsx() -> bytes:

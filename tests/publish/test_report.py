@@ -128,7 +128,7 @@ def chromium() -> str:
 def run_chromium(binary: str, url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess:
     profile.mkdir(parents=True, exist_ok=True)
     cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, f"chromium failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
     return proc
 
@@ -238,7 +238,7 @@ def test_cjk_font_available_for_rendering():
     """Without a CJK font Chromium draws tofu boxes for the Chinese labels."""
     if not shutil.which("fc-list"):
         pytest.skip("fontconfig (fc-list) not installed")
-    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=True, timeout=30).stdout
     assert out.strip(), "no CJK font: install Debian package fonts-noto-cjk (or fonts-wqy-zenhei)"
 
 

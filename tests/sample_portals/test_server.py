@@ -7,8 +7,8 @@ from datetime import date
 
 import requests
 
-from sample_portals.server import Fault, SamplePortals
 from extract.crawl.portals import get_adapter
+from sample_portals.server import Fault, SamplePortals
 
 
 def _url(sp: SamplePortals, site: str, path: str) -> str:

@@ -33,7 +33,8 @@ versions as (
         end as issuer_source
 
     from {{ ref('stg_work_plans__document_versions') }} as versions
-    left join {{ ref('stg_work_plans__documents') }} as documents using (document_key)
+    -- documents is the bridge to notice_url (joined by using): its alias is never selected
+    left join {{ ref('stg_work_plans__documents') }} as documents using (document_key)  -- noqa: AL05
     left join {{ ref('stg_work_plans__notices') }} as notices using (notice_url)
 
 ),
@@ -76,6 +77,18 @@ seed_organs as (
     from {{ ref('publishers') }}
     group by jurisdiction_code, organ_type
     having count(distinct publisher_id) = 1
+
+),
+
+seed_publisher_jurisdictions as (
+
+    select distinct publisher_id, jurisdiction_code from {{ ref('publishers') }}
+
+),
+
+seed_publisher_types as (
+
+    select distinct publisher_id, organ_type from {{ ref('publishers') }}
 
 ),
 
@@ -136,9 +149,7 @@ located as (
         ) as jurisdiction_code
 
     from classified
-    left join (
-        select distinct publisher_id, jurisdiction_code from {{ ref('publishers') }}
-    ) as seed_by_id
+    left join seed_publisher_jurisdictions as seed_by_id
         on classified.seed_publisher_id = seed_by_id.publisher_id
     left join jurisdiction_by_issuer using (document_version_id)
 
@@ -159,9 +170,7 @@ matched as (
     left join seed_organs
         on located.jurisdiction_code = seed_organs.jurisdiction_code
         and located.organ_type = seed_organs.organ_type
-    left join (
-        select distinct publisher_id, organ_type from {{ ref('publishers') }}
-    ) as seed_types
+    left join seed_publisher_types as seed_types
         on located.seed_publisher_id = seed_types.publisher_id
 
 ),

@@ -30,9 +30,10 @@ attributions as (
 with_publisher as (
 
     select
-        versions.* exclude (issuer_name, jurisdiction_name),
+        -- the excluded names are columns of versions
+        versions.* exclude (issuer_name, jurisdiction_name),  -- noqa: RF02
         attributions.* exclude (document_version_id),
-        versions.document_version_id in (select document_version_id from open_quarantine)
+        versions.document_version_id in (select open_quarantine.document_version_id from open_quarantine)
             as is_quarantined
 
     from versions
@@ -56,7 +57,7 @@ ranked as (
         -- quarantined versions never become current
         row_number() over (
             partition by document_key
-            order by is_quarantined, fetched_at desc, loaded_at desc, document_version_id desc
+            order by is_quarantined asc, fetched_at desc, loaded_at desc, document_version_id desc
         ) = 1 and not is_quarantined as is_current_version
 
     from with_publisher
@@ -69,7 +70,7 @@ primary_plans as (
         document_version_id,
         row_number() over (
             partition by publisher_id, plan_year
-            order by declared_task_count desc, fetched_at desc, document_key
+            order by declared_task_count desc, fetched_at desc, document_key asc
         ) = 1 as is_primary_plan
 
     from ranked

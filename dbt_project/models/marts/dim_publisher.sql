@@ -58,7 +58,7 @@ observed_only as (
         false as is_reference
 
     from versions
-    where publisher_id not in (select publisher_id from reference)
+    where publisher_id not in (select reference.publisher_id from reference)
     group by publisher_id
 
 ),

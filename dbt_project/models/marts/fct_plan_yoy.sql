@@ -79,7 +79,7 @@ department_changes as (
     full outer join previous_departments
         on current_departments.plan_pair_id = previous_departments.plan_pair_id
         and current_departments.department_id = previous_departments.department_id
-    group by 1
+    group by coalesce(current_departments.plan_pair_id, previous_departments.plan_pair_id)
 
 ),
 
