@@ -157,7 +157,7 @@ def run_ours(docs: list[Doc], repeats: int) -> None:
         try:
             ours(d)  # warm-up: lazy imports, regex compilation
             n = max(1, min(repeats, 3)) if d.fmt in ("doc", "doc (antiword path)") else repeats  # .doc = a LibreOffice run each
-            d.times, d.cpu, ex = time_cpu_repeats(lambda: ours(d), n)
+            d.times, d.cpu, ex = time_cpu_repeats(lambda d=d: ours(d), n)
             d.adapter_cpu = adapter_cpu(d, n)
             d.tasks = ex.tasks
         except Exception as exc:  # noqa: BLE001 - report, keep going
@@ -269,7 +269,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             rows.append([d.id, "ours (extract)", f"{ours_ms:.2f}", "1.00", f"{len(d.tasks)}/{len(gold)}",
                          _pct(g_ok, g_tot), ""])
             acc = tot.setdefault("ours (extract)", [0, 0, 0.0, 0.0])
-            acc[0] += g_ok; acc[1] += g_tot; acc[2] += ours_ms; acc[3] += ours_ms
+            acc[0] += g_ok
+            acc[1] += g_tot
+            acc[2] += ours_ms
+            acc[3] += ours_ms
             for r in peer["results"]:
                 if r["id"] != d.id:
                     continue
@@ -279,7 +282,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                              f"{ms / ours_ms:.2f}" if ms else "-", f"{len(r['rows'])}/{len(gold)}",
                              _pct(p_ok, p_tot), r["error"] or ("no task table found" if not r["tables"] else "")])
                 acc = tot.setdefault(r["tool"], [0, 0, 0.0, 0.0])
-                acc[0] += p_ok; acc[1] += p_tot; acc[2] += ms or 0.0; acc[3] += ours_ms if ms else 0.0
+                acc[0] += p_ok
+                acc[1] += p_tot
+                acc[2] += ms or 0.0
+                acc[3] += ours_ms if ms else 0.0
                 out_json["peers"].setdefault(r["tool"], []).append(
                     {"id": d.id, "median_ms": ms, "ours_ms": ours_ms, "rows": len(r["rows"]),
                      "cells_ok": p_ok, "cells_total": p_tot, "error": r["error"]})

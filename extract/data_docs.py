@@ -34,8 +34,7 @@ def _iter_outcomes(source) -> Iterable[ValidationOutcome]:
     return list(source)
 
 
-def build_data_docs(outcomes: Union[None, ValidationOutcome, Iterable[ValidationOutcome],
-                                    str, Path] = None,
+def build_data_docs(outcomes: Union[ValidationOutcome, Iterable[ValidationOutcome], str, Path, None] = None,
                     out_dir: Optional[Path] = None, *, gx_root: Optional[Path] = None,
                     run_name: str = "workplans") -> Path:
     """Store ``outcomes`` (objects, a saved outcome file or a directory of them) in the

@@ -18,8 +18,21 @@ from typing import Any, Iterable, Optional, Sequence
 import duckdb
 
 from extract.crawl.crawler import RunInfo
-from extract.records import (CrawlRequest, CrawlState, Document, DocumentVersion, LoadAudit, Notice, Quarantine,
-                             Record, Rendition, TaskRow, ValidationResult, VersionPart)
+from extract.records import (
+    CrawlRequest,
+    CrawlState,
+    Document,
+    DocumentVersion,
+    LoadAudit,
+    Notice,
+    Quarantine,
+    Record,
+    Rendition,
+    TaskRow,
+    ValidationResult,
+    VersionPart,
+)
+from extract.warehouse import fetch_row
 
 
 def _now() -> datetime:
@@ -82,7 +95,7 @@ def known_notices(con: duckdb.DuckDBPyConnection, portal_id: str) -> list[dict[s
              "checked_at": r[3].isoformat() if r[3] else None, "loaded": bool(r[4])} for r in rows]
 
 
-def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Versions already loaded or quarantined, with the parser version that read them, and the
     documents that have a complete version (``complete``: document keys)."""
     loaded = dict(con.execute("select document_version_id, parser_version from raw.document_versions").fetchall())
@@ -178,7 +191,7 @@ def _write_crawl_and_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any
                               seen: Optional[dict[str, int]] = None) -> None:
     """The document's crawl records, notice (when its page was read), document and renditions.
     ``seen`` (from ``_already_written``) lets rows nobody wrote before go in without conflict checks."""
-    record_requests(con, doc.get("requests", []), fresh=bool(seen) and not seen["requests"])
+    record_requests(con, doc.get("requests", []), fresh=seen is not None and not seen["requests"])
     if doc.get("parts"):
         _insert(con, [_notice_detail(doc, now)], conflict=_NOTICE_DETAIL_UPDATE)
     _insert(con, [Document(document_key=doc["document_key"], portal_id=doc["portal_id"], notice_url=doc["notice_url"],
@@ -192,14 +205,15 @@ def _write_crawl_and_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any
 def _already_written(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> dict[str, int]:
     """How many rows of this document version exist already, per kind, in one query: a first load
     (the common case) then inserts without conflict checks, which cost DuckDB 2-3x a plain insert."""
-    row = con.execute(
+    row = fetch_row(
+        con,
         """select (select count(*) from raw.document_versions where document_version_id = $vid),
                   (select count(*) from raw.validation_results where document_version_id = $vid),
                   (select count(*) from raw.quarantine where document_key = $key and resolved_at is null),
                   (select count(*) from raw.crawl_requests where request_id in (select unnest($requests))),
                   (select count(*) from raw.renditions where document_key = $key)""",
         {"vid": doc["document_version_id"], "key": doc["document_key"],
-         "requests": [r["request_id"] for r in doc.get("requests", [])] or [""]}).fetchone()
+         "requests": [r["request_id"] for r in doc.get("requests", [])] or [""]})
     return dict(zip(["version", "validation", "open_quarantine", "requests", "renditions"], row))
 
 
@@ -212,16 +226,18 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: dict[str, Any], extractio
     (a newer parser) is replaced whole: its parts, tasks and version row are deleted first.
     """
     vid = doc["document_version_id"]
+    primary = extraction.get("primary_part") or (doc["parts"][-1] if doc["parts"] else None)
+    if primary is None:
+        raise ValueError(f"document version {vid} ({doc['document_key']}) has no parts: nothing to load")
     load_id = start_audit(con, run, task, vid)
     d = extraction["document"]
     tasks = extraction["tasks"]
-    primary = extraction.get("primary_part") or (doc["parts"][-1] if doc["parts"] else None)
     now = _now()
     con.begin()
     try:
         seen = _already_written(con, doc)
         _write_crawl_and_document(con, doc, now, seen)
-        replaced = [VersionPart, TaskRow, DocumentVersion] if seen["version"] else []
+        replaced: list[type[Record]] = [VersionPart, TaskRow, DocumentVersion] if seen["version"] else []
         for table in replaced + ([ValidationResult] if seen["validation"] else []):
             con.execute(f"delete from {table.TABLE} where document_version_id = ?", [vid])
         _insert(con, [VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"], format=p["format"],

@@ -23,8 +23,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Optional, TypeVar
 
-__all__ = ["Column", "col", "Record", "RECORDS", "CrawlRequest", "CrawlState", "Notice", "Document", "Rendition",
-           "DocumentVersion", "VersionPart", "Task", "TaskRow", "ValidationResult", "Quarantine", "LoadAudit"]
+__all__ = [
+    "RECORDS",
+    "Column",
+    "CrawlRequest",
+    "CrawlState",
+    "Document",
+    "DocumentVersion",
+    "LoadAudit",
+    "Notice",
+    "Quarantine",
+    "Record",
+    "Rendition",
+    "Task",
+    "TaskRow",
+    "ValidationResult",
+    "VersionPart",
+    "col",
+]
 
 R = TypeVar("R", bound="Record")
 Timestamp = datetime | str  # ISO 8601 text while a record travels through XCom
@@ -49,9 +65,9 @@ class Column:
         return f"{self.name} {self.type}{'' if self.nullable else ' not null'}{default}"
 
 
-def col(type: str, *, null: bool = True, default: Optional[str] = None, doc: str = "", added: bool = False) -> Any:
+def col(sql_type: str, *, null: bool = True, default: Optional[str] = None, doc: str = "", added: bool = False) -> Any:
     """A record field that is a column (see ``Column``); fields default to None when nullable."""
-    meta = {"column": Column(name="", type=type, nullable=null, default=default, doc=doc, added=added)}
+    meta = {"column": Column(name="", type=sql_type, nullable=null, default=default, doc=doc, added=added)}
     return field(default=None, metadata=meta) if null else field(metadata=meta)
 
 

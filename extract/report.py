@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from extract import report_data as data
-from extract.report_charts import FONT_PX, Bar, column_chart, diverging_chart, empty_chart, heatmap, hbar_chart
+from extract.report_charts import FONT_PX, Bar, column_chart, diverging_chart, empty_chart, hbar_chart, heatmap
 from extract.report_charts import esc as _e
 
 REPORT_NAME = "report.html"
@@ -241,7 +241,8 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "", built_at:
 <div class="kpis">{kpi_html}</div>
 
 <h2 id="yoy">逐年对比 Year over year</h2>
-<p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped (mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
+<p class="meta">Tasks of each publisher's plan against its previous plan: continued (matched one-to-one), new and dropped
+(mart <code>fct_plan_yoy</code>, <code>fct_plan_yoy_themes</code>).</p>
 {_section_yoy(data.plan_yoy(r), data.plan_yoy_themes(r))}
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from extract.warehouse import fetch_row
+
 ORGAN_LABELS = {"government": "人民政府", "market_supervision": "市场监督管理"}
 
 
@@ -120,4 +122,4 @@ def quarantined_versions(r: MartReader) -> int | None:
     """Open quarantine entries (``raw.quarantine``); None when the table is absent."""
     if not r.has("raw.quarantine"):
         return None
-    return int(r.con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchone()[0])
+    return int(fetch_row(r.con, "select count(*) from raw.quarantine where resolved_at is null")[0])

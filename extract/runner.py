@@ -109,8 +109,8 @@ def summary(states: dict[str, str]) -> str:
     for dag_id, state in states.items():
         lines.append(f"  DAG {dag_id:<28} {state}")
     with warehouse.connect() as con:
-        has_marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
-                                "and table_name = 'fct_documents'").fetchone()[0]
+        has_marts = warehouse.fetch_row(con, "select count(*) from information_schema.tables where table_schema = 'marts' "
+                                   "and table_name = 'fct_documents'")[0]
         lines.append("")
         lines.append("Per portal (work-plan notices found / documents with a current version / quarantined):")
         loaded = ("select portal_id, count(*) as n from marts.fct_documents group by 1" if has_marts
@@ -140,8 +140,8 @@ def summary(states: dict[str, str]) -> str:
         else:
             lines.append("Per document: marts.fct_documents not built (the warehouse DAG did not run dbt to the "
                          "end); see the DAG states above")
-        v = con.execute("select count(distinct document_version_id), count(*), count(*) filter (where success) "
-                        "from raw.validation_results").fetchone()
+        v = warehouse.fetch_row(con, "select count(distinct document_version_id), count(*), count(*) filter (where success) "
+                           "from raw.validation_results")
         lines.append(f"Validation: {v[1]} suite results on {v[0]} document versions, {v[2]} passed, "
                      f"{v[1] - v[2]} failed (Data Docs: {settings.data_docs_dir() / 'index.html'})")
         q = con.execute("select document_key, stage, source_url, reasons from raw.quarantine "
@@ -150,7 +150,7 @@ def summary(states: dict[str, str]) -> str:
         for r in q:
             lines.append(f"  {r[2]} ({r[1]}): {r[3]}")
         if has_marts:
-            n = con.execute("select count(*), count(distinct document_id) from marts.fct_work_plan_tasks").fetchone()
+            n = warehouse.fetch_row(con, "select count(*), count(distinct document_id) from marts.fct_work_plan_tasks")
             lines.append(f"marts.fct_work_plan_tasks: {n[0]} tasks in {n[1]} documents")
     lines += ["", f"Warehouse (working file): {settings.warehouse_path()}",
               f"Published read-only copy:  {published_db_path()}",

@@ -39,7 +39,7 @@ from typing import Any, Optional, Union
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from extract import settings  # noqa: E402
+from extract import settings
 
 DOCUMENT_SUITE = "work_plan_documents"
 TASK_SUITE = "work_plan_tasks"
@@ -97,7 +97,7 @@ class ValidationOutcome:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ValidationOutcome":
+    def from_dict(cls, d: dict) -> ValidationOutcome:
         d = dict(d)
         d["results"] = [SuiteResult(**r) for r in d.get("results", [])]
         d["validated_at"] = dt.datetime.fromisoformat(d["validated_at"])
@@ -271,7 +271,7 @@ class _Engine:
         self.context = gx.get_context(mode="ephemeral")
         try:
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        except Exception:  # cosmetic only
+        except Exception:  # noqa: BLE001 - cosmetic only: progress bars off where GX allows it
             pass
         ds = self.context.data_sources.add_pandas(DATA_SOURCE)
         self.batch_definitions = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import duckdb
 from filelock import FileLock, Timeout
@@ -21,6 +21,15 @@ from extract.records import RECORDS
 # The raw schema, derived from the records (extract/records.py): one ``create table`` per record,
 # then an idempotent ``alter table … add column`` for each column added after the table shipped.
 RAW_DDL: list[str] = ["create schema if not exists raw", *(stmt for record in RECORDS for stmt in record.ddl())]
+
+
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
+    """The single row of a query that always returns one (an aggregate, a scalar subquery select);
+    ``LookupError`` naming the query when it returns none."""
+    row = con.execute(sql, params).fetchone() if params is not None else con.execute(sql).fetchone()
+    if row is None:
+        raise LookupError(f"query returned no row: {sql[:200]}")
+    return row
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:

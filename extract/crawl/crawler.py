@@ -152,7 +152,7 @@ def request_state(res: FetchResult) -> str:
     return {200: "fetched", 304: "not_modified"}.get(res.status, "error")
 
 
-def _prime_robots(rec: "_Recorder", fetcher: Fetcher, url: str) -> None:
+def _prime_robots(rec: _Recorder, fetcher: Fetcher, url: str) -> None:
     """Read robots.txt for ``url``'s origin through the recorder (conditional, archived), before ``url``."""
     def get_robots(robots_url: str) -> RobotsAnswer:
         body, r = rec.get(robots_url, "robots")
@@ -263,7 +263,7 @@ def discover(portal: Portal, state: dict[str, dict[str, Any]], run: RunInfo,
             "skipped": skipped, "errors": errors, "challenges": rec.challenges, "degraded": bool(rec.challenges)}
 
 
-def _add_known_urls(portal: Portal, fetcher: Fetcher, rec: "_Recorder", notices: dict[str, dict[str, Any]],
+def _add_known_urls(portal: Portal, fetcher: Fetcher, rec: _Recorder, notices: dict[str, dict[str, Any]],
                     skipped: list[dict[str, str]]) -> None:
     """Notice URLs found by hand (portal ``known_urls``), under the same host and robots policy."""
     for url in portal.known_urls:

@@ -468,9 +468,8 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                 roles = header.roles
                 sub_header = (_sub_header(table.rows[start], table.rows[start + 1])
                               if start + 1 < len(table.rows) else None)
-                sub = sub_header.roles if sub_header is not None else None
                 if sub_header is not None:
-                    roles, header = sub, sub_header
+                    roles, header = sub_header.roles, sub_header
                 same = [c for c in chains if _signature(c.roles) == _signature(roles)]
                 if current is not None and _signature(current.roles) == _signature(roles):
                     chain = current
@@ -488,7 +487,7 @@ def read_task_tables(docs: list[Document]) -> TableRead:
                                          + "; ".join(header.why[j] for j in sorted(header.why)))
                     chains.append(chain)
                     readers[id(chain)] = _Reader(chain)
-                if sub is not None:
+                if sub_header is not None:
                     start += 1
                     chain.explain.append(f"table {t_index + 1}: second header row below merged header cells")
                 chain.n_cols = table.n_cols
@@ -549,8 +548,8 @@ def _read_row(row: list[Cell], texts: list[str], roles: dict[str, int], spans_kn
     ``texts``: the row's cells, cleaned (``clean_text``)."""
     name_cell = _cell(row, roles, "name")
     name_raw = _role_text(texts, roles, "name")
-    name, number = strip_ordinal(name_raw) if name_raw else ("", None)
-    name = name or None
+    stripped, number = strip_ordinal(name_raw) if name_raw else ("", None)
+    name: Optional[str] = stripped or None
     explicit = bool(name) and (name_cell is None or name_cell.merged_from is None)
     inferred = False
     if name_cell is not None and not name:

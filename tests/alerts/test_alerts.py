@@ -76,7 +76,7 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "dags").mkdir()
     t0 = time.monotonic()
     proc = subprocess.run([str(AIRFLOW), "db", "migrate"], env=_airflow_env(home, home / "unused.log"),
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+                          capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     print(f"\nairflow db migrate (SQLite): {time.monotonic() - t0:.1f}s")
     return home
@@ -95,7 +95,7 @@ def test_failing_task_in_a_real_dag_run_sends_exactly_one_alert(migrated_home: P
     script.write_text(PROBE_DAG, encoding="utf-8")
     t0 = time.monotonic()
     proc = subprocess.run([sys.executable, str(script)], env=_airflow_env(migrated_home, alert_log),
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+                          capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     print(f"\ndag.test() of the probe DAG: {time.monotonic() - t0:.1f}s")
     out = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and out, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -214,7 +214,7 @@ def test_every_dag_has_a_run_deadline_alert_to_the_notifier(tmp_path, monkeypatc
 
 
 def test_deadline_interval_env_overrides(monkeypatch) -> None:
-    from extract.run_deadlines import DEFAULT_INTERVALS, deadline_interval, dagrun_deadline
+    from extract.run_deadlines import DEFAULT_INTERVALS, dagrun_deadline, deadline_interval
 
     monkeypatch.delenv("WP_DEADLINE_S", raising=False)
     monkeypatch.delenv("WP_DEADLINE_CRAWL_S", raising=False)

@@ -18,8 +18,7 @@ from typing import Iterable
 
 import duckdb
 
-from extract.records import (CrawlRequest, Document, DocumentVersion, LoadAudit, Notice, Rendition, TaskRow,
-                             ValidationResult, VersionPart)
+from extract.records import CrawlRequest, Document, DocumentVersion, LoadAudit, Notice, Rendition, TaskRow, ValidationResult, VersionPart
 from extract.tasks.normalize import read_deadline
 from extract.warehouse import ensure_raw_schema
 from tests import gold

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import html
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,7 +37,7 @@ def _page(year: int, rows: list[tuple[int, str | None]]) -> bytes:
         f"<td>区政府办公室</td><td>{html.escape(text or '')}</td></tr>" for seq, text in rows)
     return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>"
             "<table><tr><th>序号</th><th>任务名称</th><th>任务内容</th><th>责任单位</th><th>完成时限</th></tr>"
-            f"{body}</table></body></html>").encode("utf-8")
+            f"{body}</table></body></html>").encode()
 
 
 def _load(con: duckdb.DuckDBPyConnection, slug: str, data: bytes) -> dict:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_report import parse_dom
 
 from conftest import SEED_TASKS, Published, env_for
 from raw_fixture import BASE_TIME, COLUMNS, _insert, _plan_rows, build_raw_warehouse, load_gold
-from test_report import parse_dom
 
 SEED_004 = next(d for d in load_gold() if d["seed"] == "004")
 SLUG = "seed-004"

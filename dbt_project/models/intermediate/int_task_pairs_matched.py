@@ -61,6 +61,7 @@ def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
     import numpy as np
+    import pandas as pd
     from scipy.optimize import linear_sum_assignment
 
     threshold = float(dbt.config.get("task_match_threshold"))

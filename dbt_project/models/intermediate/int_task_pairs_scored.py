@@ -59,7 +59,8 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         shape_left, shape_right = (len(left_task), len(uniques)), (len(right_task), len(uniques))
         left_cols, right_cols = columns[:left.nnz], columns[left.nnz:]
 
-        def product(left_data, right_data):
+        def product(left_data, right_data, left=left, right=right, left_cols=left_cols, right_cols=right_cols,
+                    shape_left=shape_left, shape_right=shape_right):
             return (sparse.csr_matrix((left_data, left_cols, left.indptr), shape=shape_left)
                     @ sparse.csr_matrix((right_data, right_cols, right.indptr), shape=shape_right).T).tocsr()
 

@@ -80,7 +80,7 @@ def model(dbt, session):
     names = ["".join(text.split()) for text in columns["task_name"].tolist()]
     contents = ["".join(text.split()) for text in columns["task_content"].tolist()]
     name_weight = float(dbt.config.get("task_name_term_weight"))
-    md5s = [hashlib.md5(f"{name_weight}|{n}|{c}".encode("utf-8")).hexdigest() for n, c in zip(names, contents)]
+    md5s = [hashlib.md5(f"{name_weight}|{n}|{c}".encode()).hexdigest() for n, c in zip(names, contents)]
     todo = range(len(task_ids))
     if dbt.is_incremental:
         done = session.sql(f"select distinct task_id, text_md5 from {dbt.this}").fetchnumpy()
