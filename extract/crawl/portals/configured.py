@@ -45,6 +45,7 @@ _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 _BEIJING = timezone(timedelta(hours=8))
 # compiled once: ``root.xpath(str)`` compiles its expression on every call (~40 % of read_meta)
 _META_CONTENT = etree.XPath("//meta[@name=$n]/@content")
+_COLON_RE = re.compile("([:：])")
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,8 @@ class ConfiguredAdapter:
             for i, (text, canon) in enumerate(zip(texts, canons)):
                 if canon and i + 1 < len(texts) and not canons[i + 1]:
                     meta[canon] = texts[i + 1]
-                elif not canon and re.search("[:：]", text):
-                    label, _, value = re.split("([:：])", text, maxsplit=1)
+                elif not canon and _COLON_RE.search(text):
+                    label, _, value = _COLON_RE.split(text, maxsplit=1)
                     canon = self.canonical_label(label)
                     if canon and value.strip():
                         meta[canon] = value.strip()
