@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, cast
+from typing import Any, Optional
 from urllib.parse import urljoin
 
 import jmespath
@@ -72,7 +72,7 @@ def css_select(css: str, element: HtmlElement) -> list[Any]:
     """The elements under ``element`` matching ``css``, the selector compiled once per selector
     string (``lxml.cssselect.CSSSelector``, an XPath; ``element.cssselect(css)`` recompiles on
     every call, ~60 % of a detail page's adapter time)."""
-    return cast("list[Any]", _compiled_css(css)(element))
+    return _compiled_css(css)(element)  # type: ignore[return-value]  # (typing.cast is a call per use)
 
 
 def _select(root: HtmlElement, selectors: Any) -> list[Any]:
@@ -87,6 +87,7 @@ def _select(root: HtmlElement, selectors: Any) -> list[Any]:
     return []
 
 
+@lru_cache(maxsize=4096)  # the same few label texts on every page of a platform
 def normalize_label(text: str) -> str:
     """A label as written (``索 引 号：``) → compact form (``索引号``)."""
     return _SPACE_RE.sub("", text or "").rstrip("：:")
@@ -211,7 +212,7 @@ class ConfiguredAdapter:
         spec = self.detail_spec
         meta: dict[str, str] = {}
         for name, canon in (spec.get("meta_tags") or {}).items():
-            values = cast("list[str]", _META_CONTENT(root, n=name))
+            values: list[str] = _META_CONTENT(root, n=name)  # type: ignore[assignment]
             if values and values[0].strip():
                 meta[canon] = (C.iso_date(values[0]) or values[0].strip()) if canon == "发布时间" else values[0].strip()
         for block in _select(root, spec.get("meta_block") or []):
