@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Optional
 
 from extract.parse.encoding import decode_bytes
 from extract.parse.model import ParseError
@@ -64,15 +65,15 @@ def _ole_format(data: bytes) -> str:
     raise ParseError("OLE2 compound file is neither a Word 97 (.doc) nor an Excel 97 (.xls) file")
 
 
-def _looks_textual(data: bytes) -> bool:
-    """True when the bytes decode to text with almost no control characters."""
+def _textual_head(data: bytes) -> Optional[str]:
+    """The decoded first 64 KiB when the bytes decode to text with almost no control characters, else None."""
     if b"\x00" in data[:8192] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        return False
+        return None
     text, _ = decode_bytes(data[:65536])
     if not text:
-        return False
+        return None
     bad = len(_CONTROL_RE.findall(text)) + text.count("\ufffd")
-    return bad <= max(2, len(text) // 100)
+    return text if bad <= max(2, len(text) // 100) else None
 
 
 def detect_format(data: bytes) -> str:
@@ -88,13 +89,15 @@ def detect_format(data: bytes) -> str:
         return "pdf"
     if head.lstrip().startswith(b"{\\rtf"):
         raise ParseError("RTF documents are not supported (save as .docx)")
-    if not _looks_textual(data):
+    head_text = _textual_head(data)
+    if head_text is None:
         raise ParseError(f"unknown binary format (starts with {data[:8].hex()})")
     from extract.parse.mht import looks_like_mhtml
 
     if looks_like_mhtml(data):  # a Word/Excel single-file web page saved as .doc/.xls
         return "mht"
-    text, _ = decode_bytes(data[:8192])
+    # up to 8 KiB the 64 KiB head is the same bytes, already decoded (a notice page's body is ~1 KiB)
+    text = head_text if len(data) <= 8192 else decode_bytes(data[:8192])[0]
     stripped = text.lstrip()
     if stripped.startswith("<") and _HTML_RE.match(stripped):
         return "html"

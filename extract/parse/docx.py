@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 from docx import Document as open_docx
 from docx.oxml.ns import qn
+from docx.styles import BabelFish
 from lxml import etree
 
 from extract.parse.grid import PlacedCell, clean_inline, clean_multiline, data_extent, grid_from_placed
@@ -24,6 +25,12 @@ _HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _W_P, _W_TBL, _W_SDT, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
 _W_T, _W_TAB, _W_BR, _W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _W_VAL = qn("w:val")
+# every other element name used below, qualified once (qn() per cell was ~6 % of a docx parse)
+_W_CUSTOM_XML, _W_GRID_BEFORE, _W_GRID_SPAN = qn("w:customXml"), qn("w:gridBefore"), qn("w:gridSpan")
+_W_H_MERGE, _W_INS, _W_OUTLINE_LVL = qn("w:hMerge"), qn("w:ins"), qn("w:outlineLvl")
+_W_P_PR, _W_P_STYLE, _W_SDT_CONTENT = qn("w:pPr"), qn("w:pStyle"), qn("w:sdtContent")
+_W_SMART_TAG, _W_TC_PR, _W_TR_PR = qn("w:smartTag"), qn("w:tcPr"), qn("w:trPr")
+_W_V_MERGE = qn("w:vMerge")
 
 
 def _val(el: Optional[etree._Element], default: Optional[str] = None) -> Optional[str]:
@@ -63,10 +70,10 @@ def _iter_body(parent: etree._Element) -> Iterator[etree._Element]:
         if child.tag in (_W_P, _W_TBL):
             yield child
         elif child.tag == _W_SDT:
-            content = child.find(qn("w:sdtContent"))
+            content = child.find(_W_SDT_CONTENT)
             if content is not None:
                 yield from _iter_body(content)
-        elif child.tag in (qn("w:customXml"), qn("w:ins"), qn("w:smartTag")):
+        elif child.tag in (_W_CUSTOM_XML, _W_INS, _W_SMART_TAG):
             yield from _iter_body(child)
 
 
@@ -75,8 +82,8 @@ def _iter_rows(tbl: etree._Element) -> Iterator[etree._Element]:
     for child in tbl.iterchildren():
         if child.tag == _W_TR:
             yield child
-        elif child.tag in (_W_SDT, qn("w:customXml")):
-            inner = child.find(qn("w:sdtContent")) if child.tag == _W_SDT else child
+        elif child.tag in (_W_SDT, _W_CUSTOM_XML):
+            inner = child.find(_W_SDT_CONTENT) if child.tag == _W_SDT else child
             if inner is not None:
                 yield from _iter_rows(inner)
 
@@ -86,8 +93,8 @@ def _iter_cells(tr: etree._Element) -> Iterator[etree._Element]:
     for child in tr.iterchildren():
         if child.tag == _W_TC:
             yield child
-        elif child.tag in (_W_SDT, qn("w:customXml")):
-            inner = child.find(qn("w:sdtContent")) if child.tag == _W_SDT else child
+        elif child.tag in (_W_SDT, _W_CUSTOM_XML):
+            inner = child.find(_W_SDT_CONTENT) if child.tag == _W_SDT else child
             if inner is not None:
                 yield from _iter_cells(inner)
 
@@ -104,14 +111,14 @@ def table_grid(tbl: etree._Element) -> list[list[Cell]]:
     open_v: dict[int, PlacedCell] = {}
     r = 0
     for tr in _iter_rows(tbl):
-        trpr = tr.find(qn("w:trPr"))
-        col = clamp_span(_int(trpr.find(qn("w:gridBefore")) if trpr is not None else None, 0) + 1) - 1
+        trpr = tr.find(_W_TR_PR)
+        col = clamp_span(_int(trpr.find(_W_GRID_BEFORE) if trpr is not None else None, 0) + 1) - 1
         row_cells: list[PlacedCell] = []
         for tc in _iter_cells(tr):
-            tcpr = tc.find(qn("w:tcPr"))
-            span = clamp_span(_int(tcpr.find(qn("w:gridSpan")) if tcpr is not None else None, 1))
-            vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
-            hmerge = tcpr.find(qn("w:hMerge")) if tcpr is not None else None
+            tcpr = tc.find(_W_TC_PR)
+            span = clamp_span(_int(tcpr.find(_W_GRID_SPAN) if tcpr is not None else None, 1))
+            vmerge = tcpr.find(_W_V_MERGE) if tcpr is not None else None
+            hmerge = tcpr.find(_W_H_MERGE) if tcpr is not None else None
             is_continue = vmerge is not None and _val(vmerge, "continue") != "restart"
             if hmerge is not None and _val(hmerge, "continue") != "restart" and row_cells:
                 row_cells[-1].colspan += span  # legacy horizontal merge: widen the left cell
@@ -139,10 +146,10 @@ def table_grid(tbl: etree._Element) -> list[list[Cell]]:
 
 def _heading_level(p: etree._Element, styles: dict[str, str]) -> Optional[int]:
     """Heading level from the paragraph style (Heading N / 标题 N / Title) or outline level."""
-    ppr = p.find(qn("w:pPr"))
+    ppr = p.find(_W_P_PR)
     if ppr is None:
         return None
-    style_id = _val(ppr.find(qn("w:pStyle")))
+    style_id = _val(ppr.find(_W_P_STYLE))
     if style_id:
         name = styles.get(style_id, style_id)
         m = _HEADING_STYLE_RE.match(name.replace("标题 ", "标题"))
@@ -150,7 +157,7 @@ def _heading_level(p: etree._Element, styles: dict[str, str]) -> Optional[int]:
             return int(m.group(1))
         if name.lower() == "title" or name == "标题":
             return 1
-    lvl = ppr.find(qn("w:outlineLvl"))
+    lvl = ppr.find(_W_OUTLINE_LVL)
     if lvl is not None:
         n = _int(lvl, 9)
         if n < 9:
@@ -161,10 +168,16 @@ def _heading_level(p: etree._Element, styles: dict[str, str]) -> Optional[int]:
 def _style_names(doc) -> dict[str, str]:
     """Map style id → style name (ids are localized/opaque, names are stable)."""
     names: dict[str, str] = {}
-    try:
-        for st in doc.styles:
-            if st.style_id and st.name:
-                names[st.style_id] = st.name
+    try:  # python-docx's own accessors (same values, same errors) without a style object per style
+        for el in doc.styles.element.style_lst:
+            el.type  # noqa: B018 - what StyleFactory reads first: an unknown w:type raises here too
+            style_id = el.styleId
+            if not style_id:
+                continue
+            name_val = el.name_val
+            name = BabelFish.internal2ui(name_val) if name_val is not None else None
+            if name:
+                names[style_id] = name
     except Exception:  # noqa: BLE001 - broken styles part: no style names
         pass
     return names

@@ -117,7 +117,7 @@ def _children(node: HtmlElement, *tags: str) -> list[HtmlElement]:
 
 def _raw_text(el: HtmlElement, sep: str = " ") -> str:
     """All text inside an element (not its tail), pieces joined by ``sep``."""
-    return sep.join(str(t) for t in el.itertext())
+    return sep.join(el.itertext())  # type: ignore[arg-type]  # str pieces: no str() each (hot in collect)
 
 
 def _text(el: HtmlElement) -> str:
@@ -352,6 +352,8 @@ class _Flow:
         self._lead_in: set[HtmlElement] = _lead_in(main) if main is not None else set()
 
     def flush(self) -> None:
+        if not self.buf:  # nothing since the last block (walk_main and block tags flush on both sides)
+            return
         text = unwrap_source_newlines("".join(self.buf))
         self.buf = []
         if text:
@@ -542,7 +544,7 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if not text.strip():
         raise ParseError("empty HTML document")
     root = _tree(text)
-    dropped = markup_text_dropped(text, "".join(str(t) for t in root.itertext()))
+    dropped = markup_text_dropped(text, "".join(root.itertext()))  # type: ignore[arg-type]
     _drop(root, _DROP_TAGS)
     collector = _MetaCollector()
     collector.collect(root)

@@ -22,7 +22,10 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
     "\u201c\u201d\u2018\u2019"
 )
-_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+# = (?<=[CJK])\s+(?=[CJK]) (no CJK char is whitespace once U+3000 is replaced), written to start
+# with \s so the regex engine scans for whitespace instead of testing the lookbehind at every position
+_SPACE_IN_CJK = re.compile(f"\\s(?<=[{_CJK}]\\s)\\s*(?=[{_CJK}])")
+_ANY_WS = re.compile(r"\s")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 _ALL_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
@@ -31,6 +34,8 @@ def clean_text(text: Optional[str]) -> str:
     """Collapse whitespace, drop spaces between CJK chars (PDF line-break artefacts), strip."""
     if not text:
         return ""
+    if not _ANY_WS.search(text):  # U+3000 and U+00A0 are \s too: nothing to replace, collapse or strip
+        return text
     text = text.replace("\u3000", " ").replace("\u00a0", " ")
     text = _SPACE_IN_CJK.sub("", text)
     return _WS.sub(" ", text).strip()
