@@ -26,8 +26,9 @@ def parse_html(html: str, url: str) -> HtmlElement:
 
 
 def text_of(el: HtmlElement) -> str:
-    """Element text with whitespace collapsed."""
-    return re.sub(r"\s+", " ", el.text_content()).strip()
+    """Element text with whitespace collapsed (``str.split`` splits on exactly the characters ``\\s``
+    matches in a str pattern: both use ``str.isspace``)."""
+    return " ".join(el.text_content().split())
 
 
 def iso_date(text: str) -> Optional[str]:
