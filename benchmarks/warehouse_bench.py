@@ -236,6 +236,8 @@ def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path
     cache = work / f"raw_{n_tasks}_{seed}.duckdb" if work is not None else None
     if cache is not None and cache.exists():
         shutil.copyfile(cache, warehouse)
+        with duckdb.connect(str(warehouse)) as con:  # a copy kept by older code gets the product's migration
+            ensure_raw_schema(con)
         return warehouse, json.loads(cache.with_suffix(".json").read_text())
     bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
     load_s = load_all(warehouse, base)
