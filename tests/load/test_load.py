@@ -72,12 +72,12 @@ from tests.load.conftest import crawled_doc
 from extract import load, warehouse
 from extract.crawl.crawler import RunInfo
 doc, ex, rows = crawled_doc("003")
-orig = load._write_validation
-def stall(con, rows, load_id):
-    orig(con, rows, load_id)
+orig = load._write_versions
+def stall(con, rows, seen, now):
+    orig(con, rows, seen, now)
     open(sys.argv[2], "w").write("in-transaction")
     time.sleep(600)
-load._write_validation = stall
+load._write_versions = stall
 with warehouse.connect() as con:
     load.load_document(con, doc, ex, rows, RunInfo("killed", "run-k"))
 """
