@@ -5,11 +5,6 @@ a killed batch leaves nothing but its ``running`` audit rows."""
 from __future__ import annotations
 
 import copy
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +14,7 @@ import duckdb
 from extract import load, warehouse
 from extract.crawl.crawler import RunInfo
 from extract.records import RECORDS
-from tests.load.conftest import crawled_doc
+from tests.load.conftest import crawled_doc, kill_mid_transaction
 
 RUN = RunInfo("test_dag", "run-1")
 # Columns a load stamps with its own id or clock: compared as "set or not", never by value.
@@ -128,34 +123,14 @@ def test_loading_a_batch_again_adds_nothing(wp_var: Path) -> None:
 
 
 _KILLED_BATCH = r"""
-import sys, time
-sys.path.insert(0, sys.argv[1])
-from tests.load.conftest import crawled_doc
-from extract import load, warehouse
-from extract.crawl.crawler import RunInfo
 items = [crawled_doc(s) for s in ("000", "001", "003")]
-orig = load._write_versions
-def stall(con, rows, seen, now):
-    orig(con, rows, seen, now)
-    open(sys.argv[2], "w").write("in-transaction")
-    time.sleep(600)
-load._write_versions = stall
 with warehouse.connect() as con:
     load.load_documents(con, items, RunInfo("killed", "run-k"))
 """
 
 
 def test_sigkill_mid_batch_leaves_no_version_and_the_next_load_completes(wp_var: Path, tmp_path: Path) -> None:
-    marker = tmp_path / "marker"
-    repo = str(Path(__file__).resolve().parents[2])
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_BATCH, repo, str(marker)], env=os.environ.copy())
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, "loader exited before reaching the transaction"
-        assert time.monotonic() < deadline, "loader never reached the transaction"
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_mid_transaction(_KILLED_BATCH, tmp_path)
     with warehouse.connect() as con:
         assert con.execute("select count(*) from raw.document_versions").fetchone() == (0,)
         assert con.execute("select count(*) from raw.tasks").fetchone() == (0,)
