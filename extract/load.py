@@ -9,6 +9,7 @@ Writes are upserts keyed on natural keys, so re-running anything adds nothing.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import uuid
@@ -64,18 +65,18 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[Record], *, verb: str
     ``insert or replace``; ``conflict``: an ``on conflict …`` clause.
     """
     if rows:
-        _insert_values(con, type(rows[0]), [r.row() for r in rows], verb=verb, conflict=conflict)
+        _insert_columns(con, type(rows[0]), list(zip(*(r.row() for r in rows))), verb=verb, conflict=conflict)
 
 
-def _insert_values(con: duckdb.DuckDBPyConnection, record: type[Record], rows: Sequence[Sequence[Any]], *,
-                   verb: str = "insert", conflict: str = "") -> None:
-    """``_insert`` for rows given as values in ``record``'s column order (``Record.row_of``)."""
-    if not rows:
+def _insert_columns(con: duckdb.DuckDBPyConnection, record: type[Record], values: Sequence[Sequence[Any]], *,
+                    verb: str = "insert", conflict: str = "") -> None:
+    """``_insert`` for rows given as one list per column of ``record``, in its column order
+    (``Record.columns_of``)."""
+    if not values or not values[0]:
         return
     cols = record.columns()
-    values = list(zip(*rows))
     target = f"{verb} into {record.TABLE} ({', '.join(c.name for c in cols)})"
-    if len(rows) < FRAME_ROWS:
+    if len(values[0]) < FRAME_ROWS:
         select = ", ".join(f"unnest(${i + 1})::{c.type} as {c.name}" for i, c in enumerate(cols))
         con.execute(f"{target} select {select} {conflict}", [list(v) for v in values])
         return
@@ -229,7 +230,7 @@ class _Rows:
     renditions: dict[tuple[str, str, str], Rendition] = field(default_factory=dict)
     parts: list[VersionPart] = field(default_factory=list)
     versions: list[DocumentVersion] = field(default_factory=list)
-    tasks: list[list[Any]] = field(default_factory=list)  # TaskRow values (row_of: no record per task)
+    tasks: list[list[list[Any]]] = field(default_factory=list)  # per version: TaskRow.columns_of
     validation: list[ValidationResult] = field(default_factory=list)
     audit: list[tuple[str, int]] = field(default_factory=list)
 
@@ -299,11 +300,12 @@ class _Rows:
             parser_name=extraction.get("parser_name", "extract"), parser_version=extraction.get("parser_version", "?"),
             warnings=json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id=load_id, loaded_at=now,
             missing_parts=json.dumps(doc["missing"], ensure_ascii=False) if doc.get("missing") else None))
-        self.tasks.extend(TaskRow.row_of(t, task_id=task_id(vid, t["seq"]), document_version_id=vid,
-                                          lead_units=t.get("lead_units") or [],
-                                          support_units=t.get("support_units") or [],
-                                          units_open_list=bool(t.get("units_open_list")), load_id=load_id,
-                                          loaded_at=now) for t in tasks)
+        self.tasks.append(TaskRow.columns_of(
+            tasks, each={"task_id": [task_id(vid, t["seq"]) for t in tasks],
+                         "lead_units": [t.get("lead_units") or [] for t in tasks],
+                         "support_units": [t.get("support_units") or [] for t in tasks],
+                         "units_open_list": [bool(t.get("units_open_list")) for t in tasks]},
+            same={"document_version_id": vid, "load_id": load_id, "loaded_at": now}))
         self.add_validation(validation_rows, load_id)
         self.audit.append((load_id, len(tasks)))
 
@@ -326,8 +328,13 @@ def document_rows(doc: dict[str, Any], extraction: dict[str, Any], validation_ro
         CrawlRequest: [r.row() for r in rows.requests.values()], CrawlState: [r.row() for r in rows.states.values()],
         Notice: [r.row() for r in rows.notices.values()], Document: [r.row() for r in rows.documents.values()],
         Rendition: [r.row() for r in rows.renditions.values()], VersionPart: [r.row() for r in rows.parts],
-        DocumentVersion: [r.row() for r in rows.versions], TaskRow: rows.tasks,
+        DocumentVersion: [r.row() for r in rows.versions], TaskRow: [list(r) for r in zip(*_concat(rows.tasks))],
         ValidationResult: [r.row() for r in rows.validation]}
+
+
+def _concat(chunks: list[list[list[Any]]]) -> list[list[Any]]:
+    """Column lists of several chunks (each one list per column, same columns) joined per column."""
+    return [list(itertools.chain.from_iterable(c[i] for c in chunks)) for i in range(len(chunks[0]))] if chunks else []
 
 
 @dataclass(frozen=True)
@@ -397,7 +404,7 @@ def _write_versions(con: duckdb.DuckDBPyConnection, rows: _Rows, seen: _Seen, no
             con.execute(f"delete from {table.TABLE} where document_version_id in (select unnest($1))", [vids])
     _insert(con, rows.parts)
     _insert(con, rows.versions)
-    _insert_values(con, TaskRow, rows.tasks)
+    _insert_columns(con, TaskRow, _concat(rows.tasks))
     _insert(con, rows.validation)
     resolved = sorted({v.document_key for v in rows.versions} & seen.open_quarantine)
     if resolved:
@@ -482,7 +489,7 @@ def load_documents(con: duckdb.DuckDBPyConnection,
         try:
             if batch_failed:
                 _commit_rows(con, one, now)
-            results[i] = LoadResult(load_id, "loaded", len(one.tasks), vid)
+            results[i] = LoadResult(load_id, "loaded", one.audit[0][1], vid)
         except Exception as exc:  # noqa: BLE001 - reported in the result and the audit row
             _finish_audits(con, [(load_id, 0)], "failed")
             results[i] = LoadResult(load_id, "failed", 0, vid, f"{type(exc).__name__}: {exc}")
