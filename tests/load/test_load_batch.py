@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from extract import load, warehouse
 from extract.crawl.crawler import RunInfo
@@ -61,7 +62,13 @@ def _prepare(con: duckdb.DuckDBPyConnection, before: tuple[dict, dict, list], qu
                              validation_rows=quarantined[2], run=RUN)
 
 
-def test_a_batch_leaves_exactly_what_loading_one_by_one_leaves(wp_var: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("frame_rows", [load.FRAME_ROWS, 2])
+def test_a_batch_leaves_exactly_what_loading_one_by_one_leaves(wp_var: Path, tmp_path: Path, frame_rows: int,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Also with every table of more than 2 rows going in as a registered frame (``frame_rows`` 2):
+    both insert paths leave the same rows, and the batch commits whole (no retry one by one)."""
+    monkeypatch.setattr(load, "FRAME_ROWS", frame_rows)
     items, before, quarantined = _items()
     with warehouse.connect(tmp_path / "one_by_one.duckdb") as con:
         _prepare(con, before, quarantined)
@@ -75,6 +82,7 @@ def test_a_batch_leaves_exactly_what_loading_one_by_one_leaves(wp_var: Path, tmp
                                                                    ("loaded", 91, None), ("loaded", 16, None),
                                                                    ("loaded", 70, None)]
         got = _tables(con)
+    assert "loading each alone" not in caplog.text
     assert got == expected
     assert len(got["raw.document_versions"]) == 5  # 000 replaced in place, 001 twice, 004, 003
     assert len(got["raw.tasks"]) == 33 + 16 + 91 + 16 + 70
