@@ -1,9 +1,12 @@
 """Write crawl records, clean document versions and quarantine into ``raw``.
 
-One transaction per document version: either the version, its parts, tasks and
-validation results are all there, or none are (a killed process leaves only a
-``running`` row in ``raw.load_audit``, and the next run loads the version).
-Writes are upserts keyed on natural keys, so re-running anything adds nothing.
+One transaction per document version (``load_document``) or per batch of versions
+(``load_documents``, which retries each version alone when the batch fails): either a
+version, its parts, tasks and validation results are all there, or none are (a killed
+process leaves only ``running`` rows in ``raw.load_audit``, and the next run loads the
+version). Writes are keyed on natural keys (one pre-check query says what exists), so
+re-running anything adds nothing. Rows are built in Python first (``_Rows``) and each
+table gets one set-based statement per transaction (docs/BENCHMARKS.md §4, "Loader").
 """
 
 from __future__ import annotations
