@@ -25,11 +25,13 @@ RAW_DDL: list[str] = ["create schema if not exists raw", *(stmt for record in RE
 
 def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
     """The single row of a query that always returns one (an aggregate, a scalar subquery select);
-    ``LookupError`` naming the query when it returns none."""
-    row = con.execute(sql, params).fetchone() if params is not None else con.execute(sql).fetchone()
-    if row is None:
+    ``LookupError`` naming the query when it returns none. The result is read to its end: DuckDB 2
+    refuses ``register`` (and other work) on a connection whose last result has unread rows, and
+    ``fetchone`` leaves the end unread."""
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    if not rows:
         raise LookupError(f"query returned no row: {sql[:200]}")
-    return row
+    return rows[0]
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:

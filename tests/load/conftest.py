@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from extract.crawl.archive import WarcArchive
@@ -49,3 +55,35 @@ def crawled_doc(seed: str, *, body: bytes | None = None) -> tuple[dict[str, Any]
 
 def sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
+
+
+# A child loader whose load stalls inside its transaction once the versions' rows are written
+# (then it writes the marker file): argv repo root, marker path; the caller appends the load.
+STALLING_LOADER = r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.load.conftest import crawled_doc
+from extract import load, warehouse
+from extract.crawl.crawler import RunInfo
+orig = load._write_versions
+def stall(con, rows, seen, now):
+    orig(con, rows, seen, now)
+    open(sys.argv[2], "w").write("in-transaction")
+    time.sleep(600)
+load._write_versions = stall
+"""
+
+
+def kill_mid_transaction(script: str, tmp_path: Path) -> None:
+    """Run ``STALLING_LOADER + script`` in a child process; once it writes the marker (it is inside its
+    load transaction) SIGKILL it. Fails if it exits or stalls before that."""
+    marker = tmp_path / "marker"
+    repo = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen([sys.executable, "-c", STALLING_LOADER + script, repo, str(marker)], env=os.environ.copy())
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, "loader exited before reaching the transaction"
+        assert time.monotonic() < deadline, "loader never reached the transaction"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from extract import load, warehouse
 from extract.crawl.crawler import RunInfo
-from tests.load.conftest import crawled_doc
+from tests.load.conftest import crawled_doc, kill_mid_transaction
 
 RUN = RunInfo("test_dag", "run-1")
 
@@ -66,34 +61,14 @@ def test_quarantine_then_fixed_parser_resolves(wp_var: Path) -> None:
 
 
 _KILLED_LOADER = r"""
-import sys, time
-sys.path.insert(0, sys.argv[1])
-from tests.load.conftest import crawled_doc
-from extract import load, warehouse
-from extract.crawl.crawler import RunInfo
 doc, ex, rows = crawled_doc("003")
-orig = load._write_validation
-def stall(con, rows, load_id):
-    orig(con, rows, load_id)
-    open(sys.argv[2], "w").write("in-transaction")
-    time.sleep(600)
-load._write_validation = stall
 with warehouse.connect() as con:
     load.load_document(con, doc, ex, rows, RunInfo("killed", "run-k"))
 """
 
 
 def test_sigkill_mid_transaction_leaves_no_partial_document(wp_var: Path, tmp_path: Path) -> None:
-    marker = tmp_path / "marker"
-    repo = str(Path(__file__).resolve().parents[2])
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_LOADER, repo, str(marker)], env=os.environ.copy())
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, "loader exited before reaching the transaction"
-        assert time.monotonic() < deadline, "loader never reached the transaction"
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_mid_transaction(_KILLED_LOADER, tmp_path)
     with warehouse.connect() as con:
         assert _counts(con) == (0, 0, 0)  # the uncommitted version vanished whole
         assert con.execute("select status from raw.load_audit").fetchall() == [("running",)]
