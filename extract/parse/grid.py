@@ -22,6 +22,7 @@ _CJK = (
 _CJK_RE = re.compile(f"[{_CJK}]")
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
 _NEWLINE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u00a0]*\n\\s*(?=[{_CJK}])")
+_NOT_CJK_SPACE = " \t\n\r\f\v\u00a0"  # whitespace outside _CJK (U+3000 is inside it)
 _WS_RUN = re.compile(r"[ \t\u00a0\u3000\r\f\v]+")
 
 
@@ -67,7 +68,9 @@ def clean_multiline(text: str) -> str:
 def unwrap_source_newlines(text: str) -> str:
     """Remove source-formatting newlines between CJK chars, then collapse whitespace (HTML text)."""
     if "\n" in text:  # the CJK-newline scan is the costly part; most strings have no newline
-        text = _NEWLINE_BETWEEN_CJK.sub("", text).replace("\n", " ")
+        if "\n" in text.strip(_NOT_CJK_SPACE):  # else every newline is in the leading/trailing space,
+            text = _NEWLINE_BETWEEN_CJK.sub("", text)  # where no CJK char stands on both sides of it
+        text = text.replace("\n", " ")
     return clean_inline(text)
 
 

@@ -58,8 +58,6 @@ _BLOCK_TAGS = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——|--)\s*")
 _SINGLE_BYTE_CODECS = re.compile(r"^(latin|iso8859|cp125|ascii|mac|windows-125)", re.I)
-_WS_RE = re.compile(r"\s+")
-_TOKEN_SPLIT_RE = re.compile(r"[\s\-_]+")
 _SPAN_RE = re.compile(r"\s*(\d+)")
 _CELL_TAGS = ("td", "th")
 
@@ -116,7 +114,12 @@ def _children(node: HtmlElement, *tags: str) -> list[HtmlElement]:
 
 
 def _raw_text(el: HtmlElement, sep: str = " ") -> str:
-    """All text inside an element (not its tail), pieces joined by ``sep``."""
+    """All text inside an element (not its tail), pieces joined by ``sep``. A leaf (no child node but
+    text) is its ``.text``: ``itertext()`` would build an iterator for one piece (~15k instructions)."""
+    if not len(el):
+        return el.text or ""
+    if not sep:  # libxml2's node content: the same text nodes, no iterator (~3x cheaper)
+        return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
     return sep.join(el.itertext())  # type: ignore[arg-type]  # str pieces: no str() each (hot in collect)
 
 
@@ -126,8 +129,9 @@ def _text(el: HtmlElement) -> str:
 
 
 def _compact(text: str) -> str:
-    """Text with all whitespace removed (for label matching)."""
-    return _WS_RE.sub("", text)
+    """Text with all whitespace removed (for label matching). ``str.split()`` splits on exactly what
+    ``\\s`` matches in a str pattern (both use ``str.isspace``), at a fraction of a regex ``sub``."""
+    return "".join(text.split())
 
 
 def _norm_label(label: str) -> str:
@@ -180,7 +184,7 @@ class _MetaCollector:
                     self.put(text, value)
                     self.consumed.add(el)
                 continue
-            if _INLINE_LABEL_RE.search(text) and not any(
+            if _has_inline_label(text) and not any(
                 _INLINE_LABEL_RE.search(self.text(ch)) or _EXACT_LABEL_RE.match(self.text(ch))
                 for ch in _elements(el)
             ) and self._inline(text):
@@ -246,6 +250,12 @@ def _following(el: HtmlElement) -> Iterator[HtmlElement | str]:
             yield sib.tail
 
 
+def _has_inline_label(text: str) -> bool:
+    """True when ``text`` holds a 'Label：' pair anywhere (``_INLINE_LABEL_RE`` needs a colon: text
+    without one is not searched)."""
+    return ("：" in text or ":" in text) and _INLINE_LABEL_RE.search(text) is not None
+
+
 def _starts_with_label(text: str) -> bool:
     """True for 'Label：value' text."""
     m = _INLINE_LABEL_RE.match(text)
@@ -272,8 +282,9 @@ def _class_id(el: HtmlElement) -> str:
 
 
 def _class_tokens(el: HtmlElement) -> list[str]:
-    """Lower-case tokens of an element's class and id (split on - and _)."""
-    return [t for t in _TOKEN_SPLIT_RE.split(_class_id(el).lower()) if t]
+    """Lower-case tokens of an element's class and id (split on whitespace, - and _; ``str.split()``
+    splits on what ``\\s`` matches, without a regex call)."""
+    return _class_id(el).lower().replace("-", " ").replace("_", " ").split()
 
 
 def _plain_len(el: HtmlElement) -> int:
@@ -283,9 +294,14 @@ def _plain_len(el: HtmlElement) -> int:
     return total - links
 
 
+def _body(root: HtmlElement) -> Optional[HtmlElement]:
+    """The ``<body>`` child of ``root`` (``root.find("body")`` without ElementPath's Python layer)."""
+    return next(root.iterchildren("body"), None)
+
+
 def _find_body(root: HtmlElement) -> HtmlElement:
     """The article body: a content-like class/id element, else the densest text element."""
-    body = root.find("body")
+    body = _body(root)
     root = body if body is not None else root
     candidates = [
         el for el in root.iterdescendants("div", "td", "article", "section", "main", "span", "font")
@@ -297,7 +313,7 @@ def _find_body(root: HtmlElement) -> HtmlElement:
         best = max(n for _, n in scored)
         good = [el for el, n in scored if n >= 0.7 * best]
         # the deepest element still holding most of the text
-        return max(good, key=lambda el: sum(1 for _ in el.iterancestors()))
+        return good[0] if len(good) == 1 else max(good, key=lambda el: sum(1 for _ in el.iterancestors()))
     best_el, best_score = root, 0
     for el in root.iterdescendants("div", "td", "article", "section", "main"):
         score = len(_compact(el.text or ""))
@@ -544,7 +560,8 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if not text.strip():
         raise ParseError("empty HTML document")
     root = _tree(text)
-    dropped = markup_text_dropped(text, "".join(root.itertext()))  # type: ignore[arg-type]
+    # the tree's text nodes (what "".join(root.itertext()) gives, ~3x cheaper: no iterator per node)
+    dropped = markup_text_dropped(text, etree.tostring(root, method="text", encoding="unicode", with_tail=False))
     _drop(root, _DROP_TAGS)
     collector = _MetaCollector()
     collector.collect(root)
@@ -553,7 +570,7 @@ def parse_html(data: bytes, *, content_type: Optional[str] = None) -> Document:
     if title:
         meta["title"] = title
     _drop(root, _STRUCTURE_TAGS)
-    page = root.find("body")
+    page = _body(root)
     page = page if page is not None else root
     body = _find_body(root)
     flow = _Flow(collector.consumed, main=None if body is page else body)

@@ -99,8 +99,11 @@ def cjk_count(text: str) -> int:
 def markup_text_dropped(markup: str, kept_text: str) -> int:
     """CJK ideographs in the markup's text (tags, scripts, styles, comments removed) that the
     parsed tree does not hold; 0 when the tree kept everything. Used to detect a parser that
-    silently dropped content (e.g. libxml2's nesting-depth limit)."""
-    return max(0, cjk_count(_TAG_RE.sub("", markup)) - cjk_count(kept_text))
+    silently dropped content (e.g. libxml2's nesting-depth limit). When the tag-free markup is the
+    kept text itself (a page without entities, scripts or comments) nothing was dropped and nothing
+    is counted."""
+    text = _TAG_RE.sub("", markup)
+    return 0 if text == kept_text else max(0, cjk_count(text) - cjk_count(kept_text))
 
 
 def run_tool(cmd: list[str], *, timeout_s: float | None = None, what: str = "converter") -> subprocess.CompletedProcess:

@@ -53,6 +53,7 @@ _ORGAN_IN_TEXT_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?[，,]?\s*([\u4e00
 _ORGAN_BEFORE_YEAR_RE = re.compile(r"^([\u4e00-\u9fa5（）()]{3,30}?)(?:19|20)\d{2}\s*年\s*度?.{0,12}?政务公开")
 _ATTACHMENT_RE = re.compile(r"^附件\s*\d*\s*[:：]?")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_ORGAN_END_RE = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|中心|办|处|院|署|会|所)$")
 
 
 def _all_texts(docs: list[Document], texts: Optional[list[str]]) -> list[str]:
@@ -120,7 +121,7 @@ def expand_organ(name: str, jurisdiction: Optional[str] = None, shanghai: bool =
 
 def _is_organ(name: str) -> bool:
     """Heuristic: the text ends like a government organ or is a jurisdiction."""
-    return bool(re.search(r"(?:政府|办公室|办公厅|局|委员会|委|厅|中心|办|处|院|署|会|所)$", name)) or name in DISTRICTS or name == CITY
+    return bool(_ORGAN_END_RE.search(name)) or name in DISTRICTS or name == CITY
 
 
 def find_issuer(docs: list[Document], title: Optional[str], shanghai: bool = True,
@@ -224,7 +225,7 @@ def find_doc_number(docs: list[Document], texts: Optional[list[str]] = None) -> 
 
     ``texts``: ``_texts(docs)`` when the caller already has it."""
     for t in _all_texts(docs, texts)[:40]:
-        m = _DOCNUM_RE.search(t)
+        m = _DOCNUM_RE.search(t) if "号" in t else None  # the pattern ends in 号: no search without one
         if m and len(t) <= len(m.group(0)) + 12 and not re.search(r"[《。，,]", t):
             return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
     for doc in docs:

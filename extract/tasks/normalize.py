@@ -42,8 +42,12 @@ def clean_text(text: Optional[str]) -> str:
 
 
 def squash(text: Optional[str]) -> str:
-    """Text with all whitespace removed (the comparison key and ``responsible_raw`` form)."""
-    return _ALL_WS.sub("", text or "")
+    """Text with all whitespace removed (the comparison key and ``responsible_raw`` form): every
+    character ``_ALL_WS`` matches, i.e. ``str.isspace`` ones (what ``\\s`` matches, ``str.split()``
+    splits on) plus U+200B and U+FEFF, removed without a regex call."""
+    if not text:
+        return ""
+    return "".join(text.split()).replace("\u200b", "").replace("\ufeff", "")
 
 
 # ---------------------------------------------------------------- units

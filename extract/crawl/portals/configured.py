@@ -32,7 +32,6 @@ from urllib.parse import urljoin
 
 import jmespath
 import yaml
-from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -43,8 +42,6 @@ from extract.crawl.portals.base import ListPage, NoticeDetail, NoticeLink, PageS
 PLATFORMS_FILE = "platforms.yml"
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 _BEIJING = timezone(timedelta(hours=8))
-# compiled once: ``root.xpath(str)`` compiles its expression on every call (~40 % of read_meta)
-_META_CONTENT = etree.XPath("//meta[@name=$n]/@content")
 _COLON_RE = re.compile("([:：])")
 
 
@@ -85,6 +82,18 @@ def _select(root: HtmlElement, selectors: Any) -> list[Any]:
         if found:
             return found
     return []
+
+
+def _meta_contents(root: HtmlElement) -> dict[str, str]:
+    """``name`` → ``content`` of the first ``<meta name=… content=…>`` per name anywhere in the document
+    (the first result of ``//meta[@name=$n]/@content``), read in one pass: one XPath call per name
+    cost ~60k instructions on a 1 KiB notice page."""
+    out: dict[str, str] = {}
+    for el in root.getroottree().iter("meta"):
+        name, content = el.get("name"), el.get("content")
+        if name is not None and content is not None and name not in out:
+            out[name] = content
+    return out
 
 
 @lru_cache(maxsize=4096)  # the same few label texts on every page of a platform
@@ -211,10 +220,11 @@ class ConfiguredAdapter:
         """Label/value metadata: ``<meta name>`` tags first, then the label/value cells (which win)."""
         spec = self.detail_spec
         meta: dict[str, str] = {}
+        tags = _meta_contents(root) if spec.get("meta_tags") else {}
         for name, canon in (spec.get("meta_tags") or {}).items():
-            values: list[str] = _META_CONTENT(root, n=name)  # type: ignore[assignment]
-            if values and values[0].strip():
-                meta[canon] = (C.iso_date(values[0]) or values[0].strip()) if canon == "发布时间" else values[0].strip()
+            value = tags.get(name)
+            if value and value.strip():
+                meta[canon] = (C.iso_date(value) or value.strip()) if canon == "发布时间" else value.strip()
         for block in _select(root, spec.get("meta_block") or []):
             texts = [C.text_of(cell) for cell in css_select(spec.get("meta_cells", "th, td, dt, dd"), block)]
             canons = [self.canonical_label(text) for text in texts]
