@@ -1,12 +1,31 @@
 -- Deadline kind and date as the extractor read them (extract.tasks.normalize.read_deadline,
 -- the one deadline parser; stored in raw.tasks by the loader), with the figures the marts
 -- count: whether the deadline is more precise than the year end, and its month.
+-- Incremental per document version (macros/incremental_versions.sql): only versions new or
+-- re-loaded (new load_id) since the last run are read.
+
+{{ config(
+    materialized='incremental',
+    unique_key='document_version_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('stg_work_plans__document_versions')) }}"
+) }}
 
 with
+
+versions as (
+
+    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
+
+),
 
 tasks as (
 
     select * from {{ ref('stg_work_plans__tasks') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
+    {% endif %}
 
 ),
 
@@ -14,6 +33,8 @@ final as (
 
     select
         task_id,
+        document_version_id,
+        load_id,
         deadline_raw,
         deadline_kind,
         deadline_date,
