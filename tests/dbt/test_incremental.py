@@ -29,16 +29,17 @@ from dbt_runner import BuiltWarehouse, build, run_dbt
 from match_eval import synthetic_plan
 from raw_fixture import BASE_TIME, COLUMNS, _insert, _plan_rows, add_plan, load_gold
 
-# incremental SQL models (the Python pair models have their own tests) and a column each that
-# the test overwrites on the untouched plan's rows to see whether the run rewrote them
+# incremental SQL models (the Python pair models have their own tests) and a task-level column each
+# (not one the incremental filter compares) that the test overwrites on the untouched plan's rows,
+# with the value written, to see whether the run rewrote them
 TAMPERED = {
-    "intermediate.int_tasks_deadlines_parsed": "deadline_raw",
-    "intermediate.int_tasks_themed": "theme_keyword",
-    "intermediate.int_task_units_unnested": "unit_raw",
-    "intermediate.int_tasks_joined": "task_content",
-    "marts.fct_task_lineage": "request_url",
-    "marts.fct_task_responsibilities": "unit_raw",
-    "marts.fct_work_plan_tasks": "task_content",
+    "intermediate.int_tasks_deadlines_parsed": ("deadline_raw", "'TAMPERED'"),
+    "intermediate.int_tasks_themed": ("theme_keyword", "'TAMPERED'"),
+    "intermediate.int_task_units_unnested": ("unit_raw", "'TAMPERED'"),
+    "intermediate.int_tasks_joined": ("task_content", "'TAMPERED'"),
+    "marts.fct_task_lineage": ("seq", "-1"),
+    "marts.fct_task_responsibilities": ("unit_raw", "'TAMPERED'"),
+    "marts.fct_work_plan_tasks": ("task_content", "'TAMPERED'"),
 }
 SAMR_2019 = "上海市市场监督管理局", 2019
 
@@ -117,10 +118,10 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
     with duckdb.connect(str(wh.path)) as con:
         untouched, _ = _version(con, *SAMR_2019)
         originals = {}
-        for table, column in TAMPERED.items():
+        for table, (column, value) in TAMPERED.items():
             originals[table] = con.execute(
                 f"select count(*) from {table} where document_version_id = ?", [untouched]).fetchone()[0]
-            con.execute(f"update {table} set {column} = 'TAMPERED' where document_version_id = ?", [untouched])
+            con.execute(f"update {table} set {column} = {value} where document_version_id = ?", [untouched])
         # a plan pair nothing touched: SAMR 2023 → 2019
         con.execute("update marts.fct_task_matches set key_terms = 'TAMPERED' where plan_year = 2023 "
                     "and matched_plan_year = 2019")
@@ -128,8 +129,8 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
     proc = run_dbt(["build"], wh.path, work)
     assert proc.returncode == 0, proc.stdout[-6000:]
     with duckdb.connect(str(wh.path)) as con:
-        kept = {table: con.execute(f"select count(*) from {table} where document_version_id = ? and {column} = 'TAMPERED'",
-                                   [untouched]).fetchone()[0] for table, column in TAMPERED.items()}
+        kept = {table: con.execute(f"select count(*) from {table} where document_version_id = ? and {column} = {value}",
+                                   [untouched]).fetchone()[0] for table, (column, value) in TAMPERED.items()}
         kept["marts.fct_task_matches"] = con.execute(
             "select count(*) from marts.fct_task_matches where key_terms = 'TAMPERED'").fetchone()[0]
     # the untouched rows are restored by a full refresh of the incremental warehouse's own raw data
@@ -162,7 +163,7 @@ def test_incremental_build_equals_full_refresh(incremental_and_full):
             continue
         sql = f"select * from {table} order by all"
         if table in TAMPERED:
-            column = TAMPERED[table]
+            column = TAMPERED[table][0]
             sql = f"select * exclude ({column}) from {table} order by all"
         if incremental.query(sql) != full.query(sql):
             differing.append(table)
