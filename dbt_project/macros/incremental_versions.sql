@@ -17,7 +17,22 @@
     ) as changed
 {%- endmacro %}
 
-{% macro delete_versions_not_in(versions_sql) -%}
-    {#- post-hook: drop the rows of versions `versions_sql` (a query of document_version_id) no longer lists -#}
-    delete from {{ this }} where document_version_id not in ({{ versions_sql }})
+{% macro config_incremental_by_version(versions_model, current_only=false) -%}
+    {#- The config of such a model: delete+insert on document_version_id; the post-hook keeps the
+        versions of `versions_model` (a model the caller refs), only the current ones if
+        `current_only`. -#}
+    {{ config(
+        materialized='incremental',
+        unique_key='document_version_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="{{ delete_versions_not_in(ref('" ~ versions_model ~ "'), " ~ current_only ~ ") }}"
+    ) }}
+{%- endmacro %}
+
+{% macro delete_versions_not_in(versions, current_only) -%}
+    {#- post-hook: drop the rows of versions that `versions` no longer lists (or no longer as current) -#}
+    delete from {{ this }} where document_version_id not in (
+        select document_version_id from {{ versions }} {% if current_only %}where is_current_version{% endif %}
+    )
 {%- endmacro %}

@@ -4,13 +4,7 @@
 -- Incremental per document version (macros/incremental_versions.sql): only versions new or
 -- re-loaded (new load_id) since the last run are read.
 
-{{ config(
-    materialized='incremental',
-    unique_key='document_version_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('stg_work_plans__document_versions')) }}"
-) }}
+{{ config_incremental_by_version('stg_work_plans__document_versions') }}
 
 with
 

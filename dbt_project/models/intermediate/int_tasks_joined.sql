@@ -9,13 +9,7 @@
     'publisher_id', 'issuer_name', 'organ_type', 'jurisdiction_code', 'jurisdiction_name',
     'jurisdiction_level', 'plan_year'] %}
 
-{{ config(
-    materialized='incremental',
-    unique_key='document_version_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('int_document_versions_ranked')) }}"
-) }}
+{{ config_incremental_by_version('int_document_versions_ranked') }}
 
 with
 

@@ -5,13 +5,7 @@
 -- Incremental per document version (macros/incremental_versions.sql): only versions new or
 -- re-loaded since the last run are read; a change of seeds.theme_keywords needs --full-refresh.
 
-{{ config(
-    materialized='incremental',
-    unique_key='document_version_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('stg_work_plans__document_versions')) }}"
-) }}
+{{ config_incremental_by_version('stg_work_plans__document_versions') }}
 
 with
 

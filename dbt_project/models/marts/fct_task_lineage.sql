@@ -14,13 +14,7 @@
     'parser_warning_count', 'validation_suites', 'validation_suites_passed', 'is_validation_success',
     'expectations_failed', 'validation_suite_names', 'gx_version', 'last_validated_at'] %}
 
-{{ config(
-    materialized='incremental',
-    unique_key='document_version_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('int_document_versions_ranked')) }}"
-) }}
+{{ config_incremental_by_version('int_document_versions_ranked') }}
 
 with
 
@@ -55,7 +49,8 @@ validations as (
 ),
 
 -- one row per version: every column of a lineage row but the task's own (task_id, seq);
--- the load is the version's (the loader writes a version and its tasks under one load_id)
+-- the load is the version's (extract/load.py writes a version and its tasks in one
+-- transaction under one load_id)
 version_lineage as (
 
     select
@@ -108,7 +103,7 @@ version_lineage as (
 
 tasks as (
 
-    select task_id, document_version_id, seq, load_id
+    select task_id, document_version_id, seq
     from {{ ref('stg_work_plans__tasks') }}
     {% if is_incremental() %}
         where document_version_id in ({{ changed_versions('version_lineage', version_columns) }})
@@ -121,31 +116,10 @@ final as (
     select
         tasks.task_id,
         tasks.seq,
-        version_lineage.* exclude (load_id, load_dag_id, load_run_id, load_task_id, load_status, load_started_at,
-            load_ended_at, parser_name, parser_version, parser_warning_count, validation_suites,
-            validation_suites_passed, is_validation_success, expectations_failed, validation_suite_names,
-            gx_version, last_validated_at),
-        tasks.load_id,
-        loads.dag_id as load_dag_id,
-        loads.run_id as load_run_id,
-        loads.airflow_task_id as load_task_id,
-        loads.load_status,
-        loads.started_at as load_started_at,
-        loads.ended_at as load_ended_at,
-        version_lineage.parser_name,
-        version_lineage.parser_version,
-        version_lineage.parser_warning_count,
-        version_lineage.validation_suites,
-        version_lineage.validation_suites_passed,
-        version_lineage.is_validation_success,
-        version_lineage.expectations_failed,
-        version_lineage.validation_suite_names,
-        version_lineage.gx_version,
-        version_lineage.last_validated_at
+        version_lineage.*
 
     from tasks
     inner join version_lineage using (document_version_id)
-    left join loads on tasks.load_id = loads.load_id
 
 )
 

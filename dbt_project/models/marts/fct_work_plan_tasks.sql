@@ -12,14 +12,7 @@
     'document_version_id', 'load_id', 'document_id', 'jurisdiction', 'jurisdiction_code', 'jurisdiction_level',
     'issuer', 'publisher_id', 'organ_type', 'plan_year', 'is_primary_plan', 'plan_pairs_key'] %}
 
-{{ config(
-    materialized='incremental',
-    unique_key='document_version_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="{{ delete_versions_not_in('select document_version_id from ' ~ ref('int_document_versions_ranked')
-        ~ ' where is_current_version') }}"
-) }}
+{{ config_incremental_by_version('int_document_versions_ranked', current_only=true) }}
 
 with
 
