@@ -27,7 +27,7 @@ import pytest
 
 from dbt_runner import BuiltWarehouse, build, run_dbt
 from match_eval import synthetic_plan
-from raw_fixture import BASE_TIME, COLUMNS, _insert, _plan_rows, add_plan, load_gold
+from raw_fixture import BASE_TIME, _insert, _plan_rows, add_plan, load_gold
 
 # incremental SQL models (the Python pair models have their own tests) and a task-level column each
 # (not one the incremental filter compares) that the test overwrites on the untouched plan's rows,
@@ -183,7 +183,7 @@ def test_incremental_build_equals_full_refresh(incremental_and_full):
 
 
 def test_changes_reached_the_marts(incremental_and_full):
-    incremental, full, ids, _, _ = incremental_and_full
+    incremental, _, ids, _, _ = incremental_and_full
     current = "select distinct document_version_id from marts.fct_work_plan_tasks"
     versions = {r[0] for r in incremental.query(current)}
     assert ids["new_pudong_samr"] in versions and ids["old_pudong_samr"] not in versions

@@ -7,7 +7,8 @@
 -- or re-attributed (publisher, jurisdiction, organ type) since the last run are read; a change
 -- of seeds.department_aliases needs --full-refresh.
 
-{% set version_columns = ['document_version_id', 'load_id', 'document_key', 'publisher_id', 'jurisdiction_code', 'organ_type'] %}
+{% set version_columns = [
+    'document_version_id', 'load_id', 'document_key', 'publisher_id', 'jurisdiction_code', 'organ_type'] %}
 
 {{ config_incremental_by_version('int_document_versions_ranked') }}
 

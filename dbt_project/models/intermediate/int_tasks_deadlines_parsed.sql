@@ -5,14 +5,17 @@
 -- re-loaded (new load_id) since the last run are read.
 
 {{ config_incremental_by_version('stg_work_plans__document_versions') }}
+-- depends_on: {{ ref('stg_work_plans__document_versions') }}
 
 with
 
+{% if is_incremental() %}
 versions as (
 
     select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
 
 ),
+{% endif %}
 
 tasks as (
 
