@@ -3,18 +3,30 @@
 -- identified within its publisher (办公室 of the city bureau is not 办公室 of
 -- the Pudong bureau, nor 办公室 of one street that of another street).
 
+-- Incremental per document version (macros/incremental_versions.sql): versions new, re-loaded
+-- or re-attributed (publisher, jurisdiction, organ type) since the last run are read; a change
+-- of seeds.department_aliases needs --full-refresh.
+
+{% set version_columns = [
+    'document_version_id', 'load_id', 'document_key', 'publisher_id', 'jurisdiction_code', 'organ_type'] %}
+
+{{ config_incremental_by_version('int_document_versions_ranked') }}
+
 with
+
+versions as (
+
+    select {{ version_columns | join(', ') }}
+    from {{ ref('int_document_versions_ranked') }}
+
+),
 
 tasks as (
 
     select * from {{ ref('stg_work_plans__tasks') }}
-
-),
-
-versions as (
-
-    select document_version_id, document_key, publisher_id, jurisdiction_code, organ_type
-    from {{ ref('int_document_versions_ranked') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('versions', version_columns) }})
+    {% endif %}
 
 ),
 
@@ -51,6 +63,7 @@ canonicalized as (
     select
         unioned.task_id,
         unioned.document_version_id,
+        versions.load_id,
         versions.document_key,
         unioned.unit_role,
         unioned.unit_position::integer as unit_position,

@@ -1,12 +1,28 @@
 -- Deadline kind and date as the extractor read them (extract.tasks.normalize.read_deadline,
 -- the one deadline parser; stored in raw.tasks by the loader), with the figures the marts
 -- count: whether the deadline is more precise than the year end, and its month.
+-- Incremental per document version (macros/incremental_versions.sql): only versions new or
+-- re-loaded (new load_id) since the last run are read.
+
+{{ config_incremental_by_version('stg_work_plans__document_versions') }}
+-- depends_on: {{ ref('stg_work_plans__document_versions') }}
 
 with
+
+{% if is_incremental() %}
+versions as (
+
+    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
+
+),
+{% endif %}
 
 tasks as (
 
     select * from {{ ref('stg_work_plans__tasks') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
+    {% endif %}
 
 ),
 
@@ -14,6 +30,8 @@ final as (
 
     select
         task_id,
+        document_version_id,
+        load_id,
         deadline_raw,
         deadline_kind,
         deadline_date,

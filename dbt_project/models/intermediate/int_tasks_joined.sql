@@ -1,29 +1,51 @@
 -- Task rows of every document version with their plan attributes, deadline,
 -- theme and unit counts. Marts filter to current versions.
+-- Incremental per document version (macros/incremental_versions.sql): a version is rebuilt
+-- when it is new, re-loaded (load_id) or one of its plan attributes below changed (it became
+-- or stopped being the current version or the primary plan, publisher re-attributed).
+
+{% set version_columns = [
+    'document_version_id', 'load_id', 'document_key', 'is_current_version', 'is_primary_plan',
+    'publisher_id', 'issuer_name', 'organ_type', 'jurisdiction_code', 'jurisdiction_name',
+    'jurisdiction_level', 'plan_year'] %}
+
+{{ config_incremental_by_version('int_document_versions_ranked') }}
 
 with
+
+versions as (
+
+    select {{ version_columns | join(', ') }}
+    from {{ ref('int_document_versions_ranked') }}
+
+),
+
+{% if is_incremental() %}
+todo as (
+
+    {{ changed_versions('versions', version_columns) }}
+
+),
+{% endif %}
 
 tasks as (
 
     select * from {{ ref('stg_work_plans__tasks') }}
-
-),
-
-versions as (
-
-    select * from {{ ref('int_document_versions_ranked') }}
+    {% if is_incremental() %}where document_version_id in (select todo.document_version_id from todo){% endif %}
 
 ),
 
 deadlines as (
 
     select * from {{ ref('int_tasks_deadlines_parsed') }}
+    {% if is_incremental() %}where document_version_id in (select todo.document_version_id from todo){% endif %}
 
 ),
 
 themes as (
 
     select * from {{ ref('int_tasks_themed') }}
+    {% if is_incremental() %}where document_version_id in (select todo.document_version_id from todo){% endif %}
 
 ),
 
@@ -36,6 +58,7 @@ units as (
         count(*) filter (where not is_alias_matched) as unmapped_unit_count
 
     from {{ ref('int_task_units_unnested') }}
+    {% if is_incremental() %}where document_version_id in (select todo.document_version_id from todo){% endif %}
     group by task_id
 
 ),

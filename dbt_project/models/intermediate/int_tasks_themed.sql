@@ -2,13 +2,29 @@
 -- against the whitespace-free task_name or task_content; the matching rule with
 -- the lowest priority number wins. Unmatched tasks keep theme_code null and fail
 -- the assert_every_task_has_a_theme test.
+-- Incremental per document version (macros/incremental_versions.sql): only versions new or
+-- re-loaded since the last run are read; a change of seeds.theme_keywords needs --full-refresh.
+
+{{ config_incremental_by_version('stg_work_plans__document_versions') }}
+-- depends_on: {{ ref('stg_work_plans__document_versions') }}
 
 with
 
+{% if is_incremental() %}
+versions as (
+
+    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
+
+),
+{% endif %}
+
 tasks as (
 
-    select task_id, task_name, task_content
+    select task_id, document_version_id, load_id, task_name, task_content
     from {{ ref('stg_work_plans__tasks') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
+    {% endif %}
 
 ),
 
@@ -56,6 +72,8 @@ final as (
 
     select
         tasks.task_id,
+        tasks.document_version_id,
+        tasks.load_id,
         best.theme_code,
         best.rule_id as theme_rule_id,
         best.match_field as theme_match_field,

@@ -1,15 +1,22 @@
 -- Provenance of every task row (all versions, current or not): task → document
 -- version → crawl request (url, fetched_at, status, sha256, WARC record) →
 -- load_audit (DAG run) → parser → GX validation outcome.
+-- Incremental per document version (macros/incremental_versions.sql): a version is rebuilt
+-- when any of its version-level columns changed (new, re-loaded, new version of its document so
+-- version_count / is_current_version moved, re-validated, load audit updated).
+
+{% set version_columns = [
+    'document_id', 'document_version_id', 'version_number', 'version_count', 'is_current_version',
+    'portal_id', 'notice_url', 'source_url', 'source_format', 'request_id', 'request_url', 'final_url',
+    'fetched_at', 'http_status', 'content_type', 'content_sha256', 'warc_file', 'warc_offset',
+    'warc_length', 'crawl_dag_id', 'crawl_run_id', 'load_id', 'load_dag_id', 'load_run_id',
+    'load_task_id', 'load_status', 'load_started_at', 'load_ended_at', 'parser_name', 'parser_version',
+    'parser_warning_count', 'validation_suites', 'validation_suites_passed', 'is_validation_success',
+    'expectations_failed', 'validation_suite_names', 'gx_version', 'last_validated_at'] %}
+
+{{ config_incremental_by_version('int_document_versions_ranked') }}
 
 with
-
-tasks as (
-
-    select task_id, document_version_id, seq, load_id as task_load_id
-    from {{ ref('stg_work_plans__tasks') }}
-
-),
 
 versions as (
 
@@ -41,13 +48,14 @@ validations as (
 
 ),
 
-final as (
+-- one row per version: every column of a lineage row but the task's own (task_id, seq);
+-- the load is the version's (extract/load.py writes a version and its tasks in one
+-- transaction under one load_id)
+version_lineage as (
 
     select
-        tasks.task_id,
-        tasks.seq,
         versions.document_key as document_id,
-        tasks.document_version_id,
+        versions.document_version_id,
         versions.version_number,
         versions.version_count,
         versions.is_current_version,
@@ -67,7 +75,7 @@ final as (
         requests.warc_length,
         requests.dag_id as crawl_dag_id,
         requests.run_id as crawl_run_id,
-        tasks.task_load_id as load_id,
+        versions.load_id,
         loads.dag_id as load_dag_id,
         loads.run_id as load_run_id,
         loads.airflow_task_id as load_task_id,
@@ -85,12 +93,33 @@ final as (
         validations.gx_version,
         validations.last_validated_at
 
-    from tasks
-    inner join versions using (document_version_id)
+    from versions
     left join documents on versions.document_key = documents.document_key
     left join requests on versions.request_id = requests.request_id
-    left join loads on tasks.task_load_id = loads.load_id
-    left join validations using (document_version_id)
+    left join loads on versions.load_id = loads.load_id
+    left join validations on versions.document_version_id = validations.document_version_id
+
+),
+
+tasks as (
+
+    select task_id, document_version_id, seq
+    from {{ ref('stg_work_plans__tasks') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('version_lineage', version_columns) }})
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        tasks.task_id,
+        tasks.seq,
+        version_lineage.*
+
+    from tasks
+    inner join version_lineage using (document_version_id)
 
 )
 

@@ -4,17 +4,62 @@
 -- similarity = cosine of the tasks' jieba tf-idf vectors (int_task_terms); key_terms =
 -- the shared terms that weigh most; confidence_band high / medium (var thresholds).
 
+-- Incremental per plan pair (delete+insert on plan_pair_id): a plan pair is rebuilt when it
+-- has a current match this table lacks (new pair, or a document of the pair got a new version)
+-- or its pair columns changed; the post-hook drops matches no longer current (pair gone, or its
+-- new versions have no match). Seeds or match vars changed: --full-refresh.
+
+{% set pair_columns = [
+    'plan_pair_id', 'comparison_type', 'document_id', 'matched_document_id', 'publisher_id', 'plan_year',
+    'matched_plan_year', 'year_gap'] %}
+
+{{ config(
+    materialized='incremental',
+    unique_key='plan_pair_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where task_match_id not in (select task_match_id from ({{ current_task_matches() }}))"
+) }}
+
 with
 
-matches as (
+plan_pairs as (
+
+    select
+        plan_pair_id,
+        comparison_type,
+        document_key as document_id,
+        matched_document_key as matched_document_id,
+        publisher_id,
+        plan_year,
+        matched_plan_year,
+        year_gap
+
+    from {{ ref('int_plan_pairs_enumerated') }}
+
+),
+
+current_matches as (
 
     {{ current_task_matches() }}
 
 ),
 
-plan_pairs as (
+matches as (
 
-    select * from {{ ref('int_plan_pairs_enumerated') }}
+    select * from current_matches
+    {% if is_incremental() %}
+        where plan_pair_id in (
+            select plan_pair_id from (
+                select {{ pair_columns | join(', ') }} from plan_pairs
+                except
+                select distinct {{ pair_columns | join(', ') }} from {{ this }}
+            ) as changed_pairs
+            union
+            select plan_pair_id from current_matches
+            where task_match_id not in (select stored.task_match_id from {{ this }} as stored)
+        )
+    {% endif %}
 
 ),
 
@@ -31,8 +76,8 @@ final as (
         matches.task_match_id,
         matches.plan_pair_id,
         matches.comparison_type,
-        plan_pairs.document_key as document_id,
-        plan_pairs.matched_document_key as matched_document_id,
+        plan_pairs.document_id,
+        plan_pairs.matched_document_id,
         plan_pairs.publisher_id,
         plan_pairs.plan_year,
         plan_pairs.matched_plan_year,

@@ -2,12 +2,72 @@
 -- deadline, unit counts and how the task fares against the publisher's
 -- previous / next plan (via int_task_pairs_matched).
 
+-- Incremental per document version (macros/incremental_versions.sql): a current version is
+-- rebuilt when new, re-loaded, re-attributed, or when the plan pairs it takes part in changed
+-- (plan_pairs_key: a previous / next / city plan appeared or got a new version); the post-hook
+-- drops versions no longer current. Matches of an unchanged plan pair are unchanged
+-- (int_task_pairs_matched assigns a pair again only when one of its versions changed).
+
+{% set version_columns = [
+    'document_version_id', 'load_id', 'document_id', 'jurisdiction', 'jurisdiction_code', 'jurisdiction_level',
+    'issuer', 'publisher_id', 'organ_type', 'plan_year', 'is_primary_plan', 'plan_pairs_key'] %}
+
+{{ config_incremental_by_version('int_document_versions_ranked', current_only=true) }}
+
 with
+
+current_versions as (
+
+    select * from {{ ref('int_document_versions_ranked') }}
+    where is_current_version
+
+),
+
+-- the plan pairs whose matches fill a version's columns: as the newer / district plan
+-- (vs_previous, vs_city) or as the previous plan of a year-over-year pair (in_next)
+version_pairs as (
+
+    select document_key, plan_pair_id, document_version_id as left_version_id, matched_document_version_id
+    from {{ ref('int_plan_pairs_enumerated') }}
+    union all
+    select matched_document_key, plan_pair_id, document_version_id as left_version_id, matched_document_version_id
+    from {{ ref('int_plan_pairs_enumerated') }}
+    where comparison_type = 'year_over_year'
+
+),
+
+version_state as (
+
+    select
+        current_versions.document_version_id,
+        current_versions.load_id,
+        current_versions.document_key as document_id,
+        current_versions.jurisdiction_name as jurisdiction,
+        current_versions.jurisdiction_code,
+        current_versions.jurisdiction_level,
+        current_versions.issuer_name as issuer,
+        current_versions.publisher_id,
+        current_versions.organ_type,
+        current_versions.plan_year,
+        current_versions.is_primary_plan,
+        md5(string_agg(
+            version_pairs.plan_pair_id || '|' || version_pairs.left_version_id
+            || '|' || version_pairs.matched_document_version_id, ',' order by version_pairs.plan_pair_id
+        )) as plan_pairs_key
+
+    from current_versions
+    left join version_pairs using (document_key)
+    group by all
+
+),
 
 tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
+    {% if is_incremental() %}
+        and document_version_id in ({{ changed_versions('version_state', version_columns) }})
+    {% endif %}
 
 ),
 
@@ -132,9 +192,11 @@ final as (
         vs_city.city_plan_task_id,
         vs_city.city_plan_similarity,
         tasks.load_id,
-        tasks.loaded_at
+        tasks.loaded_at,
+        version_state.plan_pairs_key
 
     from tasks
+    inner join version_state using (document_version_id)
     left join themes using (theme_code)
     left join vs_previous using (task_id)
     left join in_next using (task_id)
