@@ -48,6 +48,27 @@ def common_free_port(preferred: int = settings.SAMPLE_PORT) -> int:
     raise RuntimeError("no port free on all sample-portal addresses")
 
 
+def sample_port() -> int:
+    """The port the sample portals serve on, the same from run to run where possible.
+
+    The port is part of every saved crawl-state URL: a second run on another port would revisit
+    the first run's URLs, find nothing listening and (RFC 9309: robots.txt unreachable → disallow)
+    quarantine every document. So the preference is ``WP_SAMPLE_PORT``, else the port the last run
+    used (``var/sample_portals.port``), else ``settings.SAMPLE_PORT``; when it is taken a free one
+    is picked with a warning. The chosen port is saved for the next run.
+    """
+    saved = settings.var_dir() / "sample_portals.port"
+    preferred = os.environ.get("WP_SAMPLE_PORT") or (saved.read_text().strip() if saved.is_file() else "")
+    wanted = int(preferred) if preferred.isdigit() else settings.SAMPLE_PORT
+    port = common_free_port(wanted)
+    if port != wanted:
+        log.warning("sample-portal port %d is taken; serving on %d: URLs saved by earlier runs on port %d "
+                    "will not answer (set WP_SAMPLE_PORT to a free port and keep it)", wanted, port, wanted)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(f"{port}\n")
+    return port
+
+
 @contextlib.contextmanager
 def sample_portals(build_dir: Optional[Path] = None) -> Iterator[Any]:
     """Build the sample sites (reproducibly) and serve them on loopback for the block."""
@@ -56,7 +77,7 @@ def sample_portals(build_dir: Optional[Path] = None) -> Iterator[Any]:
 
     build_dir = Path(build_dir or settings.sample_build_dir())
     build(build_dir)
-    port = common_free_port(int(os.environ.get("WP_SAMPLE_PORT") or settings.SAMPLE_PORT))
+    port = sample_port()
     with start_sample_portals(build_dir, port=port) as handle:
         os.environ["WP_SAMPLE_PORT"] = str(port)
         yield handle

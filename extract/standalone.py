@@ -197,11 +197,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     url = os.environ["AIRFLOW__API__BASE_URL"]
     log_path = home / "standalone.log"
     proc: Optional[subprocess.Popen] = None
-    from extract.runner import common_free_port, sample_portals
+    from extract.runner import sample_port, sample_portals
 
     sample = settings.sources_profile() == "sample"
     if sample:  # the port is part of the start URLs the DAGs are parsed with: fix it before Airflow starts
-        os.environ["WP_SAMPLE_PORT"] = str(common_free_port(int(os.environ.get("WP_SAMPLE_PORT") or settings.SAMPLE_PORT)))
+        os.environ["WP_SAMPLE_PORT"] = str(sample_port())
     try:
         with open(log_path, "ab") as fh:
             proc = subprocess.Popen([str(BIN / "airflow"), "standalone"], stdout=fh, stderr=subprocess.STDOUT,
