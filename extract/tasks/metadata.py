@@ -38,6 +38,8 @@ _ORGAN_ALIASES = (
 _DISTRICT_RE = re.compile("|".join(DISTRICTS))
 _SHORT_DISTRICT = {d[:-1] if d.endswith("区") and d != "浦东新区" else d: d for d in DISTRICTS}
 _SHORT_DISTRICT["浦东"] = "浦东新区"
+# A town's or street's own name in a plan title ("朱泾镇2024年…", "殷行街道…").
+_TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,6}?(?:镇|街道|乡))")
 
 _DOCNUM_RE = re.compile(
     r"([\u4e00-\u9fa5]{1,12})\s*[〔［\[（(【]\s*((?:19|20)\d{2})\s*[〕］\]）)】]\s*(\d{1,4})\s*号"
@@ -174,9 +176,13 @@ def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = (),
 
 
 def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Document],
-                      shanghai: bool = True) -> Optional[str]:
-    """A district named by the issuer or title, else 上海市 when the document is from Shanghai,
-    else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md)."""
+                      shanghai: bool = True, texts: Optional[list[str]] = None) -> Optional[str]:
+    """A district named by the issuer or title, else the district written right before the town or
+    street the title names (``上海市金山区朱泾镇人民政府`` for ``朱泾镇…要点``: a town's plan has its
+    district as jurisdiction, tests/fixtures/cases/README.md), else 上海市 when the document is from
+    Shanghai, else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md).
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
     for text in (issuer, title):
         if text:
             m = _DISTRICT_RE.search(text)
@@ -194,6 +200,13 @@ def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Do
             m = _DISTRICT_RE.search(doc.meta.get(key, ""))
             if m:
                 return m.group(0)
+    town = _TOWN_RE.match(squash(title)) if title and shanghai else None
+    if town:
+        district_town = re.compile(f"({_DISTRICT_RE.pattern}){re.escape(town.group(1))}")
+        for t in _all_texts(docs, texts)[:80]:
+            m = district_town.search(t)
+            if m:
+                return m.group(1)
     return CITY if shanghai else None
 
 
@@ -275,7 +288,7 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
     title = find_title(docs, title_rows, texts)
     shanghai = mentions_shanghai(docs, title_rows, texts) or bool(title and _DISTRICT_RE.search(title))
     issuer = find_issuer(docs, title, shanghai, texts)
-    jurisdiction = find_jurisdiction(issuer, title, docs, shanghai)
+    jurisdiction = find_jurisdiction(issuer, title, docs, shanghai, texts)
     if issuer is None:
         issuer = expand_organ(jurisdiction, shanghai=shanghai) if jurisdiction else None
     elif issuer.startswith("区") and jurisdiction and jurisdiction != CITY:

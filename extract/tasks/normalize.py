@@ -48,8 +48,8 @@ def squash(text: Optional[str]) -> str:
 
 # ---------------------------------------------------------------- units
 
-_OPEN = "（("
-_CLOSE = "）)"
+_OPEN = "（(〔"  # 〔〕 inside unit names: 市府办〔市大数据局〕, 各县〔区〕政府
+_CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
@@ -84,7 +84,7 @@ def _separators_re(seps: str) -> re.Pattern[str]:
 
 def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     """Split on any char of ``seps`` that is not inside （）/() parentheses."""
-    if "（" not in text and "(" not in text:  # no parentheses: every separator splits (a C-speed split)
+    if "（" not in text and "(" not in text and "〔" not in text:  # no parentheses: every separator splits (a C-speed split)
         return [p for p in _separators_re(seps).split(text) if p]
     parts: list[str] = []
     depth = 0

@@ -55,6 +55,8 @@ _UNIT_END_RE = re.compile(
     r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室|联|协|校|区|县|市|州|盟|旗|行)$"
 )
 _ROLE_WORDS_RE = re.compile(r"(?:牵头|配合|负责|落实|参与|协办|按职责分工负责|等(?:[相有]关|各|其他)?[\u4e00-\u9fff]{0,6})$")
+_EVENT_END_RE = re.compile(r"(?:发布|座谈|听证|推介|见面|说明|博览|恳谈|交流|论证|评审|培训|推进|协调|例|年|大|展)会$")
+_TRAILING_GLOSS_RE = re.compile(r"(?:[（(][^（）()]*[）)]|〔[^〔〕]*〕)$")  # 区府办（区政务公开办）, 市府办〔市大数据局〕
 _NOT_UNITS_RE = re.compile(r"^(?:含|包括|以下简称|简称|即|如|详见|见|原|不含|其中|暂定|试行)")
 
 
@@ -104,7 +106,7 @@ def is_unit_list(text: str) -> bool:
         return False
     for i, part in enumerate(parts):
         core = _ROLE_WORDS_RE.sub("", part) if not _UNIT_END_RE.search(part) else part
-        core = re.sub(r"[（(][^（）()]*[）)]$", "", core)
+        core = _TRAILING_GLOSS_RE.sub("", core)
         if len(core) == 1 and i > 0 and _UNIT_END_RE.search(core):
             continue  # "区政府各委、办、局": a one-character organ word continuing the list
         if not (2 <= len(core) <= 30 and _UNIT_END_RE.search(core)):
@@ -122,7 +124,11 @@ def _clauses(text: str) -> list[_Clause]:
         before = text[: m.start()].rstrip()
         after = text[m.end():].lstrip()
         at_sentence_end = (not after or after[0] in _STOPS + "，,") or (before and before[-1] in _STOPS)
-        glosses_organ = bool(before) and before[-1] not in _STOPS and bool(_UNIT_END_RE.search(before))
+        # "区政府办公室（区政务公开办）": one name glossing the organ before it; a list of units, or a
+        # name after an event (发布会), closes a task
+        glosses_organ = (bool(before) and before[-1] not in _STOPS and bool(_UNIT_END_RE.search(before))
+                         and not _EVENT_END_RE.search(before)
+                         and len(split_outside_parens(m.group("units"), "、，,；;")) == 1)
         if at_sentence_end and not glosses_organ and is_unit_list(m.group("units")):
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
     found.sort(key=lambda c: c.start)
@@ -158,6 +164,7 @@ class _State:
     section: Optional[str] = None
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
+    labelled: Optional[ProseTask] = None  # task closed by a bare 牵头单位：X line: 配合单位/完成时限 lines may follow
 
     def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
         body = _NUMBERED_RE.sub("", body, count=1).strip()
@@ -187,6 +194,24 @@ def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_C
     return text[pos:].strip()
 
 
+_MORE_UNITS_LINE_RE = re.compile(r"^(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室)\s*[:：]\s*\S")
+_DEADLINE_LINE_RE = re.compile(
+    r"^(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>\S.*?)[。.]?$")
+
+
+def _more_label_line(task: ProseTask, text: str) -> bool:
+    """Add a ``配合单位：Y`` or ``完成时限：Z`` line following a bare ``牵头单位：X`` line to its task
+    (units joined with ；, labels kept, as r03's table cells); False when the line is neither."""
+    if _MORE_UNITS_LINE_RE.match(text):
+        task.responsible += "；" + squash(text).rstrip("。.")
+        return True
+    m = _DEADLINE_LINE_RE.match(text)
+    if m and task.deadline is None:
+        task.deadline = squash(m.group("deadline"))
+        return True
+    return False
+
+
 def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = None) -> list[ProseTask]:
     """Tasks of all parts' paragraphs, in reading order, with their section and task name.
 
@@ -210,10 +235,15 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             if not text:
                 continue
             found.clear()
+            if st.labelled is not None and _more_label_line(st.labelled, text):
+                continue
+            st.labelled = None
             standalone = _STANDALONE_RE.match(text)
             if standalone is not None and st.pending is not None:
                 body, st.pending = st.pending, None
-                st.add(body, standalone.group("units"), text, st.sub or st.section)
+                bare = text[0] not in _OPEN  # 牵头单位：X on its own line keeps its label, like a table cell's lines
+                st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text, st.sub or st.section)
+                st.labelled = st.tasks[-1] if bare and st.tasks else None
                 continue
             name = st.sub or st.section
             body = text

@@ -222,3 +222,54 @@ def test_chinese_ordinal_in_the_seq_column_marks_a_section_row() -> None:
     <tr><td>2</td><td>公开进展</td><td>公开进度。</td><td>区发改委</td><td>全年</td></tr></table>"""
     assert [r[:4] for r in _read(html)] == [(1, "推进决策公开", "公开目录", "编制目录。"),
                                             (2, "推进执行公开", "公开进展", "公开进度。")]
+
+
+# ---- round 3 (issue 11, held-back kinds): one small input each, own wording
+
+def test_town_plan_takes_the_district_written_before_the_town() -> None:
+    html = """<p>枫泾镇2025年政务公开工作要点任务清单</p>
+    <table><tr><td>序号</td><td>工作任务</td><td>责任部门</td><td>完成时限</td></tr>
+    <tr><td>1</td><td>公开镇级预算。</td><td>财政所</td><td>6月底前</td></tr></table>
+    <p>上海市金山区枫泾镇人民政府</p>"""
+    doc = extract_tasks([parse_bytes(html.encode("utf-8"))]).document
+    assert (doc["jurisdiction"], doc["level"], doc["year"]) == ("金山区", "district", 2025)
+
+
+def test_town_plan_without_its_district_stays_at_the_city() -> None:
+    html = """<p>枫泾镇2025年政务公开工作要点任务清单</p><p>上海市人民政府办公厅印发的要点已部署。</p>
+    <table><tr><td>序号</td><td>工作任务</td><td>责任部门</td></tr><tr><td>1</td><td>公开预算。</td><td>财政所</td></tr></table>"""
+    assert extract_tasks([parse_bytes(html.encode("utf-8"))]).document["jurisdiction"] == "上海市"
+
+
+def test_unit_names_holding_square_brackets_in_a_lead_clause() -> None:
+    html = """<div class="zoom"><p>2025年南岭市政务公开工作要点</p><p>一、主要任务</p>
+    <p>（一）公开规划。发布年度规划执行情况。（市府办〔市数据局〕牵头，各区〔县〕政府按职责分工负责）</p>
+    <p>（二）公开统计。按季度发布统计数据。（市统计局、市府办〔市数据局〕负责；2025年9月底前）</p></div>"""
+    assert _read(html) == [
+        (1, "主要任务", "公开规划", "发布年度规划执行情况。", ["市府办〔市数据局〕"], ["各区〔县〕政府"], False, None),
+        (2, "主要任务", "公开统计", "按季度发布统计数据。", ["市统计局", "市府办〔市数据局〕"], [], False, "2025-09-30"),
+    ]
+
+
+def test_unit_list_after_an_event_noun_closes_the_task() -> None:
+    html = """<p>2025年某区政务公开工作要点</p><p>一、加强解读</p>
+    <p>（一）办好发布活动。每月召开一次新闻发布会（区新闻办、区府办）。组织政策座谈会（区发改委）。</p>
+    <p>各单位材料报送区政府办公室（区政务公开办）。</p>"""
+    assert [r[2:5] for r in _read(html)] == [
+        ("办好发布活动", "每月召开一次新闻发布会。", ["区新闻办", "区府办"]),
+        ("办好发布活动", "组织政策座谈会。", ["区发改委"]),
+    ]
+
+
+def test_numbered_items_followed_by_labelled_unit_and_deadline_lines() -> None:
+    html = """<div class="article"><p>2025年某区政务公开重点工作任务分工方案</p><p>一、做好重点公开</p>
+    <p>1.公开城市更新项目清单。</p><p>牵头单位：区规划资源局</p><p>配合单位：区建管委、各街镇</p>
+    <p>完成时限：2025年10月底前</p>
+    <p>2.公开养老服务机构名录。</p><p>牵头单位：区民政局</p><p>完成时限：长期坚持</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "做好重点公开", "公开城市更新项目清单。", "牵头单位：区规划资源局；配合单位：区建管委、各街镇",
+         ["区规划资源局"], ["区建管委", "各街镇"], "2025年10月底前", "2025-10-31"),
+        (2, "做好重点公开", "公开养老服务机构名录。", "牵头单位：区民政局", ["区民政局"], [], "长期坚持", None),
+    ]
