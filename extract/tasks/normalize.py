@@ -58,12 +58,17 @@ _LABELLED_RE = re.compile(
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 # "区委宣传部、区政府办公室按职责分工负责": how the listed units share the work, not a unit name.
-_DUTY_TAIL_RE = re.compile(r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|负责落实|牵头负责|负责)$")
+# "市发改委牵头落实", "市金融办、人民银行X支行分别牵头落实": all listed units lead.
+_DUTY_TAIL_RE = re.compile(
+    r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同)?(?:牵头落实|牵头负责|负责落实|负责))$")
+_BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
 _LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
 _COMMA_DUTY_RE = re.compile(
     r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
 )
-_EMBEDDED_SUPPORT_RE = re.compile(r"[；;，,]\s*(?:配合|协办|参与|协助)(?:单位|部门|处室)?[:：]")
+# "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
+_EMBEDDED_SUPPORT_RE = re.compile(
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助)(?:单位|部门|处室)?|责任(?:单位|部门|处室|科室))[:：]")
 
 
 @dataclass
@@ -149,7 +154,7 @@ def units_text(raw: Optional[str]) -> str:
 
 def split_units(raw: Optional[str]) -> Units:
     """Read a responsibility cell/clause into lead and support unit lists."""
-    text = units_text(raw).rstrip("。.")  # one unit per line in a docx/html cell
+    text = _BY_RE.sub("", units_text(raw).rstrip("。."))  # one unit per line in a docx/html cell
     if not text:
         return Units(raw="")
     m = _LABELLED_RE.match(text)
@@ -171,7 +176,7 @@ def split_units(raw: Optional[str]) -> Units:
             rest = re.sub(r"^(?:负责)?[，,、；;]?", "", rest)
             support_text = _SUPPORT_TAIL_RE.sub("", rest)
         elif duty:  # "X，Y按职责落实": X leads, Y carries it out (a comma, not 、, parts them)
-            lead_text, support_text = duty.group("lead"), duty.group("support")
+            lead_text, support_text = _DUTY_TAIL_RE.sub("", duty.group("lead")), duty.group("support")
     if not support_text:
         stripped = _DUTY_TAIL_RE.sub("", lead_text)
         if stripped and stripped[-1] not in _UNIT_SEPS:

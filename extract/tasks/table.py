@@ -50,7 +50,7 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     ),
     "units": (
         (re.compile(r"^(?:责任单位|牵头单位|牵头部门|责任部门|责任主体|责任科室|责任处室|牵头处室|牵头科室|承办单位|"
-                    r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|责任领导|落实单位)$"), 8.0),
+                    r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|落实单位)$"), 8.0),
         (re.compile(r"责任|牵头|承办|主办|负责|主体|部门|单位|处室|科室"), 5.0),
     ),
     "support": (
@@ -68,6 +68,8 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     ),
 }
 _HEADER_MAX_LEN = 14
+# 责任领导 / 分管领导 / 联系人 name people (办事处副主任), not the responsible units: no role.
+_PERSON_RE = re.compile(r"领导$|联系人|经办人|分管")
 _NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")  # a header word's parenthetical note: 完成时限（2024年）
 _INT_RE = re.compile(r"^\s*(\d{1,4})\s*[.．、]?\s*$")
 _SECTION_ROW_RE = re.compile(
@@ -96,7 +98,7 @@ def _role_scores(text: str) -> dict[str, float]:
 
 def _key_scores(key: str) -> dict[str, float]:
     """``_role_scores`` of an already computed ``_header_key``."""
-    if not key or len(key) > _HEADER_MAX_LEN or key.isdigit():
+    if not key or len(key) > _HEADER_MAX_LEN or key.isdigit() or _PERSON_RE.search(key):
         return {}
     scores: dict[str, float] = {}
     for role, patterns in _VOCAB.items():

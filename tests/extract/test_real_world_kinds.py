@@ -273,3 +273,45 @@ def test_numbered_items_followed_by_labelled_unit_and_deadline_lines() -> None:
          ["区规划资源局"], ["区建管委", "各街镇"], "2025年10月底前", "2025-10-31"),
         (2, "做好重点公开", "公开养老服务机构名录。", "牵头单位：区民政局", ["区民政局"], [], "长期坚持", None),
     ]
+
+
+def test_a_leader_column_names_people_not_the_responsible_units() -> None:
+    html = """<p>2025年某街道政务公开工作任务</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>分管领导</td><td>责任科室</td><td>完成时间</td></tr>
+    <tr><td>1</td><td>公开社区预算。</td><td>办事处副主任</td><td>财务中心</td><td>5月底前</td></tr></table>"""
+    assert [(r[0], r[3], r[4], r[7]) for r in _read(html)] == [(1, "公开社区预算。", ["财务中心"], "2025-05-31")]
+    assert header_roles(["序号", "工作任务", "责任领导", "联系人", "完成时间"]) == {"seq": 0, "content": 1, "deadline": 4}
+
+
+def test_year_from_a_title_row_naming_the_main_tasks() -> None:
+    html = """<table><tr><td colspan="3">南岭区2024年政务公开工作主要任务分解表</td></tr>
+    <tr><td>工作任务</td><td>牵头单位</td><td>完成时限</td></tr>
+    <tr><td>公开规划评估报告。</td><td>区发改局</td><td>10月底前</td></tr></table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert result.document["year"] == 2024
+    assert [(t["task_content"], t["deadline_date"]) for t in result.tasks] == [("公开规划评估报告。", "2024-10-31")]
+
+
+@pytest.mark.parametrize("raw,lead,support", [
+    ("区教育局牵头落实", ["区教育局"], []),
+    ("区财政局、区税务局分别牵头落实", ["区财政局", "区税务局"], []),
+    ("由区民政局负责", ["区民政局"], []),
+    ("区卫健委负责，各街镇配合", ["区卫健委"], ["各街镇"]),
+    ("区规划资源局；责任单位：区建管委、区房管局", ["区规划资源局"], ["区建管委", "区房管局"]),
+])
+def test_duty_words_around_unit_lists(raw: str, lead: list[str], support: list[str]) -> None:
+    units = split_units(raw)
+    assert (units.lead, units.support, units.open_list) == (lead, support, False)
+
+
+def test_prose_with_four_levels_numbered_headings_name_the_tasks() -> None:
+    html = """<div class="article"><p>2025年某区政务公开工作要点</p><p>一、做实主动公开</p>
+    <p>（一）围绕产业发展做好公开</p><p>1.做好人才政策公开</p>
+    <p>（1）公开人才公寓申请条件。（责任单位：区人才局）</p>
+    <p>（2）公开落户积分办理流程。（责任单位：区人社局；完成时限：6月底前）</p>
+    <p>2.公开产业扶持资金拨付结果。（责任单位：区财政局）</p></div>"""
+    assert _read(html) == [
+        (1, "做实主动公开", "做好人才政策公开", "公开人才公寓申请条件。", ["区人才局"], [], False, None),
+        (2, "做实主动公开", "做好人才政策公开", "公开落户积分办理流程。", ["区人社局"], [], False, "2025-06-30"),
+        (3, "做实主动公开", "围绕产业发展做好公开", "公开产业扶持资金拨付结果。", ["区财政局"], [], False, None),
+    ]
