@@ -38,8 +38,9 @@ _ORGAN_ALIASES = (
 _DISTRICT_RE = re.compile("|".join(DISTRICTS))
 _SHORT_DISTRICT = {d[:-1] if d.endswith("区") and d != "浦东新区" else d: d for d in DISTRICTS}
 _SHORT_DISTRICT["浦东"] = "浦东新区"
-# A town's or street's own name in a plan title ("朱泾镇2024年…", "殷行街道…").
-_TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,6}?(?:镇|街道|乡))")
+# A district followed by one of its towns or streets: "金山区朱泾镇人民政府", "杨浦区殷行街道".
+_TOWN_TITLE_RE = re.compile(r"[\u4e00-\u9fa5](?:镇|街道|乡)(?:人民政府|办事处)?(?:(?:19|20)\d{2}年|政务公开)")
+_DISTRICT_TOWN_RE = re.compile(f"({_DISTRICT_RE.pattern})([\u4e00-\u9fa5]{{1,6}}?(?:镇|街道|乡))")
 
 _DOCNUM_RE = re.compile(
     r"([\u4e00-\u9fa5]{1,12})\s*[〔［\[（(【]\s*((?:19|20)\d{2})\s*[〕］\]）)】]\s*(\d{1,4})\s*号"
@@ -177,9 +178,10 @@ def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = (),
 
 def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Document],
                       shanghai: bool = True, texts: Optional[list[str]] = None) -> Optional[str]:
-    """A district named by the issuer or title, else the district written right before the town or
-    street the title names (``上海市金山区朱泾镇人民政府`` for ``朱泾镇…要点``: a town's plan has its
-    district as jurisdiction, tests/fixtures/cases/README.md), else 上海市 when the document is from
+    """A district named by the issuer or title, else for a town's or street's plan (its title names
+    ``X镇``/``X街道`` right before the year or 政务公开) the district written right before that town
+    (``上海市金山区朱泾镇人民政府``) or the only district its text names (a town's plan has its district
+    as jurisdiction, tests/fixtures/cases/README.md), else 上海市 when the document is from
     Shanghai, else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md).
 
     ``texts``: ``_texts(docs)`` when the caller already has it."""
@@ -200,13 +202,16 @@ def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Do
             m = _DISTRICT_RE.search(doc.meta.get(key, ""))
             if m:
                 return m.group(0)
-    town = _TOWN_RE.match(squash(title)) if title and shanghai else None
-    if town:
-        district_town = re.compile(f"({_DISTRICT_RE.pattern}){re.escape(town.group(1))}")
+    town = _TOWN_TITLE_RE.search(squash(title)) if title and shanghai else None
+    if town:  # a town's or street's plan: a line naming district + town, else the one district the text names
+        own, named = squash(title), set()
         for t in _all_texts(docs, texts)[:80]:
-            m = district_town.search(t)
-            if m:
-                return m.group(1)
+            for m in _DISTRICT_TOWN_RE.finditer(t):
+                if m.group(2) in own:
+                    return m.group(1)
+            named.update(_DISTRICT_RE.findall(t))
+        if len(named) == 1:
+            return named.pop()
     return CITY if shanghai else None
 
 

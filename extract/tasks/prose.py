@@ -47,7 +47,6 @@ _DEADLINE_IN_CLAUSE_RE = re.compile(
 )
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
-_POINT_RE = re.compile(r"^\s*\d{1,2}\s*[.．、](?!\d)\s*")
 _NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
 _STOPS = "。.；;！!？?"
 # How a unit name ends; a bare parenthesised list is units only when every item ends so.
@@ -165,7 +164,6 @@ class _State:
     section: Optional[str] = None
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
-    point: Optional[str] = None  # a short ``1.`` heading line under （一）: the name of the （1） tasks below it
     labelled: Optional[ProseTask] = None  # task closed by a bare 牵头单位：X line: 配合单位/完成时限 lines may follow
 
     def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
@@ -243,24 +241,13 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             standalone = _STANDALONE_RE.match(text)
             if standalone is not None and st.pending is not None:
                 body, st.pending = st.pending, None
-                if st.point is not None and body.endswith(st.point):  # that "heading" was the task itself
-                    st.point = None
                 bare = text[0] not in _OPEN  # 牵头单位：X on its own line keeps its label, like a table cell's lines
-                st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text,
-                       st.point or st.sub or st.section)
+                st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text, st.sub or st.section)
                 st.labelled = st.tasks[-1] if bare and st.tasks else None
                 continue
-            name = st.point or st.sub or st.section
+            name = st.sub or st.section
             body = text
-            if _POINT_RE.match(text):  # 一、/（一）/1./（1）: a short 1. line without a clause heads the （1） tasks
-                heading = len(text) <= 40 and text[-1] not in _STOPS and not clauses_of(text)
-                st.point = _POINT_RE.sub("", text, count=1).strip() if heading else None
-                if heading:
-                    st.pending = text
-                    continue
-                name = st.sub or st.section
-            elif _ITEM_RE.match(text):
-                st.point = None
+            if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
                 if not rest and _is_short_heading(text) and not clauses_of(text):
                     st.sub, st.pending = title, None
@@ -275,7 +262,6 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                     st.sub, name, body = title, title, rest
                     st.items.setdefault(title, 0)
             elif _SECTION_RE.match(text):
-                st.point = None
                 if _is_short_heading(text) and not clauses_of(text):
                     st.section, st.sub, st.pending = _title(text, _SECTION_RE), None, None
                     continue

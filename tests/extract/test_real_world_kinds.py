@@ -226,13 +226,18 @@ def test_chinese_ordinal_in_the_seq_column_marks_a_section_row() -> None:
 
 # ---- round 3 (issue 11, held-back kinds): one small input each, own wording
 
-def test_town_plan_takes_the_district_written_before_the_town() -> None:
-    html = """<p>枫泾镇2025年政务公开工作要点任务清单</p>
+@pytest.mark.parametrize("title,signature,district", [
+    ("枫泾镇2025年政务公开工作要点任务清单", "上海市金山区枫泾镇人民政府", "金山区"),
+    ("2025年石门二路街道政务公开工作要点", "静安区石门二路街道办事处", "静安区"),
+    ("亭林镇2025年政务公开工作要点", "根据金山区政务公开工作部署，结合本镇实际制定。", "金山区"),
+])
+def test_town_plan_takes_the_district_written_before_the_town(title: str, signature: str, district: str) -> None:
+    html = f"""<p>{title}</p>
     <table><tr><td>序号</td><td>工作任务</td><td>责任部门</td><td>完成时限</td></tr>
     <tr><td>1</td><td>公开镇级预算。</td><td>财政所</td><td>6月底前</td></tr></table>
-    <p>上海市金山区枫泾镇人民政府</p>"""
+    <p>{signature}</p>"""
     doc = extract_tasks([parse_bytes(html.encode("utf-8"))]).document
-    assert (doc["jurisdiction"], doc["level"], doc["year"]) == ("金山区", "district", 2025)
+    assert (doc["jurisdiction"], doc["level"], doc["year"]) == (district, "district", 2025)
 
 
 def test_town_plan_without_its_district_stays_at_the_city() -> None:
@@ -304,14 +309,17 @@ def test_duty_words_around_unit_lists(raw: str, lead: list[str], support: list[s
     assert (units.lead, units.support, units.open_list) == (lead, support, False)
 
 
-def test_prose_with_four_levels_numbered_headings_name_the_tasks() -> None:
+def test_prose_with_four_levels_names_tasks_after_the_paren_heading() -> None:
+    """一、/（一）/1./（1）: the name is the nearest （一）-style heading (gold README; lead's decision on round 3),
+    a bare ``1.`` line without a clause is neither a task nor the name."""
     html = """<div class="article"><p>2025年某区政务公开工作要点</p><p>一、做实主动公开</p>
     <p>（一）围绕产业发展做好公开</p><p>1.做好人才政策公开</p>
     <p>（1）公开人才公寓申请条件。（责任单位：区人才局）</p>
     <p>（2）公开落户积分办理流程。（责任单位：区人社局；完成时限：6月底前）</p>
-    <p>2.公开产业扶持资金拨付结果。（责任单位：区财政局）</p></div>"""
+    <p>（二）围绕民生做好公开</p><p>1.做好养老信息公开</p>
+    <p>（3）公开养老机构名录。（责任单位：区民政局）</p></div>"""
     assert _read(html) == [
-        (1, "做实主动公开", "做好人才政策公开", "公开人才公寓申请条件。", ["区人才局"], [], False, None),
-        (2, "做实主动公开", "做好人才政策公开", "公开落户积分办理流程。", ["区人社局"], [], False, "2025-06-30"),
-        (3, "做实主动公开", "围绕产业发展做好公开", "公开产业扶持资金拨付结果。", ["区财政局"], [], False, None),
+        (1, "做实主动公开", "围绕产业发展做好公开", "公开人才公寓申请条件。", ["区人才局"], [], False, None),
+        (2, "做实主动公开", "围绕产业发展做好公开", "公开落户积分办理流程。", ["区人社局"], [], False, "2025-06-30"),
+        (3, "做实主动公开", "围绕民生做好公开", "公开养老机构名录。", ["区民政局"], [], False, None),
     ]
