@@ -60,7 +60,7 @@ _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 # "区委宣传部、区政府办公室按职责分工负责": how the listed units share the work, not a unit name.
 # "市发改委牵头落实", "市金融办、人民银行X支行分别牵头落实": all listed units lead.
 _DUTY_TAIL_RE = re.compile(
-    r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同)?(?:牵头落实|牵头负责|负责落实|负责))$")
+    r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同|具体)?(?:牵头落实|牵头负责|负责落实|负责))$")
 _BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
 _LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
 _COMMA_DUTY_RE = re.compile(

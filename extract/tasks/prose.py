@@ -55,7 +55,10 @@ _UNIT_END_RE = re.compile(
     r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室|联|协|校|区|县|市|州|盟|旗|行)$"
 )
 _ROLE_WORDS_RE = re.compile(r"(?:牵头|配合|负责|落实|参与|协办|按职责分工负责|等(?:[相有]关|各|其他)?[\u4e00-\u9fff]{0,6})$")
-_EVENT_END_RE = re.compile(r"(?:发布|座谈|听证|推介|见面|说明|博览|恳谈|交流|论证|评审|培训|推进|协调|例|年|大|展)会$")
+# How the name of an organ ends, when a parenthesised name right after it is its alias (区政府办公室（区政务
+# 公开办）); not the words task sentences end with (发布会, 平台, 专区, 格局, 场所, 督办).
+_GLOSSED_ORGAN_RE = re.compile(
+    r"(?:办公室|办公厅|委员会|政府|中心|(?<![举承督协创开申代包兴主])办|(?<![格布大结开全当])局|委|厅|处|科|(?<!场)所|院|署|队)$")
 _TRAILING_GLOSS_RE = re.compile(r"(?:[（(][^（）()]*[）)]|〔[^〔〕]*〕)$")  # 区府办（区政务公开办）, 市府办〔市大数据局〕
 _NOT_UNITS_RE = re.compile(r"^(?:含|包括|以下简称|简称|即|如|详见|见|原|不含|其中|暂定|试行)")
 
@@ -125,9 +128,8 @@ def _clauses(text: str) -> list[_Clause]:
         after = text[m.end():].lstrip()
         at_sentence_end = (not after or after[0] in _STOPS + "，,") or (before and before[-1] in _STOPS)
         # "区政府办公室（区政务公开办）": one name glossing the organ before it; a list of units, or a
-        # name after an event (发布会), closes a task
-        glosses_organ = (bool(before) and before[-1] not in _STOPS and bool(_UNIT_END_RE.search(before))
-                         and not _EVENT_END_RE.search(before)
+        # name after any other word (新闻发布会, 政策专区, 平台), closes a task
+        glosses_organ = (bool(_GLOSSED_ORGAN_RE.search(before[-8:]))
                          and len(split_outside_parens(m.group("units"), "、，,；;")) == 1)
         if at_sentence_end and not glosses_organ and is_unit_list(m.group("units")):
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
@@ -195,6 +197,7 @@ def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_C
 
 
 _MORE_UNITS_LINE_RE = re.compile(r"^(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室)\s*[:：]\s*\S")
+_DUTY_LINE_RE = re.compile(r"^责任(?:单位|部门|处室|科室)\s*[:：]\s*\S")  # after 牵头单位：X, the support units
 _DEADLINE_LINE_RE = re.compile(
     r"^(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>\S.*?)[。.]?$")
 
@@ -202,7 +205,7 @@ _DEADLINE_LINE_RE = re.compile(
 def _more_label_line(task: ProseTask, text: str) -> bool:
     """Add a ``配合单位：Y`` or ``完成时限：Z`` line following a bare ``牵头单位：X`` line to its task
     (units joined with ；, labels kept, as r03's table cells); False when the line is neither."""
-    if _MORE_UNITS_LINE_RE.match(text):
+    if _MORE_UNITS_LINE_RE.match(text) or (task.responsible.startswith("牵头") and _DUTY_LINE_RE.match(text)):
         task.responsible += "；" + squash(text).rstrip("。.")
         return True
     m = _DEADLINE_LINE_RE.match(text)

@@ -69,7 +69,7 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
 }
 _HEADER_MAX_LEN = 14
 # 责任领导 / 分管领导 / 联系人 name people (办事处副主任), not the responsible units: no role.
-_PERSON_RE = re.compile(r"领导$|联系人|经办人|分管")
+_PERSON_RE = re.compile(r"领导$|联系人|经办人|分管|责任人$")
 _NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")  # a header word's parenthetical note: 完成时限（2024年）
 _INT_RE = re.compile(r"^\s*(\d{1,4})\s*[.．、]?\s*$")
 _SECTION_ROW_RE = re.compile(

@@ -259,10 +259,13 @@ def test_unit_names_holding_square_brackets_in_a_lead_clause() -> None:
 def test_unit_list_after_an_event_noun_closes_the_task() -> None:
     html = """<p>2025年某区政务公开工作要点</p><p>一、加强解读</p>
     <p>（一）办好发布活动。每月召开一次新闻发布会（区新闻办、区府办）。组织政策座谈会（区发改委）。</p>
+    <p>（二）用好网站。完善惠企政策专区（区经委）。升级政务公开平台（区大数据中心）。</p>
     <p>各单位材料报送区政府办公室（区政务公开办）。</p>"""
     assert [r[2:5] for r in _read(html)] == [
         ("办好发布活动", "每月召开一次新闻发布会。", ["区新闻办", "区府办"]),
         ("办好发布活动", "组织政策座谈会。", ["区发改委"]),
+        ("用好网站", "完善惠企政策专区。", ["区经委"]),
+        ("用好网站", "升级政务公开平台。", ["区大数据中心"]),
     ]
 
 
@@ -270,13 +273,16 @@ def test_numbered_items_followed_by_labelled_unit_and_deadline_lines() -> None:
     html = """<div class="article"><p>2025年某区政务公开重点工作任务分工方案</p><p>一、做好重点公开</p>
     <p>1.公开城市更新项目清单。</p><p>牵头单位：区规划资源局</p><p>配合单位：区建管委、各街镇</p>
     <p>完成时限：2025年10月底前</p>
-    <p>2.公开养老服务机构名录。</p><p>牵头单位：区民政局</p><p>完成时限：长期坚持</p></div>"""
+    <p>2.公开养老服务机构名录。</p><p>牵头单位：区民政局</p><p>完成时限：长期坚持</p>
+    <p>3.公开体育场馆开放时间。</p><p>牵头单位：区体育局</p><p>责任单位：各街镇</p></div>"""
     result = extract_tasks([parse_bytes(html.encode("utf-8"))])
     assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
              t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
         (1, "做好重点公开", "公开城市更新项目清单。", "牵头单位：区规划资源局；配合单位：区建管委、各街镇",
          ["区规划资源局"], ["区建管委", "各街镇"], "2025年10月底前", "2025-10-31"),
         (2, "做好重点公开", "公开养老服务机构名录。", "牵头单位：区民政局", ["区民政局"], [], "长期坚持", None),
+        (3, "做好重点公开", "公开体育场馆开放时间。", "牵头单位：区体育局；责任单位：各街镇", ["区体育局"], ["各街镇"],
+         None, None),
     ]
 
 
@@ -302,6 +308,7 @@ def test_year_from_a_title_row_naming_the_main_tasks() -> None:
     ("区财政局、区税务局分别牵头落实", ["区财政局", "区税务局"], []),
     ("由区民政局负责", ["区民政局"], []),
     ("区卫健委负责，各街镇配合", ["区卫健委"], ["各街镇"]),
+    ("区应急局具体负责", ["区应急局"], []),
     ("区规划资源局；责任单位：区建管委、区房管局", ["区规划资源局"], ["区建管委", "区房管局"]),
 ])
 def test_duty_words_around_unit_lists(raw: str, lead: list[str], support: list[str]) -> None:
