@@ -237,6 +237,15 @@ def find_year(title: Optional[str], docs: list[Document], texts: Optional[list[s
     return None
 
 
+def _year_of_rows(title_rows: Sequence[str]) -> Optional[int]:
+    """The first year named in the title rows above a task table's header (an Excel page has no other text)."""
+    for row in title_rows:
+        m = _YEAR_RE.search(squash(row))
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def find_doc_number(docs: list[Document], texts: Optional[list[str]] = None) -> Optional[str]:
     """The document's own 文号: a line that is just the number (not one cited in a sentence), else meta 文件编号.
 
@@ -304,7 +313,7 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
         "jurisdiction": jurisdiction,
         "level": level,
         "issuer": issuer,
-        "year": find_year(title, docs, texts),
+        "year": find_year(title, docs, texts) or _year_of_rows(title_rows),
         "doc_number": find_doc_number(docs, texts),
         "issued_on": find_issued_on(docs, texts),
         "layout": layout,

@@ -53,7 +53,8 @@ _CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|责任)(?:单位|部门|处室)?[:：](?P<support>.+)$"
+    r"^(?:牵头(?:单位|部门|处室|科室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"(?:单位|部门|处室|科室)?[:：](?P<support>.+)$"
 )
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
@@ -68,7 +69,7 @@ _COMMA_DUTY_RE = re.compile(
 )
 # "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
 _EMBEDDED_SUPPORT_RE = re.compile(
-    r"[；;，,]\s*(?:(?:配合|协办|参与|协助)(?:单位|部门|处室)?|责任(?:单位|部门|处室|科室))[:：]")
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室)?|责任(?:单位|部门|处室|科室))[:：]")
 
 
 @dataclass

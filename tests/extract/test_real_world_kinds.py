@@ -294,8 +294,9 @@ def test_a_leader_column_names_people_not_the_responsible_units() -> None:
     assert header_roles(["序号", "工作任务", "责任领导", "联系人", "完成时间"]) == {"seq": 0, "content": 1, "deadline": 4}
 
 
-def test_year_from_a_title_row_naming_the_main_tasks() -> None:
-    html = """<table><tr><td colspan="3">南岭区2024年政务公开工作主要任务分解表</td></tr>
+@pytest.mark.parametrize("title_row", ["南岭区2024年政务公开工作主要任务分解表", "南岭区2024年政府信息公开工作任务表"])
+def test_year_from_a_title_row_naming_the_main_tasks(title_row: str) -> None:
+    html = f"""<table><tr><td colspan="3">{title_row}</td></tr>
     <tr><td>工作任务</td><td>牵头单位</td><td>完成时限</td></tr>
     <tr><td>公开规划评估报告。</td><td>区发改局</td><td>10月底前</td></tr></table>"""
     result = extract_tasks([parse_bytes(html.encode("utf-8"))])
@@ -309,6 +310,7 @@ def test_year_from_a_title_row_naming_the_main_tasks() -> None:
     ("由区民政局负责", ["区民政局"], []),
     ("区卫健委负责，各街镇配合", ["区卫健委"], ["各街镇"]),
     ("区应急局具体负责", ["区应急局"], []),
+    ("牵头科室：办公室；协同科室：法规科、执法队", ["办公室"], ["法规科", "执法队"]),
     ("区规划资源局；责任单位：区建管委、区房管局", ["区规划资源局"], ["区建管委", "区房管局"]),
 ])
 def test_duty_words_around_unit_lists(raw: str, lead: list[str], support: list[str]) -> None:
