@@ -62,7 +62,7 @@ _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 # "市发改委牵头落实", "市金融办、人民银行X支行分别牵头落实": all listed units lead.
 _DUTY_TAIL_RE = re.compile(
     r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同|具体)?(?:牵头落实|牵头负责|负责落实|负责))$")
-_BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
+BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
 _LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
 _COMMA_DUTY_RE = re.compile(
     r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
@@ -155,7 +155,7 @@ def units_text(raw: Optional[str]) -> str:
 
 def split_units(raw: Optional[str]) -> Units:
     """Read a responsibility cell/clause into lead and support unit lists."""
-    text = _BY_RE.sub("", units_text(raw).rstrip("。."))  # one unit per line in a docx/html cell
+    text = BY_RE.sub("", units_text(raw).rstrip("。."))  # one unit per line in a docx/html cell
     if not text:
         return Units(raw="")
     m = _LABELLED_RE.match(text)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extract.parse.model import Document
-from extract.tasks.normalize import clean_text, split_outside_parens, squash
+from extract.tasks.normalize import BY_RE, clean_text, split_outside_parens, squash
 from extract.tasks.reconcile import split_inline_title
 
 CLAUSE_KEYS = (
@@ -138,7 +138,25 @@ def _clauses(text: str) -> list[_Clause]:
     bare = _BARE_CLAUSE_RE.search(text, last_end)
     if bare:
         found.append(_Clause(bare.start("key"), bare.end(), bare.group("units"), bare.group(0).strip()))
+    elif text.rstrip("。. ").endswith(_DUTY_ENDS):
+        duty = _duty_sentence(text, last_end)
+        if duty is not None:
+            found.append(duty)
     return found
+
+
+_DUTY_ENDS = ("负责", "配合", "落实", "牵头")
+
+
+def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
+    """The paragraph's last sentence when it only says who does the task (``区发改委负责，区建管委配合。``,
+    ``由区府办牵头，各部门按职责分工负责。``: a 分工方案 written as sentences), else None."""
+    end = len(text.rstrip("。. "))
+    stop = max(text.rfind(ch, start, end) for ch in "。；;")
+    sentence = text[stop + 1:end].strip()
+    if not sentence or re.search(r"\d", sentence) or not is_unit_list(BY_RE.sub("", sentence)):
+        return None
+    return _Clause(stop + 1, len(text), sentence, sentence)
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:

@@ -332,3 +332,16 @@ def test_prose_with_four_levels_names_tasks_after_the_paren_heading() -> None:
         (2, "做实主动公开", "围绕产业发展做好公开", "公开落户积分办理流程。", ["区人社局"], [], False, "2025-06-30"),
         (3, "做实主动公开", "围绕民生做好公开", "公开养老机构名录。", ["区民政局"], [], False, None),
     ]
+
+
+def test_a_division_plan_written_as_duty_sentences() -> None:
+    html = """<div class="TRS_Editor"><p>2025年某县政务公开重点工作任务分工方案</p><p>一、做好决策公开</p>
+    <p>1.公开年度重大行政决策事项目录。县司法局负责，县政府各部门配合。</p>
+    <p>2.组织利益相关方列席政府常务会议。由县政府办公室牵头，县融媒体中心落实。</p>
+    <p>3.各单位要明确专人负责。</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"])
+            for t in result.tasks] == [
+        (1, "公开年度重大行政决策事项目录。", "县司法局负责，县政府各部门配合", ["县司法局"], ["县政府各部门"]),
+        (2, "组织利益相关方列席政府常务会议。", "由县政府办公室牵头，县融媒体中心落实", ["县政府办公室"], ["县融媒体中心"]),
+    ]
