@@ -140,10 +140,12 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
     for j, r, score in _best_assignment(scores):
         roles[ROLES[r]] = j
         why[j] = f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
-    if "name" not in roles and "content" in roles:
-        spare = [j for j, s in enumerate(scores) if "content" in s and j not in why]
-        if spare:  # 工作内容 | 具体措施: the left text column names the task, the right one details it
-            left, right = sorted((spare[0], roles["content"]))
+    text_role = "content" if "name" not in roles and "content" in roles else (
+        "name" if "content" not in roles and "name" in roles else None)
+    if text_role is not None:  # 工作内容 | 具体措施, 任务 | 分解任务, 重点任务 | 具体事项: two columns of one text role
+        spare = [j for j, s in enumerate(scores) if text_role in s and j not in why]
+        if spare:  # the left text column names the task, the right one details it
+            left, right = sorted((spare[0], roles[text_role]))
             roles["name"], roles["content"] = left, right
             why[left] = f"'{keys[left]}' → name (the left of two text columns)"
             why[right] = f"'{keys[right]}' → content (the right of two text columns)"

@@ -48,6 +48,12 @@ def test_two_content_like_columns_name_and_detail_the_task() -> None:
         "seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
 
 
+@pytest.mark.parametrize("cells", [["序号", "任务", "分解任务", "责任单位", "时间节点"],
+                                   ["序号", "重点任务", "具体事项", "责任单位", "完成时限"]])
+def test_two_name_like_columns_name_and_detail_the_task(cells: list[str]) -> None:
+    assert header_roles(cells) == {"seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
+
+
 @pytest.mark.parametrize("text,want", [
     ("（三）推进政策集中发布", ("推进政策集中发布", None)),
     ("二、提升政策服务", ("提升政策服务", None)),
