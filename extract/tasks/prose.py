@@ -271,10 +271,12 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
                 if not rest and _is_short_heading(text) and not clauses_of(text):
-                    st.sub, st.pending = title, None
+                    # a heading; when a clause line follows right below (责任单位：X), it is the task itself
+                    st.sub, st.pending = title, (title + "。" if text.endswith("。") else None)
                     st.items.setdefault(title, 0)
                     continue
-                if not rest:  # "（一）做好X（区A）。": the item is itself the task
+                if not rest or (clauses_of(rest) and clauses_of(rest)[0].start == 0):
+                    # "（一）做好X（区A）。", "（一）做好X。【牵头单位：区A】": the item is itself the task
                     body = _ITEM_RE.sub("", text, count=1)
                     cut = clauses_of(body)
                     name = st.sub = (body[: cut[0].start].rstrip("。.") if cut else title) or title

@@ -351,3 +351,18 @@ def test_a_division_plan_written_as_duty_sentences() -> None:
         (1, "公开年度重大行政决策事项目录。", "县司法局负责，县政府各部门配合", ["县司法局"], ["县政府各部门"]),
         (2, "组织利益相关方列席政府常务会议。", "由县政府办公室牵头，县融媒体中心落实", ["县政府办公室"], ["县融媒体中心"]),
     ]
+
+
+def test_an_item_sentence_closed_by_a_clause_or_lines_below_is_the_task() -> None:
+    html = """<div class="Custom_UnionStyle"><p>2025年某区政务公开重点工作任务分工</p><p>一、做好重点公开</p>
+    <p>（一）公开重大建设项目审批结果。</p><p>责任单位：区发展改革委</p><p>完成时间：2025年8月底前</p>
+    <p>（二）公开学区划分方案。【牵头单位：区教育局；配合单位：各街镇】</p>
+    <p>（三）规范网站管理</p><p>定期检查网站栏目更新情况。（区政府办公室）</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
+             t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开重大建设项目审批结果", "公开重大建设项目审批结果。", "责任单位：区发展改革委", ["区发展改革委"], [],
+         "2025-08-31"),
+        (2, "公开学区划分方案", "公开学区划分方案。", "区教育局；配合单位：各街镇", ["区教育局"], ["各街镇"], None),
+        (3, "规范网站管理", "定期检查网站栏目更新情况。", "区政府办公室", ["区政府办公室"], [], None),
+    ]
