@@ -330,6 +330,18 @@ def _section_text(row: list[Cell], roles: dict[str, int], texts: list[str]) -> O
     return None
 
 
+def _numbered_group(roles: dict[str, int], texts: list[str]) -> Optional[str]:
+    """The text of a group row: an integer in the 序号 column and one text across every other column
+    (``1 | 做好惠企政策公开`` spanning the row above rows numbered 1.1, 1.2), else None."""
+    j = roles.get("seq")
+    if j is None or j >= len(texts) or not _INT_RE.match(texts[j]):
+        return None
+    others = texts[:j] + texts[j + 1:]
+    if len(others) < 3 or not all(others):
+        return None
+    return _single_of(others)
+
+
 def find_header(table: Table, max_rows: int = 4) -> Optional[tuple[int, HeaderRoles]]:
     """(row index, roles) of the header within the first rows of ``table``, else None.
 
@@ -390,6 +402,12 @@ class _Reader:
             if sec is not None:
                 self.section, self.prev = strip_ordinal(sec)[0], None
                 chain.explain.append(f"{where}: section '{self.section[:30]}'")
+                first_of_fragment = False
+                continue
+            group = _numbered_group(roles, texts)
+            if group is not None:  # "1 | 做好X (across)" over 1.1, 1.2: the name of the rows below
+                self.prev = TableRow(seq=0, name=group, content="", units="", support="", deadline=None)
+                chain.explain.append(f"{where}: numbered group row '{group[:30]}', the name of the rows below")
                 first_of_fragment = False
                 continue
             seq_text = _role_text(texts, roles, "seq")

@@ -366,3 +366,18 @@ def test_an_item_sentence_closed_by_a_clause_or_lines_below_is_the_task() -> Non
         (2, "公开学区划分方案", "公开学区划分方案。", "区教育局；配合单位：各街镇", ["区教育局"], ["各街镇"], None),
         (3, "规范网站管理", "定期检查网站栏目更新情况。", "区政府办公室", ["区政府办公室"], [], None),
     ]
+
+
+def test_a_numbered_row_across_the_table_names_the_sub_numbered_rows() -> None:
+    html = """<p>2025年某镇政务公开工作任务分解表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>具体措施</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td colspan="4">做好村务公开</td></tr>
+    <tr><td>1.1</td><td></td><td>公开村级财务收支。</td><td>农业服务中心</td><td>每季度</td></tr>
+    <tr><td>1.2</td><td></td><td>公开集体资产台账。</td><td>农业服务中心</td><td>9月底前</td></tr>
+    <tr><td>2</td><td colspan="4">做好征兵信息公开</td></tr>
+    <tr><td>2.1</td><td></td><td>公开征兵政策。</td><td>武装部</td><td>5月底前</td></tr></table>"""
+    assert [(r[0], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "做好村务公开", "公开村级财务收支。", ["农业服务中心"], None),
+        (2, "做好村务公开", "公开集体资产台账。", ["农业服务中心"], "2025-09-30"),
+        (3, "做好征兵信息公开", "公开征兵政策。", ["武装部"], "2025-05-31"),
+    ]
