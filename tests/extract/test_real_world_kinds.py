@@ -381,3 +381,10 @@ def test_a_numbered_row_across_the_table_names_the_sub_numbered_rows() -> None:
         (2, "做好村务公开", "公开集体资产台账。", ["农业服务中心"], "2025-09-30"),
         (3, "做好征兵信息公开", "公开征兵政策。", ["武装部"], "2025-05-31"),
     ]
+
+
+@pytest.mark.parametrize("text", ["本年度内", "年底之前", "今年年底前", "今年底前完成"])
+def test_more_ways_to_say_the_end_of_the_plan_year(text: str) -> None:
+    from extract.tasks.normalize import read_deadline
+
+    assert (read_deadline(text, 2025).kind, read_deadline(text, 2025).iso) == ("full_year", "2025-12-31")
