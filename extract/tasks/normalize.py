@@ -155,7 +155,9 @@ def units_text(raw: Optional[str]) -> str:
 
 def split_units(raw: Optional[str]) -> Units:
     """Read a responsibility cell/clause into lead and support unit lists."""
-    text = BY_RE.sub("", units_text(raw).rstrip("。."))  # one unit per line in a docx/html cell
+    text = units_text(raw).rstrip("。.")  # one unit per line in a docx/html cell
+    if text.startswith("由"):
+        text = BY_RE.sub("", text)
     if not text:
         return Units(raw="")
     m = _LABELLED_RE.match(text)

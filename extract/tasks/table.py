@@ -98,7 +98,7 @@ def _role_scores(text: str) -> dict[str, float]:
 
 def _key_scores(key: str) -> dict[str, float]:
     """``_role_scores`` of an already computed ``_header_key``."""
-    if not key or len(key) > _HEADER_MAX_LEN or key.isdigit() or _PERSON_RE.search(key):
+    if not key or len(key) > _HEADER_MAX_LEN or key.isdigit():
         return {}
     scores: dict[str, float] = {}
     for role, patterns in _VOCAB.items():
@@ -106,6 +106,8 @@ def _key_scores(key: str) -> dict[str, float]:
             if pattern.search(key):
                 scores[role] = score
                 break
+    if scores and _PERSON_RE.search(key):  # 责任领导 would score as units
+        return {}
     return scores
 
 
@@ -334,7 +336,10 @@ def _numbered_group(roles: dict[str, int], texts: list[str]) -> Optional[str]:
     """The text of a group row: an integer in the 序号 column and one text across every other column
     (``1 | 做好惠企政策公开`` spanning the row above rows numbered 1.1, 1.2), else None."""
     j = roles.get("seq")
-    if j is None or j >= len(texts) or not _INT_RE.match(texts[j]):
+    # cheap test first: two cells beside the 序号 column (indexes wrap around) must hold the same text
+    if j is None or len(texts) < 4 or j >= len(texts) or texts[j - 1] != texts[j - 2]:
+        return None
+    if not _INT_RE.match(texts[j]):
         return None
     others = texts[:j] + texts[j + 1:]
     if len(others) < 3 or not all(others):
