@@ -150,13 +150,16 @@ _DUTY_ENDS = ("负责", "配合", "落实", "牵头")
 
 def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
     """The paragraph's last sentence when it only says who does the task (``区发改委负责，区建管委配合。``,
-    ``由区府办牵头，各部门按职责分工负责。``: a 分工方案 written as sentences), else None."""
+    ``由区府办牵头，各部门按职责分工负责。``, or after a comma ``…，由区财政局负责。``: a 分工方案 written as
+    sentences), else None."""
     end = len(text.rstrip("。. "))
     stop = max(text.rfind(ch, start, end) for ch in "。；;")
-    sentence = text[stop + 1:end].strip()
-    if not sentence or re.search(r"\d", sentence) or not is_unit_list(BY_RE.sub("", sentence)):
-        return None
-    return _Clause(stop + 1, len(text), sentence, sentence)
+    cuts = [stop + 1] + [i + 1 for i in range(stop + 1, end) if text[i] in "，,"]  # whole sentence, then tails
+    for cut in cuts:
+        sentence = text[cut:end].strip()
+        if sentence and not re.search(r"\d", sentence) and is_unit_list(BY_RE.sub("", sentence)):
+            return _Clause(cut, len(text), sentence, sentence)
+    return None
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
@@ -200,7 +203,7 @@ def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_C
     """Add one task per clause of ``text``; return the text after the last clause (may be '')."""
     pos = 0
     for c in clauses:
-        body = text[pos:c.start].strip()
+        body = text[pos:c.start].strip().rstrip("，,")  # "公开预决算，由区财政局负责": the comma is not content
         end = c.end
         while end < len(text) and text[end] in " 　":
             end += 1
