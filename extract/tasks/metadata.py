@@ -38,6 +38,9 @@ _ORGAN_ALIASES = (
 _DISTRICT_RE = re.compile("|".join(DISTRICTS))
 _SHORT_DISTRICT = {d[:-1] if d.endswith("区") and d != "浦东新区" else d: d for d in DISTRICTS}
 _SHORT_DISTRICT["浦东"] = "浦东新区"
+# A district followed by one of its towns or streets: "金山区朱泾镇人民政府", "杨浦区殷行街道".
+_TOWN_TITLE_RE = re.compile(r"[\u4e00-\u9fa5](?:镇|街道|乡)(?:人民政府|办事处)?(?:(?:19|20)\d{2}年|政务公开)")
+_DISTRICT_TOWN_RE = re.compile(f"({_DISTRICT_RE.pattern})([\u4e00-\u9fa5]{{1,6}}?(?:镇|街道|乡))")
 
 _DOCNUM_RE = re.compile(
     r"([\u4e00-\u9fa5]{1,12})\s*[〔［\[（(【]\s*((?:19|20)\d{2})\s*[〕］\]）)】]\s*(\d{1,4})\s*号"
@@ -48,7 +51,7 @@ _DATE_RE = re.compile(
     r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*日"
 )
-_PLAN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?(.{0,40}?)政务公开(?:工作)?(?:要点|重点|任务|实施方案|工作方案|方案|计划)")
+_PLAN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?(.{0,40}?)政务公开(?:工作)?(?:主要|重点)?(?:要点|重点|任务|实施方案|工作方案|方案|计划)")
 _ORGAN_IN_TEXT_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?[，,]?\s*([\u4e00-\u9fa5]{2,30}?)(?:政务公开|的政务公开)")
 _ORGAN_BEFORE_YEAR_RE = re.compile(r"^([\u4e00-\u9fa5（）()]{3,30}?)(?:19|20)\d{2}\s*年\s*度?.{0,12}?政务公开")
 _ATTACHMENT_RE = re.compile(r"^附件\s*\d*\s*[:：]?")
@@ -175,9 +178,14 @@ def mentions_shanghai(docs: list[Document], title_rows: Sequence[str] = (),
 
 
 def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Document],
-                      shanghai: bool = True) -> Optional[str]:
-    """A district named by the issuer or title, else 上海市 when the document is from Shanghai,
-    else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md)."""
+                      shanghai: bool = True, texts: Optional[list[str]] = None) -> Optional[str]:
+    """A district named by the issuer or title, else for a town's or street's plan (its title names
+    ``X镇``/``X街道`` right before the year or 政务公开) the district written right before that town
+    (``上海市金山区朱泾镇人民政府``) or the only district its text names (a town's plan has its district
+    as jurisdiction, tests/fixtures/cases/README.md), else 上海市 when the document is from
+    Shanghai, else None: a document from elsewhere gets no invented jurisdiction (shared/cases/README.md).
+
+    ``texts``: ``_texts(docs)`` when the caller already has it."""
     for text in (issuer, title):
         if text:
             m = _DISTRICT_RE.search(text)
@@ -195,6 +203,16 @@ def find_jurisdiction(issuer: Optional[str], title: Optional[str], docs: list[Do
             m = _DISTRICT_RE.search(doc.meta.get(key, ""))
             if m:
                 return m.group(0)
+    town = _TOWN_TITLE_RE.search(squash(title)) if title and shanghai else None
+    if town:  # a town's or street's plan: a line naming district + town, else the one district the text names
+        own, named = squash(title), set()
+        for t in _all_texts(docs, texts)[:80]:
+            for m in _DISTRICT_TOWN_RE.finditer(t):
+                if m.group(2) in own:
+                    return m.group(1)
+            named.update(_DISTRICT_RE.findall(t))
+        if len(named) == 1:
+            return named.pop()
     return CITY if shanghai else None
 
 
@@ -215,6 +233,15 @@ def find_year(title: Optional[str], docs: list[Document], texts: Optional[list[s
         if _DOCNUM_RE.fullmatch(t):
             continue
         m = _YEAR_RE.search(t)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _year_of_rows(title_rows: Sequence[str]) -> Optional[int]:
+    """The first year named in the title rows above a task table's header (an Excel page has no other text)."""
+    for row in title_rows:
+        m = _YEAR_RE.search(squash(row))
         if m:
             return int(m.group(1))
     return None
@@ -276,7 +303,7 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
     title = find_title(docs, title_rows, texts)
     shanghai = mentions_shanghai(docs, title_rows, texts) or bool(title and _DISTRICT_RE.search(title))
     issuer = find_issuer(docs, title, shanghai, texts)
-    jurisdiction = find_jurisdiction(issuer, title, docs, shanghai)
+    jurisdiction = find_jurisdiction(issuer, title, docs, shanghai, texts)
     if issuer is None:
         issuer = expand_organ(jurisdiction, shanghai=shanghai) if jurisdiction else None
     elif issuer.startswith("区") and jurisdiction and jurisdiction != CITY:
@@ -287,7 +314,7 @@ def extract_metadata(docs: list[Document], layout: str, title_rows: Sequence[str
         "jurisdiction": jurisdiction,
         "level": level,
         "issuer": issuer,
-        "year": find_year(title, docs, texts),
+        "year": find_year(title, docs, texts) or _year_of_rows(title_rows),
         "doc_number": find_doc_number(docs, texts),
         "issued_on": find_issued_on(docs, texts),
         "layout": layout,

@@ -52,22 +52,28 @@ def squash(text: Optional[str]) -> str:
 
 # ---------------------------------------------------------------- units
 
-_OPEN = "（("
-_CLOSE = "）)"
+_OPEN = "（(〔"  # 〔〕 inside unit names: 市府办〔市大数据局〕, 各县〔区〕政府
+_CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|责任)(?:单位|部门|处室)?[:：](?P<support>.+)$"
+    r"^(?:牵头(?:单位|部门|处室|科室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"(?:单位|部门|处室|科室)?[:：](?P<support>.+)$"
 )
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 # "区委宣传部、区政府办公室按职责分工负责": how the listed units share the work, not a unit name.
-_DUTY_TAIL_RE = re.compile(r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|负责落实|牵头负责|负责)$")
+# "市发改委牵头落实", "市金融办、人民银行X支行分别牵头落实": all listed units lead.
+_DUTY_TAIL_RE = re.compile(
+    r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同|具体)?(?:牵头落实|牵头负责|负责落实|负责))$")
+BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
 _LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
 _COMMA_DUTY_RE = re.compile(
     r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
 )
-_EMBEDDED_SUPPORT_RE = re.compile(r"[；;，,]\s*(?:配合|协办|参与|协助)(?:单位|部门|处室)?[:：]")
+# "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
+_EMBEDDED_SUPPORT_RE = re.compile(
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室)?|责任(?:单位|部门|处室|科室))[:：]")
 
 
 @dataclass
@@ -88,7 +94,7 @@ def _separators_re(seps: str) -> re.Pattern[str]:
 
 def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     """Split on any char of ``seps`` that is not inside （）/() parentheses."""
-    if "（" not in text and "(" not in text:  # no parentheses: every separator splits (a C-speed split)
+    if "（" not in text and "(" not in text and "〔" not in text:  # no parentheses: every separator splits (a C-speed split)
         return [p for p in _separators_re(seps).split(text) if p]
     parts: list[str] = []
     depth = 0
@@ -154,6 +160,8 @@ def units_text(raw: Optional[str]) -> str:
 def split_units(raw: Optional[str]) -> Units:
     """Read a responsibility cell/clause into lead and support unit lists."""
     text = units_text(raw).rstrip("。.")  # one unit per line in a docx/html cell
+    if text.startswith("由"):
+        text = BY_RE.sub("", text)
     if not text:
         return Units(raw="")
     m = _LABELLED_RE.match(text)
@@ -175,7 +183,7 @@ def split_units(raw: Optional[str]) -> Units:
             rest = re.sub(r"^(?:负责)?[，,、；;]?", "", rest)
             support_text = _SUPPORT_TAIL_RE.sub("", rest)
         elif duty:  # "X，Y按职责落实": X leads, Y carries it out (a comma, not 、, parts them)
-            lead_text, support_text = duty.group("lead"), duty.group("support")
+            lead_text, support_text = _DUTY_TAIL_RE.sub("", duty.group("lead")), duty.group("support")
     if not support_text:
         stripped = _DUTY_TAIL_RE.sub("", lead_text)
         if stripped and stripped[-1] not in _UNIT_SEPS:
@@ -241,7 +249,8 @@ _MONTH_END_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4
 _DAY_RE = re.compile(rf"^(?P<next>次年|明年|下一?年)?(?:(?P<y>\d{{4}})年)?(?P<m>{_NUM})月(?P<d>{_NUM})[日号]{_BEFORE}$")
 _RANGE_RE = re.compile(rf"^(?:(?P<y>\d{{4}})年)?(?:{_NUM})(?:月)?(?:份)?[-－—~～至到](?:(?P<y2>\d{{4}})年)?(?P<m>{_NUM})月(?:份|底|末)?{_BEFORE}$")
 _QUARTER_RE = re.compile(rf"^(?:第)?(?P<q>[1-4一二三四])季度(?:末|底)?{_BEFORE}$")
-_YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年度", "年度内", "本年度", "下半年", "年底完成"}
+_YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年度", "年度内", "本年度", "本年度内", "下半年", "年底完成",
+                    "年底之前", "今年年底前", "今年底前"}
 _HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "年中", "年中前"}
 _SEP_RE = re.compile(r"[，,、；;]")
 _YEAR_PREFIX_RE = re.compile(r"^(?P<y>\d{4})年度?(?P<rest>.+)$")

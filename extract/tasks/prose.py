@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extract.parse.model import Document
-from extract.tasks.normalize import clean_text, split_outside_parens, squash
+from extract.tasks.normalize import BY_RE, clean_text, split_outside_parens, squash
 from extract.tasks.reconcile import split_inline_title
 
 CLAUSE_KEYS = (
@@ -55,6 +55,11 @@ _UNIT_END_RE = re.compile(
     r"分局|总队|支队|大队|署|司|庭|台|法院|检察院|政府|机构|部|办公室|联|协|校|区|县|市|州|盟|旗|行)$"
 )
 _ROLE_WORDS_RE = re.compile(r"(?:牵头|配合|负责|落实|参与|协办|按职责分工负责|等(?:[相有]关|各|其他)?[\u4e00-\u9fff]{0,6})$")
+# How the name of an organ ends, when a parenthesised name right after it is its alias (区政府办公室（区政务
+# 公开办）); not the words task sentences end with (发布会, 平台, 专区, 格局, 场所, 督办).
+_GLOSSED_ORGAN_RE = re.compile(
+    r"(?:办公室|办公厅|委员会|政府|中心|(?<![举承督协创开申代包兴主])办|(?<![格布大结开全当])局|委|厅|处|科|(?<!场)所|院|署|队)$")
+_TRAILING_GLOSS_RE = re.compile(r"(?:[（(][^（）()]*[）)]|〔[^〔〕]*〕)$")  # 区府办（区政务公开办）, 市府办〔市大数据局〕
 _NOT_UNITS_RE = re.compile(r"^(?:含|包括|以下简称|简称|即|如|详见|见|原|不含|其中|暂定|试行)")
 
 
@@ -104,7 +109,7 @@ def is_unit_list(text: str) -> bool:
         return False
     for i, part in enumerate(parts):
         core = _ROLE_WORDS_RE.sub("", part) if not _UNIT_END_RE.search(part) else part
-        core = re.sub(r"[（(][^（）()]*[）)]$", "", core)
+        core = _TRAILING_GLOSS_RE.sub("", core)
         if len(core) == 1 and i > 0 and _UNIT_END_RE.search(core):
             continue  # "区政府各委、办、局": a one-character organ word continuing the list
         if not (2 <= len(core) <= 30 and _UNIT_END_RE.search(core)):
@@ -122,7 +127,10 @@ def _clauses(text: str) -> list[_Clause]:
         before = text[: m.start()].rstrip()
         after = text[m.end():].lstrip()
         at_sentence_end = (not after or after[0] in _STOPS + "，,") or (before and before[-1] in _STOPS)
-        glosses_organ = bool(before) and before[-1] not in _STOPS and bool(_UNIT_END_RE.search(before))
+        # "区政府办公室（区政务公开办）": one name glossing the organ before it; a list of units, or a
+        # name after any other word (新闻发布会, 政策专区, 平台), closes a task
+        glosses_organ = (bool(_GLOSSED_ORGAN_RE.search(before[-8:]))
+                         and len(split_outside_parens(m.group("units"), "、，,；;")) == 1)
         if at_sentence_end and not glosses_organ and is_unit_list(m.group("units")):
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
     found.sort(key=lambda c: c.start)
@@ -130,7 +138,28 @@ def _clauses(text: str) -> list[_Clause]:
     bare = _BARE_CLAUSE_RE.search(text, last_end)
     if bare:
         found.append(_Clause(bare.start("key"), bare.end(), bare.group("units"), bare.group(0).strip()))
+    elif text.rstrip("。. ").endswith(_DUTY_ENDS):
+        duty = _duty_sentence(text, last_end)
+        if duty is not None:
+            found.append(duty)
     return found
+
+
+_DUTY_ENDS = ("负责", "配合", "落实", "牵头")
+
+
+def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
+    """The paragraph's last sentence when it only says who does the task (``区发改委负责，区建管委配合。``,
+    ``由区府办牵头，各部门按职责分工负责。``, or after a comma ``…，由区财政局负责。``: a 分工方案 written as
+    sentences), else None."""
+    end = len(text.rstrip("。. "))
+    stop = max(text.rfind(ch, start, end) for ch in "。；;")
+    cuts = [stop + 1] + [i + 1 for i in range(stop + 1, end) if text[i] in "，,"]  # whole sentence, then tails
+    for cut in cuts:
+        sentence = text[cut:end].strip()
+        if sentence and not re.search(r"\d", sentence) and is_unit_list(BY_RE.sub("", sentence)):
+            return _Clause(cut, len(text), sentence, sentence)
+    return None
 
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
@@ -158,6 +187,7 @@ class _State:
     section: Optional[str] = None
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
+    labelled: Optional[ProseTask] = None  # task closed by a bare 牵头单位：X line: 配合单位/完成时限 lines may follow
 
     def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
         body = _NUMBERED_RE.sub("", body, count=1).strip()
@@ -173,7 +203,7 @@ def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_C
     """Add one task per clause of ``text``; return the text after the last clause (may be '')."""
     pos = 0
     for c in clauses:
-        body = text[pos:c.start].strip()
+        body = text[pos:c.start].strip().rstrip("，,")  # "公开预决算，由区财政局负责": the comma is not content
         end = c.end
         while end < len(text) and text[end] in " 　":
             end += 1
@@ -185,6 +215,25 @@ def _split_tasks(state: _State, text: str, name: Optional[str], clauses: list[_C
         state.add(body, c.units, c.text, name)
         pos = end
     return text[pos:].strip()
+
+
+_MORE_UNITS_LINE_RE = re.compile(r"^(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室)\s*[:：]\s*\S")
+_DUTY_LINE_RE = re.compile(r"^责任(?:单位|部门|处室|科室)\s*[:：]\s*\S")  # after 牵头单位：X, the support units
+_DEADLINE_LINE_RE = re.compile(
+    r"^(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>\S.*?)[。.]?$")
+
+
+def _more_label_line(task: ProseTask, text: str) -> bool:
+    """Add a ``配合单位：Y`` or ``完成时限：Z`` line following a bare ``牵头单位：X`` line to its task
+    (units joined with ；, labels kept, as r03's table cells); False when the line is neither."""
+    if _MORE_UNITS_LINE_RE.match(text) or (task.responsible.startswith("牵头") and _DUTY_LINE_RE.match(text)):
+        task.responsible += "；" + squash(text).rstrip("。.")
+        return True
+    m = _DEADLINE_LINE_RE.match(text)
+    if m and task.deadline is None:
+        task.deadline = squash(m.group("deadline"))
+        return True
+    return False
 
 
 def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = None) -> list[ProseTask]:
@@ -210,20 +259,27 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             if not text:
                 continue
             found.clear()
+            if st.labelled is not None and _more_label_line(st.labelled, text):
+                continue
+            st.labelled = None
             standalone = _STANDALONE_RE.match(text)
             if standalone is not None and st.pending is not None:
                 body, st.pending = st.pending, None
-                st.add(body, standalone.group("units"), text, st.sub or st.section)
+                bare = text[0] not in _OPEN  # 牵头单位：X on its own line keeps its label, like a table cell's lines
+                st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text, st.sub or st.section)
+                st.labelled = st.tasks[-1] if bare and st.tasks else None
                 continue
             name = st.sub or st.section
             body = text
             if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
                 if not rest and _is_short_heading(text) and not clauses_of(text):
-                    st.sub, st.pending = title, None
+                    # a heading; when a clause line follows right below (责任单位：X), it is the task itself
+                    st.sub, st.pending = title, (title + "。" if text.endswith("。") else None)
                     st.items.setdefault(title, 0)
                     continue
-                if not rest:  # "（一）做好X（区A）。": the item is itself the task
+                if not rest or (clauses_of(rest) and clauses_of(rest)[0].start == 0):
+                    # "（一）做好X（区A）。", "（一）做好X。【牵头单位：区A】": the item is itself the task
                     body = _ITEM_RE.sub("", text, count=1)
                     cut = clauses_of(body)
                     name = st.sub = (body[: cut[0].start].rstrip("。.") if cut else title) or title

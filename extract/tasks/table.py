@@ -50,7 +50,7 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     ),
     "units": (
         (re.compile(r"^(?:责任单位|牵头单位|牵头部门|责任部门|责任主体|责任科室|责任处室|牵头处室|牵头科室|承办单位|"
-                    r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|责任领导|落实单位)$"), 8.0),
+                    r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|落实单位)$"), 8.0),
         (re.compile(r"责任|牵头|承办|主办|负责|主体|部门|单位|处室|科室"), 5.0),
     ),
     "support": (
@@ -68,6 +68,8 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     ),
 }
 _HEADER_MAX_LEN = 14
+# 责任领导 / 分管领导 / 联系人 name people (办事处副主任), not the responsible units: no role.
+_PERSON_RE = re.compile(r"领导$|联系人|经办人|分管|责任人$")
 _NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")  # a header word's parenthetical note: 完成时限（2024年）
 _INT_RE = re.compile(r"^\s*(\d{1,4})\s*[.．、]?\s*$")
 _SECTION_ROW_RE = re.compile(
@@ -104,6 +106,8 @@ def _key_scores(key: str) -> dict[str, float]:
             if pattern.search(key):
                 scores[role] = score
                 break
+    if scores and _PERSON_RE.search(key):  # 责任领导 would score as units
+        return {}
     return scores
 
 
@@ -138,10 +142,12 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
     for j, r, score in _best_assignment(scores):
         roles[ROLES[r]] = j
         why[j] = f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
-    if "name" not in roles and "content" in roles:
-        spare = [j for j, s in enumerate(scores) if "content" in s and j not in why]
-        if spare:  # 工作内容 | 具体措施: the left text column names the task, the right one details it
-            left, right = sorted((spare[0], roles["content"]))
+    text_role = "content" if "name" not in roles and "content" in roles else (
+        "name" if "content" not in roles and "name" in roles else None)
+    if text_role is not None:  # 工作内容 | 具体措施, 任务 | 分解任务, 重点任务 | 具体事项: two columns of one text role
+        spare = [j for j, s in enumerate(scores) if text_role in s and j not in why]
+        if spare:  # the left text column names the task, the right one details it
+            left, right = sorted((spare[0], roles[text_role]))
             roles["name"], roles["content"] = left, right
             why[left] = f"'{keys[left]}' → name (the left of two text columns)"
             why[right] = f"'{keys[right]}' → content (the right of two text columns)"
@@ -326,6 +332,21 @@ def _section_text(row: list[Cell], roles: dict[str, int], texts: list[str]) -> O
     return None
 
 
+def _numbered_group(roles: dict[str, int], texts: list[str]) -> Optional[str]:
+    """The text of a group row: an integer in the 序号 column and one text across every other column
+    (``1 | 做好惠企政策公开`` spanning the row above rows numbered 1.1, 1.2), else None."""
+    j = roles.get("seq")
+    # cheap test first: two cells beside the 序号 column (indexes wrap around) must hold the same text
+    if j is None or len(texts) < 4 or j >= len(texts) or texts[j - 1] != texts[j - 2]:
+        return None
+    if not _INT_RE.match(texts[j]):
+        return None
+    others = texts[:j] + texts[j + 1:]
+    if len(others) < 3 or not all(others):
+        return None
+    return _single_of(others)
+
+
 def find_header(table: Table, max_rows: int = 4) -> Optional[tuple[int, HeaderRoles]]:
     """(row index, roles) of the header within the first rows of ``table``, else None.
 
@@ -386,6 +407,12 @@ class _Reader:
             if sec is not None:
                 self.section, self.prev = strip_ordinal(sec)[0], None
                 chain.explain.append(f"{where}: section '{self.section[:30]}'")
+                first_of_fragment = False
+                continue
+            group = _numbered_group(roles, texts)
+            if group is not None:  # "1 | 做好X (across)" over 1.1, 1.2: the name of the rows below
+                self.prev = TableRow(seq=0, name=group, content="", units="", support="", deadline=None)
+                chain.explain.append(f"{where}: numbered group row '{group[:30]}', the name of the rows below")
                 first_of_fragment = False
                 continue
             seq_text = _role_text(texts, roles, "seq")

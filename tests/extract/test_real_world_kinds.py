@@ -48,6 +48,12 @@ def test_two_content_like_columns_name_and_detail_the_task() -> None:
         "seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
 
 
+@pytest.mark.parametrize("cells", [["序号", "任务", "分解任务", "责任单位", "时间节点"],
+                                   ["序号", "重点任务", "具体事项", "责任单位", "完成时限"]])
+def test_two_name_like_columns_name_and_detail_the_task(cells: list[str]) -> None:
+    assert header_roles(cells) == {"seq": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
+
+
 @pytest.mark.parametrize("text,want", [
     ("（三）推进政策集中发布", ("推进政策集中发布", None)),
     ("二、提升政策服务", ("提升政策服务", None)),
@@ -222,3 +228,165 @@ def test_chinese_ordinal_in_the_seq_column_marks_a_section_row() -> None:
     <tr><td>2</td><td>公开进展</td><td>公开进度。</td><td>区发改委</td><td>全年</td></tr></table>"""
     assert [r[:4] for r in _read(html)] == [(1, "推进决策公开", "公开目录", "编制目录。"),
                                             (2, "推进执行公开", "公开进展", "公开进度。")]
+
+
+# ---- round 3 (issue 11, held-back kinds): one small input each, own wording
+
+@pytest.mark.parametrize("title,signature,district", [
+    ("枫泾镇2025年政务公开工作要点任务清单", "上海市金山区枫泾镇人民政府", "金山区"),
+    ("2025年石门二路街道政务公开工作要点", "静安区石门二路街道办事处", "静安区"),
+    ("亭林镇2025年政务公开工作要点", "根据金山区政务公开工作部署，结合本镇实际制定。", "金山区"),
+])
+def test_town_plan_takes_the_district_written_before_the_town(title: str, signature: str, district: str) -> None:
+    html = f"""<p>{title}</p>
+    <table><tr><td>序号</td><td>工作任务</td><td>责任部门</td><td>完成时限</td></tr>
+    <tr><td>1</td><td>公开镇级预算。</td><td>财政所</td><td>6月底前</td></tr></table>
+    <p>{signature}</p>"""
+    doc = extract_tasks([parse_bytes(html.encode("utf-8"))]).document
+    assert (doc["jurisdiction"], doc["level"], doc["year"]) == (district, "district", 2025)
+
+
+def test_town_plan_without_its_district_stays_at_the_city() -> None:
+    html = """<p>枫泾镇2025年政务公开工作要点任务清单</p><p>上海市人民政府办公厅印发的要点已部署。</p>
+    <table><tr><td>序号</td><td>工作任务</td><td>责任部门</td></tr><tr><td>1</td><td>公开预算。</td><td>财政所</td></tr></table>"""
+    assert extract_tasks([parse_bytes(html.encode("utf-8"))]).document["jurisdiction"] == "上海市"
+
+
+def test_unit_names_holding_square_brackets_in_a_lead_clause() -> None:
+    html = """<div class="zoom"><p>2025年南岭市政务公开工作要点</p><p>一、主要任务</p>
+    <p>（一）公开规划。发布年度规划执行情况。（市府办〔市数据局〕牵头，各区〔县〕政府按职责分工负责）</p>
+    <p>（二）公开统计。按季度发布统计数据。（市统计局、市府办〔市数据局〕负责；2025年9月底前）</p></div>"""
+    assert _read(html) == [
+        (1, "主要任务", "公开规划", "发布年度规划执行情况。", ["市府办〔市数据局〕"], ["各区〔县〕政府"], False, None),
+        (2, "主要任务", "公开统计", "按季度发布统计数据。", ["市统计局", "市府办〔市数据局〕"], [], False, "2025-09-30"),
+    ]
+
+
+def test_unit_list_after_an_event_noun_closes_the_task() -> None:
+    html = """<p>2025年某区政务公开工作要点</p><p>一、加强解读</p>
+    <p>（一）办好发布活动。每月召开一次新闻发布会（区新闻办、区府办）。组织政策座谈会（区发改委）。</p>
+    <p>（二）用好网站。完善惠企政策专区（区经委）。升级政务公开平台（区大数据中心）。</p>
+    <p>各单位材料报送区政府办公室（区政务公开办）。</p>"""
+    assert [r[2:5] for r in _read(html)] == [
+        ("办好发布活动", "每月召开一次新闻发布会。", ["区新闻办", "区府办"]),
+        ("办好发布活动", "组织政策座谈会。", ["区发改委"]),
+        ("用好网站", "完善惠企政策专区。", ["区经委"]),
+        ("用好网站", "升级政务公开平台。", ["区大数据中心"]),
+    ]
+
+
+def test_numbered_items_followed_by_labelled_unit_and_deadline_lines() -> None:
+    html = """<div class="article"><p>2025年某区政务公开重点工作任务分工方案</p><p>一、做好重点公开</p>
+    <p>1.公开城市更新项目清单。</p><p>牵头单位：区规划资源局</p><p>配合单位：区建管委、各街镇</p>
+    <p>完成时限：2025年10月底前</p>
+    <p>2.公开养老服务机构名录。</p><p>牵头单位：区民政局</p><p>完成时限：长期坚持</p>
+    <p>3.公开体育场馆开放时间。</p><p>牵头单位：区体育局</p><p>责任单位：各街镇</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "做好重点公开", "公开城市更新项目清单。", "牵头单位：区规划资源局；配合单位：区建管委、各街镇",
+         ["区规划资源局"], ["区建管委", "各街镇"], "2025年10月底前", "2025-10-31"),
+        (2, "做好重点公开", "公开养老服务机构名录。", "牵头单位：区民政局", ["区民政局"], [], "长期坚持", None),
+        (3, "做好重点公开", "公开体育场馆开放时间。", "牵头单位：区体育局；责任单位：各街镇", ["区体育局"], ["各街镇"],
+         None, None),
+    ]
+
+
+def test_a_leader_column_names_people_not_the_responsible_units() -> None:
+    html = """<p>2025年某街道政务公开工作任务</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>分管领导</td><td>责任科室</td><td>完成时间</td></tr>
+    <tr><td>1</td><td>公开社区预算。</td><td>办事处副主任</td><td>财务中心</td><td>5月底前</td></tr></table>"""
+    assert [(r[0], r[3], r[4], r[7]) for r in _read(html)] == [(1, "公开社区预算。", ["财务中心"], "2025-05-31")]
+    assert header_roles(["序号", "工作任务", "责任领导", "联系人", "完成时间"]) == {"seq": 0, "content": 1, "deadline": 4}
+
+
+@pytest.mark.parametrize("title_row", ["南岭区2024年政务公开工作主要任务分解表", "南岭区2024年政府信息公开工作任务表"])
+def test_year_from_a_title_row_naming_the_main_tasks(title_row: str) -> None:
+    html = f"""<table><tr><td colspan="3">{title_row}</td></tr>
+    <tr><td>工作任务</td><td>牵头单位</td><td>完成时限</td></tr>
+    <tr><td>公开规划评估报告。</td><td>区发改局</td><td>10月底前</td></tr></table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert result.document["year"] == 2024
+    assert [(t["task_content"], t["deadline_date"]) for t in result.tasks] == [("公开规划评估报告。", "2024-10-31")]
+
+
+@pytest.mark.parametrize("raw,lead,support", [
+    ("区教育局牵头落实", ["区教育局"], []),
+    ("区财政局、区税务局分别牵头落实", ["区财政局", "区税务局"], []),
+    ("由区民政局负责", ["区民政局"], []),
+    ("区卫健委负责，各街镇配合", ["区卫健委"], ["各街镇"]),
+    ("区应急局具体负责", ["区应急局"], []),
+    ("牵头科室：办公室；协同科室：法规科、执法队", ["办公室"], ["法规科", "执法队"]),
+    ("区规划资源局；责任单位：区建管委、区房管局", ["区规划资源局"], ["区建管委", "区房管局"]),
+])
+def test_duty_words_around_unit_lists(raw: str, lead: list[str], support: list[str]) -> None:
+    units = split_units(raw)
+    assert (units.lead, units.support, units.open_list) == (lead, support, False)
+
+
+def test_prose_with_four_levels_names_tasks_after_the_paren_heading() -> None:
+    """一、/（一）/1./（1）: the name is the nearest （一）-style heading (gold README; lead's decision on round 3),
+    a bare ``1.`` line without a clause is neither a task nor the name."""
+    html = """<div class="article"><p>2025年某区政务公开工作要点</p><p>一、做实主动公开</p>
+    <p>（一）围绕产业发展做好公开</p><p>1.做好人才政策公开</p>
+    <p>（1）公开人才公寓申请条件。（责任单位：区人才局）</p>
+    <p>（2）公开落户积分办理流程。（责任单位：区人社局；完成时限：6月底前）</p>
+    <p>（二）围绕民生做好公开</p><p>1.做好养老信息公开</p>
+    <p>（3）公开养老机构名录。（责任单位：区民政局）</p></div>"""
+    assert _read(html) == [
+        (1, "做实主动公开", "围绕产业发展做好公开", "公开人才公寓申请条件。", ["区人才局"], [], False, None),
+        (2, "做实主动公开", "围绕产业发展做好公开", "公开落户积分办理流程。", ["区人社局"], [], False, "2025-06-30"),
+        (3, "做实主动公开", "围绕民生做好公开", "公开养老机构名录。", ["区民政局"], [], False, None),
+    ]
+
+
+def test_a_division_plan_written_as_duty_sentences() -> None:
+    html = """<div class="TRS_Editor"><p>2025年某县政务公开重点工作任务分工方案</p><p>一、做好决策公开</p>
+    <p>1.公开年度重大行政决策事项目录。县司法局负责，县政府各部门配合。</p>
+    <p>2.组织利益相关方列席政府常务会议。由县政府办公室牵头，县融媒体中心落实。</p>
+    <p>3.各单位要明确专人负责。</p>
+    <p>4.公开征地补偿标准，县自然资源局负责，各乡镇配合。</p><p>5.落实保密审查，由主要领导负责。</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"])
+            for t in result.tasks] == [
+        (1, "公开年度重大行政决策事项目录。", "县司法局负责，县政府各部门配合", ["县司法局"], ["县政府各部门"]),
+        (2, "组织利益相关方列席政府常务会议。", "由县政府办公室牵头，县融媒体中心落实", ["县政府办公室"], ["县融媒体中心"]),
+        (3, "公开征地补偿标准", "县自然资源局负责，各乡镇配合", ["县自然资源局"], ["各乡镇"]),
+    ]
+
+
+def test_an_item_sentence_closed_by_a_clause_or_lines_below_is_the_task() -> None:
+    html = """<div class="Custom_UnionStyle"><p>2025年某区政务公开重点工作任务分工</p><p>一、做好重点公开</p>
+    <p>（一）公开重大建设项目审批结果。</p><p>责任单位：区发展改革委</p><p>完成时间：2025年8月底前</p>
+    <p>（二）公开学区划分方案。【牵头单位：区教育局；配合单位：各街镇】</p>
+    <p>（三）规范网站管理</p><p>定期检查网站栏目更新情况。（区政府办公室）</p></div>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
+             t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开重大建设项目审批结果", "公开重大建设项目审批结果。", "责任单位：区发展改革委", ["区发展改革委"], [],
+         "2025-08-31"),
+        (2, "公开学区划分方案", "公开学区划分方案。", "区教育局；配合单位：各街镇", ["区教育局"], ["各街镇"], None),
+        (3, "规范网站管理", "定期检查网站栏目更新情况。", "区政府办公室", ["区政府办公室"], [], None),
+    ]
+
+
+def test_a_numbered_row_across_the_table_names_the_sub_numbered_rows() -> None:
+    html = """<p>2025年某镇政务公开工作任务分解表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>具体措施</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td colspan="4">做好村务公开</td></tr>
+    <tr><td>1.1</td><td></td><td>公开村级财务收支。</td><td>农业服务中心</td><td>每季度</td></tr>
+    <tr><td>1.2</td><td></td><td>公开集体资产台账。</td><td>农业服务中心</td><td>9月底前</td></tr>
+    <tr><td>2</td><td colspan="4">做好征兵信息公开</td></tr>
+    <tr><td>2.1</td><td></td><td>公开征兵政策。</td><td>武装部</td><td>5月底前</td></tr></table>"""
+    assert [(r[0], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "做好村务公开", "公开村级财务收支。", ["农业服务中心"], None),
+        (2, "做好村务公开", "公开集体资产台账。", ["农业服务中心"], "2025-09-30"),
+        (3, "做好征兵信息公开", "公开征兵政策。", ["武装部"], "2025-05-31"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["本年度内", "年底之前", "今年年底前", "今年底前完成"])
+def test_more_ways_to_say_the_end_of_the_plan_year(text: str) -> None:
+    from extract.tasks.normalize import read_deadline
+
+    assert (read_deadline(text, 2025).kind, read_deadline(text, 2025).iso) == ("full_year", "2025-12-31")
