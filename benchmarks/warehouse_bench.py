@@ -48,8 +48,20 @@ sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from dbt_runner import run_dbt  # noqa: E402
 from extract.crawl.crawler import RunInfo  # noqa: E402
-from extract.load import load_document  # noqa: E402
-from extract.records import CrawlRequest  # noqa: E402
+from extract.load import _notice_detail, load_document, task_id  # noqa: E402
+from extract.records import (  # noqa: E402
+    CrawlRequest,
+    CrawlState,
+    Document,
+    DocumentVersion,
+    LoadAudit,
+    Notice,
+    Record,
+    Rendition,
+    TaskRow,
+    ValidationResult,
+    VersionPart,
+)
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -162,34 +174,88 @@ def _timed_load(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, floa
         return time.perf_counter() - start, time.process_time() - cpu
 
 
+def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + timedelta(days=1)) -> dict[type[Record], list[Record]]:
+    """Every raw row the product's loader writes for ``plans`` (first loads), per record class.
+
+    Built with the loader's own record classes and helpers (``extract/records.py``,
+    ``extract.load.task_id`` and ``_notice_detail``), one load_audit row per document
+    (status ``loaded``, its rows), so that a bulk-inserted warehouse has the same tables,
+    keys and lineage as a loaded one. Differences by design: ``load_id`` is derived from the
+    version id instead of a uuid4, every timestamp the loader takes from the clock is ``now``.
+    ``tests/test_warehouse_bench.py`` compares the two row for row."""
+    out: dict[type[Record], list[Record]] = {cls: [] for cls in BULK_TABLES}
+    for doc, extraction in plans:
+        vid, d, tasks = doc["document_version_id"], extraction["document"], extraction["tasks"]
+        primary = extraction.get("primary_part") or doc["parts"][-1]
+        load_id = "bulk-" + vid[:27]
+        out[LoadAudit].append(LoadAudit(load_id=load_id, dag_id="bench", run_id="bench", task_id="load",
+                                        document_version_id=vid, started_at=now, ended_at=now, status="loaded",
+                                        rows_loaded=len(tasks)))
+        for r in doc["requests"]:
+            out[CrawlRequest].append(CrawlRequest.from_dict(r))
+            if r.get("status") == 200 and r.get("warc_file") and not r.get("no_state"):
+                out[CrawlState].append(CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
+                                                            updated_at=r["fetched_at"]))
+        out[Notice].append(_notice_detail(doc, now))
+        out[Document].append(Document(document_key=doc["document_key"], portal_id=doc["portal_id"],
+                                      notice_url=doc["notice_url"], role="notice", title=doc.get("title"),
+                                      first_seen_at=now))
+        out[Rendition] += [Rendition.from_dict(r, document_key=doc["document_key"], seen_at=now)
+                           for r in doc["renditions"] if r.get("sha256")]
+        out[VersionPart] += [VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"],
+                                         format=p["format"], sha256=p["request"]["sha256"],
+                                         request_id=p["request"]["request_id"]) for i, p in enumerate(doc["parts"])]
+        out[DocumentVersion].append(DocumentVersion(
+            document_version_id=vid, document_key=doc["document_key"], source_url=primary["url"],
+            source_format=primary["format"], request_id=primary["request"]["request_id"],
+            fetched_at=primary["request"]["fetched_at"], title=d.get("title") or doc.get("title"),
+            jurisdiction=d.get("jurisdiction"), issuer=d.get("issuer"), plan_year=d.get("year"),
+            doc_number=d.get("doc_number"), issued_on=d.get("issued_on"), layout=d.get("layout"),
+            task_count=len(tasks), parser_name=extraction["parser_name"], parser_version=extraction["parser_version"],
+            warnings=json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id=load_id, loaded_at=now))
+        out[TaskRow] += [TaskRow.from_dict(t, task_id=task_id(vid, t["seq"]), document_version_id=vid,
+                                           lead_units=t.get("lead_units") or [],
+                                           support_units=t.get("support_units") or [],
+                                           units_open_list=bool(t.get("units_open_list")), load_id=load_id,
+                                           loaded_at=now) for t in tasks]
+        out[ValidationResult] += [ValidationResult.from_dict(r, load_id=load_id, failures=json.dumps(
+            r.get("failures") or [], ensure_ascii=False)) for r in _validation(doc)]
+    return out
+
+
+BULK_TABLES = (LoadAudit, CrawlRequest, CrawlState, Notice, Document, Rendition, VersionPart, DocumentVersion,
+               TaskRow, ValidationResult)
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, rows: dict[type[Record], list[Record]]) -> None:
+    """DuckDB's own bulk insert: one ``insert … select`` per table from a DataFrame of its columns,
+    each cast to the record's column type (one transaction for all tables)."""
+    con.begin()
+    for cls, records in rows.items():
+        if not records:
+            continue
+        cols = cls.columns()
+        frame = pd.DataFrame.from_records([r.row() for r in records], columns=[c.name for c in cols])
+        con.register("_bulk_batch", frame)
+        con.execute(f"insert into {cls.TABLE} ({', '.join(c.name for c in cols)}) select "
+                    + ", ".join(f"{c.name}::{c.type}" for c in cols) + " from _bulk_batch")
+        con.unregister("_bulk_batch")
+    con.commit()
+
+
 def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
-    """Seconds for DuckDB's own insert of the same task, version and document rows from DataFrames."""
+    """Seconds for DuckDB's own insert of the same raw rows as the loader (``raw_records``)."""
     return _timed_bulk(path, plans)[0]
 
 
 def _timed_bulk(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
-    """(wall s, CPU s) of ``bulk_insert``."""
-    now = BASE_TIME
-    tasks = pd.DataFrame([{  # noqa: F841 - read by name in the insert below (DuckDB replacement scan)
-        "task_id": hashlib.sha256(f"{d['document_version_id']}|{t['seq']}".encode()).hexdigest()[:20],
-        "document_version_id": d["document_version_id"], "seq": t["seq"], "task_name": t["task_name"],
-        "section": None, "task_content": t["task_content"], "responsible_raw": t["responsible_raw"],
-        "lead_units": t["lead_units"], "support_units": t["support_units"], "units_open_list": t["units_open_list"],
-        "deadline_raw": t["deadline_raw"], "deadline_date": None, "deadline_kind": t["deadline_kind"],
-        "load_id": "bulk", "loaded_at": now}
-        for d, e in plans for t in e["tasks"]])
-    versions = pd.DataFrame([{  # noqa: F841 - read by name in the insert below (DuckDB replacement scan)
-        "document_version_id": d["document_version_id"], "document_key": d["document_key"],
-        "source_url": d["parts"][0]["url"], "source_format": "docx", "request_id": d["requests"][0]["request_id"],
-        "fetched_at": now, "parser_name": "bench", "parser_version": "1", "title": d["title"],
-        "jurisdiction": e["document"]["jurisdiction"], "issuer": e["document"]["issuer"],
-        "plan_year": e["document"]["year"],
-        "task_count": len(e["tasks"]), "load_id": "bulk", "loaded_at": now} for d, e in plans])
+    """(wall s, CPU s) of ``bulk_insert``: the rows (records, built before the clock starts, as the
+    loader's callers hand it extracted documents) into DataFrames and DuckDB, every table the loader writes."""
+    records = raw_records(plans)
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
         start, cpu = time.perf_counter(), time.process_time()
-        con.execute("insert into raw.tasks by name select * from tasks")
-        con.execute("insert into raw.document_versions by name select * from versions")
+        insert_records(con, records)
         return time.perf_counter() - start, time.process_time() - cpu
 
 
@@ -227,11 +293,19 @@ def dbt_build(warehouse: Path, work: Path) -> tuple[float, float, list[tuple[str
     return seconds, after.ru_maxrss / 1024 / 1024, nodes, cpu
 
 
+BULK_BASE_ABOVE = 100_000  # larger base warehouses are bulk-inserted: the loader would take ~1 h at 1M
+LOADER_BATCH = 10_000  # tasks of the batch the loader is timed on against bulk insert, for bulk-built sizes
+BULK_PLANS_PER_CHUNK = 2_000  # plans per bulk transaction: bounds the records held in memory at once
+
+
 def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path | None) -> tuple[Path, dict]:
     """The loaded raw warehouse for these plans in tmp, and the load figures.
 
+    Up to BULK_BASE_ABOVE tasks the product's loader loads it (and is timed against bulk insert on the
+    same plans); above, DuckDB's bulk insert writes the same rows (``raw_records``, checked against the
+    loader by tests/load/test_bulk_records.py) and the loader is timed against bulk on a LOADER_BATCH batch.
     With --work, the first run keeps a copy of the loaded file (work/raw_<n>_<seed>.duckdb and its
-    figures in .json) and later runs copy it instead of loading again (the loader is measured once)."""
+    figures in .json, both moved into place whole) and later runs copy it instead of loading again."""
     warehouse = tmp / "warehouse.duckdb"
     cache = work / f"raw_{n_tasks}_{seed}.duckdb" if work is not None else None
     if cache is not None and cache.exists():
@@ -239,37 +313,68 @@ def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path
         with duckdb.connect(str(warehouse)) as con:  # a copy kept by older code gets the product's migration
             ensure_raw_schema(con)
         return warehouse, json.loads(cache.with_suffix(".json").read_text())
-    bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
-    load_s = load_all(warehouse, base)
-    figures = {"bulk_s": bulk_s, "loader_s": load_s, "loader_ratio": load_s / bulk_s}
+    if n_tasks > BULK_BASE_ABOVE:
+        start = time.perf_counter()
+        with duckdb.connect(str(warehouse)) as con:
+            ensure_raw_schema(con)
+            for i in range(0, len(base), BULK_PLANS_PER_CHUNK):
+                insert_records(con, raw_records(base[i:i + BULK_PLANS_PER_CHUNK]))
+        figures = {"base": "bulk insert", "base_bulk_s": time.perf_counter() - start}
+        batch = loader_only(LOADER_BATCH, seed, 1)[0]
+        figures |= {"bulk_s": batch["bulk_s"], "loader_s": batch["loader_s"], "loader_ratio": batch["ratio"],
+                    "loader_batch_tasks": batch["tasks"]}
+    else:
+        bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
+        load_s = load_all(warehouse, base)
+        figures = {"base": "loader", "bulk_s": bulk_s, "loader_s": load_s, "loader_ratio": load_s / bulk_s}
     if cache is not None:
-        shutil.copyfile(warehouse, cache)
+        partial = cache.with_name(cache.name + ".partial")
+        shutil.copyfile(warehouse, partial)
         cache.with_suffix(".json").write_text(json.dumps(figures))
+        os.replace(partial, cache)  # other engineers copy this file: never a half-written one
     return warehouse, figures
 
 
-def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
+def bench(n_tasks: int, seed: int, work: Path | None = None, *, incremental: bool = True,
+          raw_only: bool = False) -> dict:
+    """Figures of one size (keys as printed by ``main``). ``raw_only``: build (or reuse) the base raw
+    warehouse and stop; ``incremental=False``: the full build only (no new plan, no second build)."""
     plans = generate(n_tasks, seed)
     *base, new_plan = sorted(plans, key=lambda p: (p[1]["document"]["year"], p[0]["document_key"]))
     tasks = sum(len(e["tasks"]) for _, e in base)
+    out: dict = {"tasks": tasks, "documents": len(base)}
     with tempfile.TemporaryDirectory(prefix="warehouse_bench_", dir=work) as tmp:
         tmp = Path(tmp)
-        load_avg = [round(x, 1) for x in os.getloadavg()]
+        out["load_avg_before"] = [round(x, 1) for x in os.getloadavg()]
         warehouse, loaded = _loaded_warehouse(n_tasks, seed, base, tmp, work)
+        out |= loaded
+        if raw_only:
+            return out
         full_s, rss, full_nodes, full_cpu = dbt_build(warehouse, tmp)
-        load_one = load_all(warehouse, [new_plan])
-        incr_s, rss2, incr_nodes, incr_cpu = dbt_build(warehouse, tmp)
-        load_avg_after = [round(x, 1) for x in os.getloadavg()]
+        out |= {"full_build_s": full_s, "full_build_cpu_s": full_cpu, "peak_rss_gb": rss,
+                "full_nodes": full_nodes[:12]}
+        if incremental:
+            out["new_plan_tasks"] = len(new_plan[1]["tasks"])
+            out["new_plan_load_s"] = load_all(warehouse, [new_plan])
+            incr_s, rss2, incr_nodes, incr_cpu = dbt_build(warehouse, tmp)
+            out |= {"incremental_build_s": incr_s, "incremental_build_cpu_s": incr_cpu,
+                    "incremental_ratio": incr_s / full_s, "peak_rss_gb": max(rss, rss2),
+                    "incremental_nodes": incr_nodes[:12]}
+        out["load_avg_after"] = [round(x, 1) for x in os.getloadavg()]
         with duckdb.connect(str(warehouse), read_only=True) as con:
             facts = con.execute("select count(*), (select count(*) from marts.fct_task_matches), "
                                 "(select count(*) from marts.fct_plan_yoy) from marts.fct_work_plan_tasks").fetchone()
-    return {"tasks": tasks, "documents": len(base), **loaded,
-            "full_build_s": full_s, "full_build_cpu_s": full_cpu, "peak_rss_gb": max(rss, rss2),
-            "new_plan_tasks": len(new_plan[1]["tasks"]), "new_plan_load_s": load_one,
-            "incremental_build_s": incr_s, "incremental_build_cpu_s": incr_cpu, "incremental_ratio": incr_s / full_s,
-            "fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2],
-            "load_avg_before": load_avg, "load_avg_after": load_avg_after,
-            "full_nodes": full_nodes[:12], "incremental_nodes": incr_nodes[:12]}
+        out |= {"fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2]}
+        (work or tmp).joinpath(f"run_results_{n_tasks}.json").write_bytes(
+            (tmp / "target" / "run_results.json").read_bytes())  # the last build's per-node times
+    return out
+
+
+def _figure(r: dict, key: str, fmt: str = ".1f", cpu: str | None = None) -> str:
+    """One table cell: the figure (and its CPU seconds), or – when that step did not run."""
+    if key not in r:
+        return "–"
+    return f"{r[key]:{fmt}}" + (f" ({r[cpu]:.1f})" if cpu else "")
 
 
 def main() -> None:
@@ -281,6 +386,9 @@ def main() -> None:
                         help="keep the loaded raw warehouse per size here and reuse it (default: temp, removed)")
     parser.add_argument("--loader-only", action="store_true", help="time the loader vs bulk insert only (no dbt)")
     parser.add_argument("--rounds", type=int, default=3, help="with --loader-only: repetitions")
+    parser.add_argument("--raw-only", action="store_true",
+                        help="build (or reuse, with --work) the base raw warehouse of each size, no dbt")
+    parser.add_argument("--full-only", action="store_true", help="the full build only (no incremental build)")
     args = parser.parse_args()
     if args.loader_only:
         rows = [r for n in args.tasks for r in loader_only(n, args.seed, args.rounds)]
@@ -300,19 +408,24 @@ def main() -> None:
         # PYTHONDONTWRITEBYTECODE=1) recompiles dbt, pandas, scipy and jieba on every dbt start
         print("warning: site-packages has no bytecode caches; every dbt start compiles its imports "
               "(`python -m compileall -j 2 .venv/lib/python3.11/site-packages` matches the image)", file=sys.stderr)
-    results = [bench(n, args.seed, args.work) for n in args.tasks]
-    print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s (CPU s) | peak RSS GB "
+    results = [bench(n, args.seed, args.work, incremental=not args.full_only, raw_only=args.raw_only)
+               for n in args.tasks]
+    print("| tasks | docs | base by | loader s | bulk insert s | loader / bulk | full dbt build s (CPU s) | peak RSS GB "
           "| +1 plan: load s | incremental build s (CPU s) | incremental / full | matches | YoY rows |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} | {r['bulk_s']:.2f} | "
-              f"{r['loader_ratio']:.1f}× | {r['full_build_s']:.1f} ({r['full_build_cpu_s']:.1f}) | "
-              f"{r['peak_rss_gb']:.2f} | {r['new_plan_load_s']:.2f} | {r['incremental_build_s']:.1f} "
-              f"({r['incremental_build_cpu_s']:.1f}) | {r['incremental_ratio']:.2f} | {r['matches']} | {r['yoy_rows']} |")
+        batch = f" ({r['loader_batch_tasks']} tasks)" if "loader_batch_tasks" in r else ""
+        print(f"| {r['tasks']} | {r['documents']} | {r.get('base', 'loader')} | {r['loader_s']:.2f}{batch} | "
+              f"{r['bulk_s']:.2f} | {r['loader_ratio']:.1f}× | {_figure(r, 'full_build_s', cpu='full_build_cpu_s')} | "
+              f"{_figure(r, 'peak_rss_gb', '.2f')} | {_figure(r, 'new_plan_load_s', '.2f')} | "
+              f"{_figure(r, 'incremental_build_s', cpu='incremental_build_cpu_s')} | "
+              f"{_figure(r, 'incremental_ratio', '.2f')} | {r.get('matches', '–')} | {r.get('yoy_rows', '–')} |")
     for r in results:
-        print(f"\n{r['tasks']} tasks, load average {r['load_avg_before']} → {r['load_avg_after']}; slowest nodes (s):")
+        print(f"\n{r['tasks']} tasks, load average {r['load_avg_before']} → {r.get('load_avg_after')}; "
+              "slowest nodes (s):")
         for label, key in (("full", "full_nodes"), ("incremental", "incremental_nodes")):
-            print(f"- {label}: " + ", ".join(f"{n} {t:.1f}" for n, t in r[key]))
+            if key in r:
+                print(f"- {label}: " + ", ".join(f"{n} {t:.1f}" for n, t in r[key]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
