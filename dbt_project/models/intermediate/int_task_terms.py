@@ -74,7 +74,9 @@ def _segmenter(domain_words):
 def whitespace_class():
     """An RE2 character class of exactly the characters Python's str.isspace() accepts (what
     "".join(text.split()) drops), so DuckDB strips the same characters as the Python rule."""
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) + "]"
+    # no Jinja braces in a dbt Python model, hence the concatenation
+    return "[" + "".join("\\x{" + format(ord(c), "x") + "}" for c in map(chr, range(sys.maxunicode + 1))
+                         if c.isspace()) + "]"
 
 
 def cut_runs(runs, tokenizer, stop):
@@ -123,6 +125,8 @@ def model(dbt, session):
     import pandas as pd
 
     name_weight = float(dbt.config.get("task_name_term_weight"))
+    stoplist = dbt.ref("task_term_stoplist")
+    dictionary = dbt.ref("task_term_dictionary")
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     spaces = whitespace_class()
     new_only = ""
@@ -163,8 +167,8 @@ def model(dbt, session):
                                                        "term": pd.Series([], dtype=object)}))
         return session.sql(result)
 
-    stop = set(dbt.ref("task_term_stoplist").df()["term"])
-    tokenizer = _segmenter(list(dbt.ref("task_term_dictionary").df()["term"]))
+    stop = set(stoplist.df()["term"])
+    tokenizer = _segmenter(list(dictionary.df()["term"]))
     import jieba
 
     han_runs = jieba.re_han_default.findall
