@@ -37,7 +37,7 @@ def test_two_processes_cut_the_same_words_in_the_same_order(monkeypatch):
     runs = list(dict.fromkeys(run for text in texts for run in jieba.re_han_default.findall(text)))
     tokenizer, stop = module._segmenter(["政务公开"]), {"工作", "公开"}
     alone = module.cut_runs(runs, tokenizer, stop)
-    monkeypatch.setattr(module, "PARALLEL_MIN_RUNS", 2)
+    monkeypatch.setattr(module, "PARALLEL_MIN_ITEMS", 2)
     assert module.cut_runs_parallel(runs, tokenizer, stop) == alone
     assert len(alone) == len(runs) > 1000
     assert sum(map(len, alone)) > 5 * len(runs) // 2  # words, not empty tuples

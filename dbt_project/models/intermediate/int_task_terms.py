@@ -39,7 +39,7 @@ import sys
 from collections import Counter
 
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
-PARALLEL_MIN_RUNS = 20_000  # fewer distinct runs are cut in this process (a fork costs ~0.1 s)
+PARALLEL_MIN_ITEMS = 20_000  # fewer runs or texts are handled in this process (a fork costs ~0.1 s)
 WORKER_TIMEOUT_S = 1800  # bound on waiting for the worker process
 
 
@@ -87,37 +87,65 @@ def cut_runs(runs, tokenizer, stop):
                   if len(term) >= 2 and _TERM.search(term) and term not in stop) for run in runs]
 
 
-def cut_runs_parallel(runs, tokenizer, stop):
-    """``cut_runs`` with half of the runs in a forked worker process (same tokenizer, copied by the
-    fork). Raises RuntimeError when the worker dies or does not answer in WORKER_TIMEOUT_S."""
+def in_two_processes(function, n):
+    """[function(0, n // 2), function(n // 2, n)], the second half in a forked worker process (it
+    inherits this process's memory: tokenizer, dictionaries; its result comes back pickled), or
+    [function(0, n)] below PARALLEL_MIN_ITEMS. Raises RuntimeError when the worker dies or does not
+    answer within WORKER_TIMEOUT_S."""
     import multiprocessing
 
-    if len(runs) < PARALLEL_MIN_RUNS:
-        return cut_runs(runs, tokenizer, stop)
+    if n < PARALLEL_MIN_ITEMS:
+        return [function(0, n)]
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    half = len(runs) // 2
+    half = n // 2
 
     def work():
-        sender.send(cut_runs(runs[half:], tokenizer, stop))
+        sender.send(function(half, n))
         sender.close()
 
     worker = context.Process(target=work, daemon=True)
     worker.start()
     sender.close()
     try:
-        mine = cut_runs(runs[:half], tokenizer, stop)
+        mine = function(0, half)
         if not receiver.poll(WORKER_TIMEOUT_S):
-            raise RuntimeError(f"int_task_terms: the segmenting worker gave no result in {WORKER_TIMEOUT_S} s")
+            raise RuntimeError(f"int_task_terms: the worker process gave no result in {WORKER_TIMEOUT_S} s")
         try:
             theirs = receiver.recv()
         except EOFError as error:
-            raise RuntimeError(f"int_task_terms: the segmenting worker died (exit code {worker.exitcode})") from error
+            raise RuntimeError(f"int_task_terms: the worker process died (exit code {worker.exitcode})") from error
     finally:
         worker.join(5)
         if worker.is_alive():
             worker.kill()
-    return mine + theirs
+    return [mine, theirs]
+
+
+def cut_runs_parallel(runs, tokenizer, stop):
+    """``cut_runs`` over two processes (``in_two_processes``): the same list."""
+    return [terms for part in in_two_processes(lambda lo, hi: cut_runs(runs[lo:hi], tokenizer, stop), len(runs))
+            for terms in part]
+
+
+def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, lo, hi):
+    """Weights of texts lo..hi-1: (term codes, weights, terms per text) as int64/float64/int64 arrays.
+
+    name_runs/content_runs: per text, run numbers; run_terms: per run, a tuple of term codes;
+    idf_of: per term code, its IDF. tf = occurrences in the content + name_weight × occurrences in
+    the name; weight = (1 + ln tf, or tf below 1) × idf, divided by the text's L2 norm (the sums
+    run in the order terms first occur, content first, so every run gives the same floats)."""
+    codes, weights, sizes = array.array("q"), array.array("d"), array.array("q")
+    for n_runs, c_runs in zip(name_runs[lo:hi], content_runs[lo:hi]):
+        counts = Counter(term for run in c_runs for term in run_terms[run])
+        for term, n in Counter(term for run in n_runs for term in run_terms[run]).items():
+            counts[term] = counts.get(term, 0) + name_weight * n
+        raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf_of[term] for term, tf in counts.items() if tf > 0}
+        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
+        codes.extend(raw)
+        weights.extend(w / norm for w in raw.values())
+        sizes.append(len(raw))
+    return codes, weights, sizes
 
 
 def model(dbt, session):
@@ -181,25 +209,17 @@ def model(dbt, session):
 
     name_runs, content_runs = [run_numbers(text) for text in names], [run_numbers(text) for text in contents]
     del names, contents, texts
-    by_run = cut_runs_parallel(list(run_index), tokenizer, stop)
-    del run_index
-
-    term_codes = {}
+    term_codes = {}  # distinct terms → their number, in order of first occurrence
+    run_terms = [tuple(term_codes.setdefault(term, len(term_codes)) for term in terms)
+                 for terms in cut_runs_parallel(list(run_index), tokenizer, stop)]
+    idf_of = [idf.get(term, median_idf) for term in term_codes]
     # typed arrays, not lists of Python ints and floats: 8 bytes an entry (a 1M-task build has ~20M)
-    codes, weights, sizes = array.array("q"), array.array("d"), array.array("q")
-    for n_runs, c_runs in zip(name_runs, content_runs):
-        counts = Counter(term for run in c_runs for term in by_run[run])
-        for term, n in Counter(term for run in n_runs for term in by_run[run]).items():
-            counts[term] = counts.get(term, 0) + name_weight * n
-        raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf.get(term, median_idf)
-               for term, tf in counts.items() if tf > 0}
-        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
-        codes.extend(term_codes.setdefault(term, len(term_codes)) for term in raw)
-        weights.extend(w / norm for w in raw.values())
-        sizes.append(len(raw))
+    parts = in_two_processes(lambda lo, hi: weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight,
+                                                        lo, hi), len(name_runs))
+    codes, weights, sizes = (np.concatenate([np.frombuffer(part[i], dtype=dtype) for part in parts])
+                             for i, dtype in enumerate((np.int64, np.float64, np.int64)))
     session.register("_terms_text_terms", pd.DataFrame({
-        "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), np.frombuffer(sizes, dtype=np.int64)),
-        "term_code": np.frombuffer(codes, dtype=np.int64), "weight": np.frombuffer(weights, dtype=np.float64)}))
+        "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), "term_code": codes, "weight": weights}))
     session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
                                                    "term": pd.Series(list(term_codes), dtype=object)}))
     return session.sql(result)
