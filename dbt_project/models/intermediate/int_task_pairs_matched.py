@@ -77,16 +77,19 @@ def model(dbt, session):
     # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
     # a pair below the threshold can never be the best of a task that has an eligible pair.
     # Strings stay in DuckDB; Python gets integer codes that sort like the ids (dense_rank).
+    # the versions and comparison type of a plan pair are joined back for the matches only (a temp
+    # table of every eligible candidate with its two 64-character version ids: ~1 GB at 1M tasks)
+    session.execute(f"""
+        create or replace temp table _match_todo as {todo_sql}""")
     session.execute(f"""
         create or replace temp table _match_candidates as
         select
             row_number() over () - 1 as candidate_row,
-            plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
-            matched_task_id, similarity, shared_term_count,
+            plan_pair_id, task_id, matched_task_id, similarity, shared_term_count,
             greatest(max(similarity) over (partition by plan_pair_id, task_id),
                      max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity
         from ({scored_sql}) as scored
-        semi join ({todo_sql}) as todo using (plan_pair_id, document_version_id, matched_document_version_id)
+        semi join _match_todo as todo using (plan_pair_id, document_version_id, matched_document_version_id)
         where similarity >= {threshold}""")
     codes = session.sql("""
         select candidate_row,
@@ -99,10 +102,17 @@ def model(dbt, session):
     keep = select_matches(codes, threshold, share_of_best, linear_sum_assignment, np)
     session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
     matches = f"""
-        select candidates.* exclude (candidate_row, best_similarity),
-               case when similarity >= {high} then 'high' else 'medium' end as confidence_band
+        select candidates.plan_pair_id, pairs.comparison_type, todo.document_version_id,
+               todo.matched_document_version_id, candidates.task_id, candidates.matched_task_id,
+               candidates.similarity, candidates.shared_term_count,
+               case when candidates.similarity >= {high} then 'high' else 'medium' end as confidence_band
         from _match_candidates as candidates
-        semi join _matched_rows using (candidate_row)"""
+        semi join _matched_rows using (candidate_row)
+        inner join _match_todo as todo using (plan_pair_id)
+        inner join ({pairs_sql}) as pairs
+            on pairs.plan_pair_id = todo.plan_pair_id
+            and pairs.document_version_id = todo.document_version_id
+            and pairs.matched_document_version_id = todo.matched_document_version_id"""
     # the evidence, for the matches only: the shared terms that contribute most to the cosine
     return session.sql(f"""
         with matches as ({matches}),
