@@ -117,7 +117,9 @@ def model(dbt, session):
     return session.sql(f"""
         with matches as ({matches}),
         terms as (
-            select task_id, document_version_id, term, weight from ({terms_sql})
+            -- task_id alone identifies the version (task_id = hash of version | seq): no 64-character
+            -- version ids in the join's hash tables (22M term rows at 1M tasks)
+            select task_id, term, weight from ({terms_sql})
         ),
         key_terms as (
             select
@@ -130,10 +132,8 @@ def model(dbt, session):
             from matches
             inner join terms as left_terms
                 on left_terms.task_id = matches.task_id
-                and left_terms.document_version_id = matches.document_version_id
             inner join terms as right_terms
                 on right_terms.task_id = matches.matched_task_id
-                and right_terms.document_version_id = matches.matched_document_version_id
                 and right_terms.term = left_terms.term
             group by all
         ),
