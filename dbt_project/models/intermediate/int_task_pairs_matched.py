@@ -76,28 +76,38 @@ def model(dbt, session):
                      f"from {dbt.this}")
     # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
     # a pair below the threshold can never be the best of a task that has an eligible pair.
-    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (dense_rank).
-    # the versions and comparison type of a plan pair are joined back for the matches only (a temp
-    # table of every eligible candidate with its two 64-character version ids: ~1 GB at 1M tasks)
+    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (small dictionary
+    # tables, not windows over all candidates: each window copies every row, ~8 GB at 1M tasks),
+    # and the best similarity is a group maximum over those codes. The versions and comparison type
+    # of a plan pair are joined back for the matches only.
     session.execute(f"""
         create or replace temp table _match_todo as {todo_sql}""")
     session.execute(f"""
         create or replace temp table _match_candidates as
         select
             row_number() over () - 1 as candidate_row,
-            plan_pair_id, task_id, matched_task_id, similarity, shared_term_count,
-            greatest(max(similarity) over (partition by plan_pair_id, task_id),
-                     max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity
+            plan_pair_id, task_id, matched_task_id, similarity, shared_term_count
         from ({scored_sql}) as scored
         semi join _match_todo as todo using (plan_pair_id, document_version_id, matched_document_version_id)
         where similarity >= {threshold}""")
+    for column in ("plan_pair_id", "task_id", "matched_task_id"):
+        session.execute(f"""
+            create or replace temp table _match_codes_{column} as
+            select {column}, row_number() over (order by {column}) as code
+            from (select distinct {column} from _match_candidates)""")
     codes = session.sql("""
-        select candidate_row,
-               dense_rank() over (order by plan_pair_id) as plan_pair_id,
-               dense_rank() over (order by task_id) as task_id,
-               dense_rank() over (order by matched_task_id) as matched_task_id,
-               similarity, best_similarity
-        from _match_candidates order by candidate_row""").df()
+        select candidates.candidate_row, pairs.code as plan_pair_id, lefts.code as task_id,
+               rights.code as matched_task_id, candidates.similarity
+        from _match_candidates as candidates
+        inner join _match_codes_plan_pair_id as pairs using (plan_pair_id)
+        inner join _match_codes_task_id as lefts using (task_id)
+        inner join _match_codes_matched_task_id as rights using (matched_task_id)
+        order by candidates.candidate_row""").df()
+    session.execute("drop table _match_codes_plan_pair_id; drop table _match_codes_task_id; "
+                    "drop table _match_codes_matched_task_id")
+    codes["best_similarity"] = np.maximum(
+        codes.groupby(["plan_pair_id", "task_id"])["similarity"].transform("max").to_numpy(),
+        codes.groupby(["plan_pair_id", "matched_task_id"])["similarity"].transform("max").to_numpy())
 
     keep = select_matches(codes, threshold, share_of_best, linear_sum_assignment, np)
     session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
