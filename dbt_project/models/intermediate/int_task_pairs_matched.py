@@ -23,6 +23,9 @@ it is new or one of its document versions changed (delete+insert on plan_pair_id
 """
 
 
+MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed in one query (bounds its memory)
+
+
 def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np):
     """Index labels of ``candidates`` (columns plan_pair_id, task_id, matched_task_id, similarity,
     best_similarity) that are matched: per plan pair the maximum-similarity one-to-one assignment
@@ -124,29 +127,45 @@ def model(dbt, session):
             and pairs.document_version_id = todo.document_version_id
             and pairs.matched_document_version_id = todo.matched_document_version_id"""
     # the evidence, for the matches only: the shared terms that contribute most to the cosine
-    return session.sql(f"""
-        with matches as ({matches}),
-        terms as (
-            -- task_id alone identifies the version (task_id = hash of version | seq): no 64-character
-            -- version ids in the join's hash tables (22M term rows at 1M tasks)
-            select task_id, term, weight from ({terms_sql})
-        ),
-        key_terms as (
+    # the evidence, for the matches only: the shared terms that contribute most to the cosine, in
+    # chunks of plan pairs (one join over all matches and 22M term rows took ~10 GB at 1M tasks);
+    # task_id alone identifies the version (task_id = hash of version | seq)
+    session.execute(f"create or replace temp table _match_matches as {matches}")
+    n_matches = session.execute("select count(*) from _match_matches").fetchone()[0]
+    chunks = max(1, -(-n_matches // MATCHES_PER_CHUNK))
+    session.execute("""create or replace temp table _match_key_terms (
+        plan_pair_id varchar, task_id varchar, matched_task_id varchar, key_terms varchar[])""")
+    for chunk in range(chunks):
+        session.execute(f"""
+            insert into _match_key_terms
+            with chunk as (
+                select plan_pair_id, task_id, matched_task_id from _match_matches
+                where hash(plan_pair_id) % {chunks} = {chunk}
+            ),
+            left_terms as (
+                select task_id, term, weight from ({terms_sql})
+                semi join (select distinct task_id from chunk) using (task_id)
+            ),
+            right_terms as (
+                select task_id, term, weight from ({terms_sql})
+                semi join (select distinct matched_task_id as task_id from chunk) using (task_id)
+            )
             select
-                matches.plan_pair_id,
-                matches.task_id,
-                matches.matched_task_id,
+                chunk.plan_pair_id,
+                chunk.task_id,
+                chunk.matched_task_id,
                 -- top 5 by contribution (ties by term, descending)
                 max_by(left_terms.term, struct_pack(contribution := left_terms.weight * right_terms.weight,
                                                     term := left_terms.term), 5) as key_terms
-            from matches
-            inner join terms as left_terms
-                on left_terms.task_id = matches.task_id
-            inner join terms as right_terms
-                on right_terms.task_id = matches.matched_task_id
+            from chunk
+            inner join left_terms on left_terms.task_id = chunk.task_id
+            inner join right_terms
+                on right_terms.task_id = chunk.matched_task_id
                 and right_terms.term = left_terms.term
-            group by all
-        ),
+            group by all""")
+    return session.sql("""
+        with matches as (select * from _match_matches),
+        key_terms as (select * from _match_key_terms),
         final as (
             select
                 md5(matches.plan_pair_id || '|' || matches.task_id || '|' || matches.matched_task_id)
