@@ -47,21 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from dbt_runner import run_dbt  # noqa: E402
+from extract import records as rec  # noqa: E402
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import _notice_detail, load_document, task_id  # noqa: E402
-from extract.records import (  # noqa: E402
-    CrawlRequest,
-    CrawlState,
-    Document,
-    DocumentVersion,
-    LoadAudit,
-    Notice,
-    Record,
-    Rendition,
-    TaskRow,
-    ValidationResult,
-    VersionPart,
-)
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -136,7 +124,7 @@ def _loader_input(pub: dict, year: int, tasks: list[dict], p_no: int) -> tuple[d
     url = f"{host}/files/{slug}.docx"
     fetched = (BASE_TIME + timedelta(minutes=p_no, seconds=year)).isoformat()
     sha = hashlib.sha256(json.dumps(tasks, ensure_ascii=False).encode()).hexdigest()
-    request = CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
+    request = rec.CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
                            status=200, fetched_at=fetched, content_type="application/msword", content_length=1000,
                            sha256=sha, warc_file="bench.warc.gz", warc_offset=0, warc_length=1, dag_id="bench",
                            run_id="bench", state="fetched").to_dict()
@@ -174,7 +162,8 @@ def _timed_load(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, floa
         return time.perf_counter() - start, time.process_time() - cpu
 
 
-def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + timedelta(days=1)) -> dict[type[Record], list[Record]]:
+def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + timedelta(days=1)
+                ) -> dict[type[rec.Record], list[rec.Record]]:
     """Every raw row the product's loader writes for ``plans`` (first loads), per record class.
 
     Built with the loader's own record classes and helpers (``extract/records.py``,
@@ -183,29 +172,29 @@ def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + time
     keys and lineage as a loaded one. Differences by design: ``load_id`` is derived from the
     version id instead of a uuid4, every timestamp the loader takes from the clock is ``now``.
     ``tests/test_warehouse_bench.py`` compares the two row for row."""
-    out: dict[type[Record], list[Record]] = {cls: [] for cls in BULK_TABLES}
+    out: dict[type[rec.Record], list[rec.Record]] = {cls: [] for cls in BULK_TABLES}
     for doc, extraction in plans:
         vid, d, tasks = doc["document_version_id"], extraction["document"], extraction["tasks"]
         primary = extraction.get("primary_part") or doc["parts"][-1]
         load_id = "bulk-" + vid[:27]
-        out[LoadAudit].append(LoadAudit(load_id=load_id, dag_id="bench", run_id="bench", task_id="load",
+        out[rec.LoadAudit].append(rec.LoadAudit(load_id=load_id, dag_id="bench", run_id="bench", task_id="load",
                                         document_version_id=vid, started_at=now, ended_at=now, status="loaded",
                                         rows_loaded=len(tasks)))
         for r in doc["requests"]:
-            out[CrawlRequest].append(CrawlRequest.from_dict(r))
+            out[rec.CrawlRequest].append(rec.CrawlRequest.from_dict(r))
             if r.get("status") == 200 and r.get("warc_file") and not r.get("no_state"):
-                out[CrawlState].append(CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
+                out[rec.CrawlState].append(rec.CrawlState.from_dict(r, last_request_id=r["request_id"], last_status=200,
                                                             updated_at=r["fetched_at"]))
-        out[Notice].append(_notice_detail(doc, now))
-        out[Document].append(Document(document_key=doc["document_key"], portal_id=doc["portal_id"],
+        out[rec.Notice].append(_notice_detail(doc, now))
+        out[rec.Document].append(rec.Document(document_key=doc["document_key"], portal_id=doc["portal_id"],
                                       notice_url=doc["notice_url"], role="notice", title=doc.get("title"),
                                       first_seen_at=now))
-        out[Rendition] += [Rendition.from_dict(r, document_key=doc["document_key"], seen_at=now)
+        out[rec.Rendition] += [rec.Rendition.from_dict(r, document_key=doc["document_key"], seen_at=now)
                            for r in doc["renditions"] if r.get("sha256")]
-        out[VersionPart] += [VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"],
+        out[rec.VersionPart] += [rec.VersionPart(document_version_id=vid, part_no=i, role=p["role"], url=p["url"],
                                          format=p["format"], sha256=p["request"]["sha256"],
                                          request_id=p["request"]["request_id"]) for i, p in enumerate(doc["parts"])]
-        out[DocumentVersion].append(DocumentVersion(
+        out[rec.DocumentVersion].append(rec.DocumentVersion(
             document_version_id=vid, document_key=doc["document_key"], source_url=primary["url"],
             source_format=primary["format"], request_id=primary["request"]["request_id"],
             fetched_at=primary["request"]["fetched_at"], title=d.get("title") or doc.get("title"),
@@ -213,21 +202,21 @@ def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + time
             doc_number=d.get("doc_number"), issued_on=d.get("issued_on"), layout=d.get("layout"),
             task_count=len(tasks), parser_name=extraction["parser_name"], parser_version=extraction["parser_version"],
             warnings=json.dumps(extraction.get("warnings", []), ensure_ascii=False), load_id=load_id, loaded_at=now))
-        out[TaskRow] += [TaskRow.from_dict(t, task_id=task_id(vid, t["seq"]), document_version_id=vid,
+        out[rec.TaskRow] += [rec.TaskRow.from_dict(t, task_id=task_id(vid, t["seq"]), document_version_id=vid,
                                            lead_units=t.get("lead_units") or [],
                                            support_units=t.get("support_units") or [],
                                            units_open_list=bool(t.get("units_open_list")), load_id=load_id,
                                            loaded_at=now) for t in tasks]
-        out[ValidationResult] += [ValidationResult.from_dict(r, load_id=load_id, failures=json.dumps(
+        out[rec.ValidationResult] += [rec.ValidationResult.from_dict(r, load_id=load_id, failures=json.dumps(
             r.get("failures") or [], ensure_ascii=False)) for r in _validation(doc)]
     return out
 
 
-BULK_TABLES = (LoadAudit, CrawlRequest, CrawlState, Notice, Document, Rendition, VersionPart, DocumentVersion,
-               TaskRow, ValidationResult)
+BULK_TABLES = (rec.LoadAudit, rec.CrawlRequest, rec.CrawlState, rec.Notice, rec.Document, rec.Rendition,
+               rec.VersionPart, rec.DocumentVersion, rec.TaskRow, rec.ValidationResult)
 
 
-def insert_records(con: duckdb.DuckDBPyConnection, rows: dict[type[Record], list[Record]]) -> None:
+def insert_records(con: duckdb.DuckDBPyConnection, rows: dict[type[rec.Record], list[rec.Record]]) -> None:
     """DuckDB's own bulk insert: one ``insert … select`` per table from a DataFrame of its columns,
     each cast to the record's column type (one transaction for all tables)."""
     con.begin()

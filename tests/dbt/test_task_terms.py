@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import duckdb
 import jieba
+from test_pair_scoring import load_model
 
 from tests.gold import gold_seeds, load_gold
 
-MODEL = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/int_task_terms.py"
-
 
 def _module():
-    spec = importlib.util.spec_from_file_location("int_task_terms", MODEL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_model("int_task_terms")
 
 
 def test_duckdb_strips_exactly_what_python_split_join_strips():
