@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from dbt_runner import run_dbt  # noqa: E402
+from extract import records as rec  # noqa: E402
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import document_rows, load_document, load_documents  # noqa: E402
-from extract.records import CrawlRequest, LoadAudit  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -124,7 +124,7 @@ def _loader_input(pub: dict, year: int, tasks: list[dict], p_no: int) -> tuple[d
     url = f"{host}/files/{slug}.docx"
     fetched = (BASE_TIME + timedelta(minutes=p_no, seconds=year)).isoformat()
     sha = hashlib.sha256(json.dumps(tasks, ensure_ascii=False).encode()).hexdigest()
-    request = CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
+    request = rec.CrawlRequest(request_id=f"req-{slug}", portal_id=f"p{p_no}", url=url, final_url=url, kind="attachment",
                            status=200, fetched_at=fetched, content_type="application/msword", content_length=1000,
                            sha256=sha, warc_file="bench.warc.gz", warc_offset=0, warc_length=1, dag_id="bench",
                            run_id="bench", state="fetched").to_dict()
@@ -169,36 +169,61 @@ def _timed_load(path: Path, plans: list[tuple[dict, dict]], batch: int = 0) -> t
         return time.perf_counter() - start, time.process_time() - cpu
 
 
+def raw_records(plans: list[tuple[dict, dict]], now: datetime = BASE_TIME + timedelta(days=1)
+                ) -> dict[type[rec.Record], list[list]]:
+    """Every raw row the product's loader writes for ``plans`` (first loads), per record class, as
+    value lists in the record's column order.
+
+    The rows come from the loader's own builder (``extract.load.document_rows``), plus one
+    load_audit row per document (status ``loaded``, its rows), so that a bulk-inserted warehouse
+    has the same tables, keys and lineage as a loaded one. Differences by design: ``load_id`` is
+    derived from the version id instead of a uuid4, every timestamp the loader takes from the
+    clock is ``now``. ``tests/load/test_bulk_records.py`` compares the two row for row."""
+    out: dict[type[rec.Record], list[list]] = {cls: [] for cls in BULK_TABLES}
+    for doc, extraction in plans:
+        vid = doc["document_version_id"]
+        load_id = "bulk-" + vid[:27]
+        out[rec.LoadAudit].append(rec.LoadAudit(load_id=load_id, dag_id="bench", run_id="bench", task_id="load",
+                                                document_version_id=vid, started_at=now, ended_at=now,
+                                                status="loaded", rows_loaded=len(extraction["tasks"])).row())
+        for cls, rows in document_rows(doc, extraction, _validation(doc), load_id, now).items():
+            out[cls].extend(rows)
+    return out
+
+
+BULK_TABLES = (rec.LoadAudit, rec.CrawlRequest, rec.CrawlState, rec.Notice, rec.Document, rec.Rendition,
+               rec.VersionPart, rec.DocumentVersion, rec.TaskRow, rec.ValidationResult)
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, rows: dict[type[rec.Record], list[list]]) -> None:
+    """DuckDB's own bulk insert: one ``insert … select`` per table from a DataFrame of its columns,
+    each cast to the record's column type (one transaction for all tables)."""
+    con.begin()
+    for cls, records in rows.items():
+        if not records:
+            continue
+        cols = cls.columns()
+        frame = pd.DataFrame(records, columns=[c.name for c in cols])
+        con.register("_bulk_batch", frame)
+        con.execute(f"insert into {cls.TABLE} ({', '.join(c.name for c in cols)}) select "
+                    + ", ".join(f"{c.name}::{c.type}" for c in cols) + " from _bulk_batch")
+        con.unregister("_bulk_batch")
+    con.commit()
+
+
 def bulk_insert(path: Path, plans: list[tuple[dict, dict]]) -> float:
-    """Seconds for DuckDB's own insert of the same raw rows from DataFrames (one statement per table)."""
+    """Seconds for DuckDB's own insert of the same raw rows as the loader (``raw_records``)."""
     return _timed_bulk(path, plans)[0]
 
 
 def _timed_bulk(path: Path, plans: list[tuple[dict, dict]]) -> tuple[float, float]:
-    """(wall s, CPU s) of DuckDB's own bulk insert of the rows the loader writes for ``plans``: every
-    raw table it writes (``extract.load.document_rows``: crawl requests, crawl state, notices,
-    documents, renditions, parts, versions, tasks, validation results, plus the audit rows), one
-    DataFrame and one ``insert … by name`` per table for the whole batch, in one transaction.
-    Building the frames is not timed (the peer is the insert alone)."""
-    by_record: dict[type, list[list]] = {}
-    for d, e in plans:
-        for record, rows in document_rows(d, e, _validation(d), "bulk", BASE_TIME).items():
-            by_record.setdefault(record, []).extend(rows)
-    by_record[LoadAudit] = [LoadAudit(load_id=f"bulk-{d['document_version_id']}", dag_id="bench", run_id="bench",
-                                      task_id="load", document_version_id=d["document_version_id"],
-                                      started_at=BASE_TIME, ended_at=BASE_TIME, rows_loaded=len(e["tasks"]),
-                                      status="loaded").row() for d, e in plans]
-    frames = {record.TABLE: pd.DataFrame(rows, columns=list(record.names())) for record, rows in by_record.items()
-              if rows}
+    """(wall s, CPU s) of ``bulk_insert``: the rows (records, built before the clock starts, as the
+    loader's callers hand it extracted documents) into DataFrames and DuckDB, every table the loader writes."""
+    records = raw_records(plans)
     with duckdb.connect(str(path)) as con:
         ensure_raw_schema(con)
         start, cpu = time.perf_counter(), time.process_time()
-        con.begin()
-        for table, frame in frames.items():
-            con.register("frame", frame)
-            con.execute(f"insert into {table} by name select * from frame")
-            con.unregister("frame")
-        con.commit()
+        insert_records(con, records)
         return time.perf_counter() - start, time.process_time() - cpu
 
 
@@ -220,30 +245,56 @@ def loader_only(n_tasks: int, seed: int, rounds: int, batch: int = 0) -> list[di
     return out
 
 
-def dbt_build(warehouse: Path, work: Path) -> tuple[float, float, list[tuple[str, float]], float]:
+# --stages: the full build as consecutive `dbt build` commands on the same warehouse, each within the
+# 600 s bound of one command (a loaded 2-core machine needs more than that for 1M tasks in one go):
+# the three Python models one by one with their upstream (tests only when all their parents are built:
+# `cautious`), then every other node and every remaining test. Each stage pays dbt's start and parse
+# again and stages 2 and 4 rebuild the small upstream (seeds, staging views), so the sums overstate
+# one build by that much.
+PYTHON_MODELS = ["int_task_terms", "int_task_pairs_scored", "int_task_pairs_matched"]
+STAGES = [["--select", "+int_task_terms", "--indirect-selection", "cautious"],
+          ["--select", "+int_plan_pairs_enumerated", "int_task_pairs_scored", "--indirect-selection", "cautious"],
+          ["--select", "int_task_pairs_matched", "--indirect-selection", "cautious"],
+          ["--exclude", *PYTHON_MODELS]]
+
+
+def dbt_build(warehouse: Path, work: Path, stages: list[list[str]] | None = None
+              ) -> tuple[float, float, list[tuple[str, float]], float]:
     """(wall seconds, peak RSS GB of the largest dbt process so far, [(node, seconds)] slowest first,
-    CPU seconds user + system of the dbt process) of `dbt build`. On a shared machine CPU seconds
-    move less with the load than wall seconds.
+    CPU seconds user + system of the dbt process) of `dbt build`, or of one `dbt build` per stage
+    (selection arguments) summed. On a shared machine CPU seconds move less with the load than wall seconds.
 
     Node times come from dbt's own target/run_results.json (execution_time per model, seed and test)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = run_dbt(["build"], warehouse, work)
+    nodes = []
+    for selection in stages or [[]]:
+        proc = run_dbt(["build", *selection], warehouse, work)
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt build {' '.join(selection)} failed:\n{proc.stdout[-5000:]}")
+        results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+        nodes += [(r["unique_id"].split(".", 1)[1], r["execution_time"]) for r in results]
+        print(f"dbt build {' '.join(selection)}: {len(results)} nodes, {time.perf_counter() - start:.1f} s so far",
+              file=sys.stderr, flush=True)
     seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-5000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
-    nodes = sorted(((r["unique_id"].split(".", 1)[1], r["execution_time"]) for r in results), key=lambda n: -n[1])
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return seconds, after.ru_maxrss / 1024 / 1024, nodes, cpu
+    return seconds, after.ru_maxrss / 1024 / 1024, sorted(nodes, key=lambda n: -n[1]), cpu
+
+
+BULK_BASE_ABOVE = 100_000  # larger base warehouses are bulk-inserted: the loader would take ~1 h at 1M
+LOADER_BATCH = 10_000  # tasks of the batch the loader is timed on against bulk insert, for bulk-built sizes
+BULK_PLANS_PER_CHUNK = 2_000  # plans per bulk transaction: bounds the records held in memory at once
 
 
 def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path | None) -> tuple[Path, dict]:
     """The loaded raw warehouse for these plans in tmp, and the load figures.
 
+    Up to BULK_BASE_ABOVE tasks the product's loader loads it (and is timed against bulk insert on the
+    same plans); above, DuckDB's bulk insert writes the same rows (``raw_records``, checked against the
+    loader by tests/load/test_bulk_records.py) and the loader is timed against bulk on a LOADER_BATCH batch.
     With --work, the first run keeps a copy of the loaded file (work/raw_<n>_<seed>.duckdb and its
-    figures in .json) and later runs copy it instead of loading again (the loader is measured once)."""
+    figures in .json, both moved into place whole) and later runs copy it instead of loading again."""
     warehouse = tmp / "warehouse.duckdb"
     cache = work / f"raw_{n_tasks}_{seed}.duckdb" if work is not None else None
     if cache is not None and cache.exists():
@@ -251,37 +302,70 @@ def _loaded_warehouse(n_tasks: int, seed: int, base: list, tmp: Path, work: Path
         with duckdb.connect(str(warehouse)) as con:  # a copy kept by older code gets the product's migration
             ensure_raw_schema(con)
         return warehouse, json.loads(cache.with_suffix(".json").read_text())
-    bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
-    load_s = load_all(warehouse, base)
-    figures = {"bulk_s": bulk_s, "loader_s": load_s, "loader_ratio": load_s / bulk_s}
+    if n_tasks > BULK_BASE_ABOVE:
+        start = time.perf_counter()
+        with duckdb.connect(str(warehouse)) as con:
+            ensure_raw_schema(con)
+            for i in range(0, len(base), BULK_PLANS_PER_CHUNK):
+                insert_records(con, raw_records(base[i:i + BULK_PLANS_PER_CHUNK]))
+        figures = {"base": "bulk insert", "base_bulk_s": time.perf_counter() - start}
+        batch = loader_only(LOADER_BATCH, seed, 1)[0]
+        figures |= {"bulk_s": batch["bulk_s"], "loader_s": batch["loader_s"], "loader_ratio": batch["ratio"],
+                    "loader_batch_tasks": batch["tasks"]}
+    else:
+        bulk_s = bulk_insert(tmp / "bulk.duckdb", base)
+        load_s = load_all(warehouse, base)
+        figures = {"base": "loader", "bulk_s": bulk_s, "loader_s": load_s, "loader_ratio": load_s / bulk_s}
     if cache is not None:
-        shutil.copyfile(warehouse, cache)
+        partial = cache.with_name(cache.name + ".partial")
+        shutil.copyfile(warehouse, partial)
         cache.with_suffix(".json").write_text(json.dumps(figures))
+        os.replace(partial, cache)  # other engineers copy this file: never a half-written one
     return warehouse, figures
 
 
-def bench(n_tasks: int, seed: int, work: Path | None = None) -> dict:
+def bench(n_tasks: int, seed: int, work: Path | None = None, *, incremental: bool = True,
+          raw_only: bool = False, staged: bool = False) -> dict:
+    """Figures of one size (keys as printed by ``main``). ``raw_only``: build (or reuse) the base raw
+    warehouse and stop; ``incremental=False``: the full build only (no new plan, no second build);
+    ``staged``: the full build as the STAGES commands."""
     plans = generate(n_tasks, seed)
     *base, new_plan = sorted(plans, key=lambda p: (p[1]["document"]["year"], p[0]["document_key"]))
     tasks = sum(len(e["tasks"]) for _, e in base)
+    out: dict = {"tasks": tasks, "documents": len(base)}
     with tempfile.TemporaryDirectory(prefix="warehouse_bench_", dir=work) as tmp:
         tmp = Path(tmp)
-        load_avg = [round(x, 1) for x in os.getloadavg()]
+        out["load_avg_before"] = [round(x, 1) for x in os.getloadavg()]
         warehouse, loaded = _loaded_warehouse(n_tasks, seed, base, tmp, work)
-        full_s, rss, full_nodes, full_cpu = dbt_build(warehouse, tmp)
-        load_one = load_all(warehouse, [new_plan])
-        incr_s, rss2, incr_nodes, incr_cpu = dbt_build(warehouse, tmp)
-        load_avg_after = [round(x, 1) for x in os.getloadavg()]
+        out |= loaded
+        if raw_only:
+            return out
+        full_s, rss, full_nodes, full_cpu = dbt_build(warehouse, tmp, STAGES if staged else None)
+        out |= {"full_build_s": full_s, "full_build_cpu_s": full_cpu, "peak_rss_gb": rss,
+                "full_nodes": full_nodes[:12], "nodes": len(full_nodes), "staged": staged,
+                "all_full_nodes": full_nodes}
+        if incremental:
+            out["new_plan_tasks"] = len(new_plan[1]["tasks"])
+            out["new_plan_load_s"] = load_all(warehouse, [new_plan])
+            incr_s, rss2, incr_nodes, incr_cpu = dbt_build(warehouse, tmp)
+            out |= {"incremental_build_s": incr_s, "incremental_build_cpu_s": incr_cpu,
+                    "incremental_ratio": incr_s / full_s, "peak_rss_gb": max(rss, rss2),
+                    "incremental_nodes": incr_nodes[:12]}
+        out["load_avg_after"] = [round(x, 1) for x in os.getloadavg()]
         with duckdb.connect(str(warehouse), read_only=True) as con:
             facts = con.execute("select count(*), (select count(*) from marts.fct_task_matches), "
                                 "(select count(*) from marts.fct_plan_yoy) from marts.fct_work_plan_tasks").fetchone()
-    return {"tasks": tasks, "documents": len(base), **loaded,
-            "full_build_s": full_s, "full_build_cpu_s": full_cpu, "peak_rss_gb": max(rss, rss2),
-            "new_plan_tasks": len(new_plan[1]["tasks"]), "new_plan_load_s": load_one,
-            "incremental_build_s": incr_s, "incremental_build_cpu_s": incr_cpu, "incremental_ratio": incr_s / full_s,
-            "fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2],
-            "load_avg_before": load_avg, "load_avg_after": load_avg_after,
-            "full_nodes": full_nodes[:12], "incremental_nodes": incr_nodes[:12]}
+        out |= {"fct_tasks": facts[0], "matches": facts[1], "yoy_rows": facts[2]}
+        (work or tmp).joinpath(f"run_results_{n_tasks}.json").write_bytes(
+            (tmp / "target" / "run_results.json").read_bytes())  # the last build's per-node times
+    return out
+
+
+def _figure(r: dict, key: str, fmt: str = ".1f", cpu: str | None = None) -> str:
+    """One table cell: the figure (and its CPU seconds), or – when that step did not run."""
+    if key not in r:
+        return "–"
+    return f"{r[key]:{fmt}}" + (f" ({r[cpu]:.1f})" if cpu else "")
 
 
 def main() -> None:
@@ -295,6 +379,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="with --loader-only: repetitions")
     parser.add_argument("--batch", type=int, default=0,
                         help="with --loader-only: also time load_documents on batches of this many documents")
+    parser.add_argument("--raw-only", action="store_true",
+                        help="build (or reuse, with --work) the base raw warehouse of each size, no dbt")
+    parser.add_argument("--full-only", action="store_true", help="the full build only (no incremental build)")
+    parser.add_argument("--stages", action="store_true",
+                        help="the full build as consecutive dbt commands (STAGES), each within dbt's 600 s bound")
     args = parser.parse_args()
     if args.loader_only:
         rows = [r for n in args.tasks for r in loader_only(n, args.seed, args.rounds, args.batch)]
@@ -316,19 +405,25 @@ def main() -> None:
         # PYTHONDONTWRITEBYTECODE=1) recompiles dbt, pandas, scipy and jieba on every dbt start
         print("warning: site-packages has no bytecode caches; every dbt start compiles its imports "
               "(`python -m compileall -j 2 .venv/lib/python3.11/site-packages` matches the image)", file=sys.stderr)
-    results = [bench(n, args.seed, args.work) for n in args.tasks]
-    print("| tasks | docs | loader s | bulk insert s | loader / bulk | full dbt build s (CPU s) | peak RSS GB "
+    results = [bench(n, args.seed, args.work, incremental=not args.full_only, raw_only=args.raw_only,
+                     staged=args.stages)
+               for n in args.tasks]
+    print("| tasks | docs | base by | loader s | bulk insert s | loader / bulk | full dbt build s (CPU s) | peak RSS GB "
           "| +1 plan: load s | incremental build s (CPU s) | incremental / full | matches | YoY rows |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['tasks']} | {r['documents']} | {r['loader_s']:.2f} | {r['bulk_s']:.2f} | "
-              f"{r['loader_ratio']:.1f}× | {r['full_build_s']:.1f} ({r['full_build_cpu_s']:.1f}) | "
-              f"{r['peak_rss_gb']:.2f} | {r['new_plan_load_s']:.2f} | {r['incremental_build_s']:.1f} "
-              f"({r['incremental_build_cpu_s']:.1f}) | {r['incremental_ratio']:.2f} | {r['matches']} | {r['yoy_rows']} |")
+        batch = f" ({r['loader_batch_tasks']} tasks)" if "loader_batch_tasks" in r else ""
+        print(f"| {r['tasks']} | {r['documents']} | {r.get('base', 'loader')} | {r['loader_s']:.2f}{batch} | "
+              f"{r['bulk_s']:.2f} | {r['loader_ratio']:.1f}× | {_figure(r, 'full_build_s', cpu='full_build_cpu_s')} | "
+              f"{_figure(r, 'peak_rss_gb', '.2f')} | {_figure(r, 'new_plan_load_s', '.2f')} | "
+              f"{_figure(r, 'incremental_build_s', cpu='incremental_build_cpu_s')} | "
+              f"{_figure(r, 'incremental_ratio', '.2f')} | {r.get('matches', '–')} | {r.get('yoy_rows', '–')} |")
     for r in results:
-        print(f"\n{r['tasks']} tasks, load average {r['load_avg_before']} → {r['load_avg_after']}; slowest nodes (s):")
+        print(f"\n{r['tasks']} tasks, load average {r['load_avg_before']} → {r.get('load_avg_after')}; "
+              "slowest nodes (s):")
         for label, key in (("full", "full_nodes"), ("incremental", "incremental_nodes")):
-            print(f"- {label}: " + ", ".join(f"{n} {t:.1f}" for n, t in r[key]))
+            if key in r:
+                print(f"- {label}: " + ", ".join(f"{n} {t:.1f}" for n, t in r[key]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

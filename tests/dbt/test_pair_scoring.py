@@ -10,14 +10,19 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-MODEL = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/int_task_pairs_scored.py"
+MODELS = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate"
 
 
-def _module():
-    spec = importlib.util.spec_from_file_location("int_task_pairs_scored", MODEL)
+def load_model(name: str):
+    """The module of the dbt Python model ``name`` (its functions, without dbt)."""
+    spec = importlib.util.spec_from_file_location(name, MODELS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _module():
+    return load_model("int_task_pairs_scored")
 
 
 def _entries(vectors: dict[int, dict[int, float]]) -> dict:

@@ -23,6 +23,9 @@ it is new or one of its document versions changed (delete+insert on plan_pair_id
 """
 
 
+MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed in one query (bounds its memory)
+
+
 def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np):
     """Index labels of ``candidates`` (columns plan_pair_id, task_id, matched_task_id, similarity,
     best_similarity) that are matched: per plan pair the maximum-similarity one-to-one assignment
@@ -76,57 +79,93 @@ def model(dbt, session):
                      f"from {dbt.this}")
     # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
     # a pair below the threshold can never be the best of a task that has an eligible pair.
-    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (dense_rank).
+    # Strings stay in DuckDB; Python gets integer codes that sort like the ids (small dictionary
+    # tables, not windows over all candidates: each window copies every row, ~8 GB at 1M tasks),
+    # and the best similarity is a group maximum over those codes. The versions and comparison type
+    # of a plan pair are joined back for the matches only.
+    session.execute(f"""
+        create or replace temp table _match_todo as {todo_sql}""")
     session.execute(f"""
         create or replace temp table _match_candidates as
         select
             row_number() over () - 1 as candidate_row,
-            plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
-            matched_task_id, similarity, shared_term_count,
-            greatest(max(similarity) over (partition by plan_pair_id, task_id),
-                     max(similarity) over (partition by plan_pair_id, matched_task_id)) as best_similarity
+            plan_pair_id, task_id, matched_task_id, similarity, shared_term_count
         from ({scored_sql}) as scored
-        semi join ({todo_sql}) as todo using (plan_pair_id, document_version_id, matched_document_version_id)
+        semi join _match_todo as todo using (plan_pair_id, document_version_id, matched_document_version_id)
         where similarity >= {threshold}""")
+    for column in ("plan_pair_id", "task_id", "matched_task_id"):
+        session.execute(f"""
+            create or replace temp table _match_codes_{column} as
+            select {column}, row_number() over (order by {column}) as code
+            from (select distinct {column} from _match_candidates)""")
     codes = session.sql("""
-        select candidate_row,
-               dense_rank() over (order by plan_pair_id) as plan_pair_id,
-               dense_rank() over (order by task_id) as task_id,
-               dense_rank() over (order by matched_task_id) as matched_task_id,
-               similarity, best_similarity
-        from _match_candidates order by candidate_row""").df()
+        select candidates.candidate_row, pairs.code as plan_pair_id, lefts.code as task_id,
+               rights.code as matched_task_id, candidates.similarity
+        from _match_candidates as candidates
+        inner join _match_codes_plan_pair_id as pairs using (plan_pair_id)
+        inner join _match_codes_task_id as lefts using (task_id)
+        inner join _match_codes_matched_task_id as rights using (matched_task_id)
+        order by candidates.candidate_row""").df()
+    session.execute("drop table _match_codes_plan_pair_id; drop table _match_codes_task_id; "
+                    "drop table _match_codes_matched_task_id")
+    codes["best_similarity"] = np.maximum(
+        codes.groupby(["plan_pair_id", "task_id"])["similarity"].transform("max").to_numpy(),
+        codes.groupby(["plan_pair_id", "matched_task_id"])["similarity"].transform("max").to_numpy())
 
     keep = select_matches(codes, threshold, share_of_best, linear_sum_assignment, np)
     session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
     matches = f"""
-        select candidates.* exclude (candidate_row, best_similarity),
-               case when similarity >= {high} then 'high' else 'medium' end as confidence_band
+        select candidates.plan_pair_id, pairs.comparison_type, todo.document_version_id,
+               todo.matched_document_version_id, candidates.task_id, candidates.matched_task_id,
+               candidates.similarity, candidates.shared_term_count,
+               case when candidates.similarity >= {high} then 'high' else 'medium' end as confidence_band
         from _match_candidates as candidates
-        semi join _matched_rows using (candidate_row)"""
+        semi join _matched_rows using (candidate_row)
+        inner join _match_todo as todo using (plan_pair_id)
+        inner join ({pairs_sql}) as pairs
+            on pairs.plan_pair_id = todo.plan_pair_id
+            and pairs.document_version_id = todo.document_version_id
+            and pairs.matched_document_version_id = todo.matched_document_version_id"""
     # the evidence, for the matches only: the shared terms that contribute most to the cosine
-    return session.sql(f"""
-        with matches as ({matches}),
-        terms as (
-            select task_id, document_version_id, term, weight from ({terms_sql})
-        ),
-        key_terms as (
+    # the evidence, for the matches only: the shared terms that contribute most to the cosine, in
+    # chunks of plan pairs (one join over all matches and 22M term rows took ~10 GB at 1M tasks);
+    # task_id alone identifies the version (task_id = hash of version | seq)
+    session.execute(f"create or replace temp table _match_matches as {matches}")
+    n_matches = session.execute("select count(*) from _match_matches").fetchone()[0]
+    chunks = max(1, -(-n_matches // MATCHES_PER_CHUNK))
+    session.execute("""create or replace temp table _match_key_terms (
+        plan_pair_id varchar, task_id varchar, matched_task_id varchar, key_terms varchar[])""")
+    for chunk in range(chunks):
+        session.execute(f"""
+            insert into _match_key_terms
+            with chunk as (
+                select plan_pair_id, task_id, matched_task_id from _match_matches
+                where hash(plan_pair_id) % {chunks} = {chunk}
+            ),
+            left_terms as (
+                select task_id, term, weight from ({terms_sql})
+                semi join (select distinct task_id from chunk) using (task_id)
+            ),
+            right_terms as (
+                select task_id, term, weight from ({terms_sql})
+                semi join (select distinct matched_task_id as task_id from chunk) using (task_id)
+            )
             select
-                matches.plan_pair_id,
-                matches.task_id,
-                matches.matched_task_id,
+                chunk.plan_pair_id,
+                chunk.task_id,
+                chunk.matched_task_id,
                 -- top 5 by contribution (ties by term, descending)
                 max_by(left_terms.term, struct_pack(contribution := left_terms.weight * right_terms.weight,
                                                     term := left_terms.term), 5) as key_terms
-            from matches
-            inner join terms as left_terms
-                on left_terms.task_id = matches.task_id
-                and left_terms.document_version_id = matches.document_version_id
-            inner join terms as right_terms
-                on right_terms.task_id = matches.matched_task_id
-                and right_terms.document_version_id = matches.matched_document_version_id
+            from chunk
+            inner join left_terms on left_terms.task_id = chunk.task_id
+            inner join right_terms
+                on right_terms.task_id = chunk.matched_task_id
                 and right_terms.term = left_terms.term
-            group by all
-        ),
+            group by all""")
+    return session.sql("""
+        with matches as (select * from _match_matches),
+        key_terms as (select * from _match_key_terms),
         final as (
             select
                 md5(matches.plan_pair_id || '|' || matches.task_id || '|' || matches.matched_task_id)

@@ -118,30 +118,32 @@ def model(dbt, session):
                plan_pair_id, comparison_type, document_version_id, matched_document_version_id
         from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
     # integer codes for tasks, versions and terms (strings stay in DuckDB; a 1M-task corpus has
-    # tens of millions of task × term rows); small dictionaries, then one join, no window over all rows
-    session.execute(f"""
-        create or replace temp table _scored_terms as
+    # tens of millions of task × term rows, so they are read twice from the table rather than held
+    # in a temp table: ~2 GB of strings at 1M); small dictionaries, then one join, no window over all rows
+    session.execute("""
+        create or replace temp table _scored_versions as
+        select document_version_id from _scored_todo union select matched_document_version_id from _scored_todo""")
+    terms = f"""(
         select terms.task_id, terms.document_version_id, terms.term, terms.weight
         from ({terms_sql}) as terms
-        inner join (select document_version_id from _scored_todo
-                    union select matched_document_version_id from _scored_todo) using (document_version_id)
+        inner join _scored_versions using (document_version_id)
         -- a task deleted by a re-parse of its version keeps no terms here
-        semi join ({tasks_sql}) as tasks using (task_id, document_version_id)""")
-    session.execute("""
+        semi join ({tasks_sql}) as tasks using (task_id, document_version_id))"""
+    session.execute(f"""
         create or replace temp table _scored_tasks as
         select row_number() over (order by task_id) - 1 as task_code, task_id, document_version_id,
                dense_rank() over (order by document_version_id) - 1 as version_code
-        from (select distinct task_id, document_version_id from _scored_terms)""")
-    session.execute("""
+        from (select distinct task_id, document_version_id from {terms} as terms)""")
+    session.execute(f"""
         create or replace temp table _scored_term_codes as
         select row_number() over (order by term) - 1 as term_code, term
-        from (select distinct term from _scored_terms)""")
-    entries = session.sql("""
+        from (select distinct term from {terms} as terms)""")
+    entries = session.sql(f"""
         select tasks.task_code as task, term_codes.term_code as term, terms.weight
-        from _scored_terms as terms
+        from {terms} as terms
         inner join _scored_tasks as tasks using (task_id)
         inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
-    session.execute("drop table _scored_terms; drop table _scored_term_codes")  # temp tables live on with the connection
+    session.execute("drop table _scored_term_codes; drop table _scored_versions")  # temp tables live on
     codes = session.sql("select task_code, version_code from _scored_tasks order by task_code").fetchnumpy()
     pairs = session.sql("""
         select coalesce(l.version_code, -1) as left, coalesce(r.version_code, -1) as right

@@ -22,17 +22,25 @@ Rules (docs/ARCHITECTURE.md, "Task matching"):
   rest of the corpus, so this model and the pair scoring are incremental.
 
 Incremental: only tasks whose (task_id, text_md5) is not yet here are segmented
-(delete+insert on task_id).
+(delete+insert on task_id); DuckDB computes the md5s and finds them with an anti-join, so an
+incremental run reads only the new tasks' texts into Python.
+
+Speed (docs/BENCHMARKS.md §4): identical texts (tasks carried over verbatim) are weighted once;
+jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its own, so
+the distinct runs are cut once each, half of them in a forked worker process when there are many
+(jieba itself, the very same words, the dictionary loaded once before the fork); Python returns
+integer codes and floats (term strings once each), and DuckDB joins the ids back.
 """
 
-import functools
-import hashlib
-import itertools
+import array
 import math
 import re
+import sys
 from collections import Counter
 
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
+PARALLEL_MIN_ITEMS = 20_000  # fewer runs or texts are handled in this process (a fork costs ~0.1 s)
+WORKER_TIMEOUT_S = 1800  # bound on waiting for the worker process
 
 
 def _idf_table():
@@ -58,9 +66,86 @@ def _segmenter(domain_words):
 
     jieba.setLogLevel(60)
     tokenizer = jieba.Tokenizer()  # own instance: the default one is process-global
-    for word in domain_words:
+    for word in domain_words:  # the first add_word loads the dictionary (jieba's cache file)
         tokenizer.add_word(word)
+    tokenizer.check_initialized()
     return tokenizer
+
+
+def whitespace_class():
+    """An RE2 character class of exactly the characters Python's str.isspace() accepts (what
+    "".join(text.split()) drops), so DuckDB strips the same characters as the Python rule."""
+    # no Jinja braces in a dbt Python model, hence the concatenation
+    return "[" + "".join("\\x{" + format(ord(c), "x") + "}" for c in map(chr, range(sys.maxunicode + 1))
+                         if c.isspace()) + "]"
+
+
+def cut_runs(runs, tokenizer, stop):
+    """Terms of each run (list of str, runs of jieba.re_han_default) → list of tuples of terms:
+    jieba precise mode without HMM, terms of ≥ 2 characters with a CJK character or letter, not in stop."""
+    return [tuple(term for term in tokenizer.cut(run, HMM=False)
+                  if len(term) >= 2 and _TERM.search(term) and term not in stop) for run in runs]
+
+
+def in_two_processes(function, n):
+    """[function(0, n // 2), function(n // 2, n)], the second half in a forked worker process (it
+    inherits this process's memory: tokenizer, dictionaries; its result comes back pickled), or
+    [function(0, n)] below PARALLEL_MIN_ITEMS. Raises RuntimeError when the worker dies or does not
+    answer within WORKER_TIMEOUT_S."""
+    import multiprocessing
+
+    if n < PARALLEL_MIN_ITEMS:
+        return [function(0, n)]
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    half = n // 2
+
+    def work():
+        sender.send(function(half, n))
+        sender.close()
+
+    worker = context.Process(target=work, daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        mine = function(0, half)
+        if not receiver.poll(WORKER_TIMEOUT_S):
+            raise RuntimeError(f"int_task_terms: the worker process gave no result in {WORKER_TIMEOUT_S} s")
+        try:
+            theirs = receiver.recv()
+        except EOFError as error:
+            raise RuntimeError(f"int_task_terms: the worker process died (exit code {worker.exitcode})") from error
+    finally:
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+    return [mine, theirs]
+
+
+def cut_runs_parallel(runs, tokenizer, stop):
+    """``cut_runs`` over two processes (``in_two_processes``): the same list."""
+    return [terms for part in in_two_processes(lambda lo, hi: cut_runs(runs[lo:hi], tokenizer, stop), len(runs))
+            for terms in part]
+
+
+def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, lo, hi):
+    """Weights of texts lo..hi-1: (term codes, weights, terms per text) as int64/float64/int64 arrays.
+
+    name_runs/content_runs: per text, run numbers; run_terms: per run, a tuple of term codes;
+    idf_of: per term code, its IDF. tf = occurrences in the content + name_weight × occurrences in
+    the name; weight = (1 + ln tf, or tf below 1) × idf, divided by the text's L2 norm (the sums
+    run in the order terms first occur, content first, so every run gives the same floats)."""
+    codes, weights, sizes = array.array("q"), array.array("d"), array.array("q")
+    for n_runs, c_runs in zip(name_runs[lo:hi], content_runs[lo:hi]):
+        counts = Counter(term for run in c_runs for term in run_terms[run])
+        for term, n in Counter(term for run in n_runs for term in run_terms[run]).items():
+            counts[term] = counts.get(term, 0) + name_weight * n
+        raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf_of[term] for term, tf in counts.items() if tf > 0}
+        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
+        codes.extend(raw)
+        weights.extend(w / norm for w in raw.values())
+        sizes.append(len(raw))
+    return codes, weights, sizes
 
 
 def model(dbt, session):
@@ -68,74 +153,73 @@ def model(dbt, session):
     import numpy as np
     import pandas as pd
 
+    name_weight = float(dbt.config.get("task_name_term_weight"))
     stoplist = dbt.ref("task_term_stoplist")
     dictionary = dbt.ref("task_term_dictionary")
-    tasks = dbt.ref("stg_work_plans__tasks").select(
-        "task_id, document_version_id, coalesce(task_name, '') as task_name, coalesce(task_content, '') as task_content"
-    )
-    # plain Python lists: iterating DuckDB's pandas string arrays element by element costs µs each
-    columns = tasks.fetchnumpy()
-    task_ids, version_ids = columns["task_id"].tolist(), columns["document_version_id"].tolist()
-    # "".join(split()) drops exactly what re's \s matches (both use str.isspace), several times faster
-    names = ["".join(text.split()) for text in columns["task_name"].tolist()]
-    contents = ["".join(text.split()) for text in columns["task_content"].tolist()]
-    name_weight = float(dbt.config.get("task_name_term_weight"))
-    md5s = [hashlib.md5(f"{name_weight}|{n}|{c}".encode()).hexdigest() for n, c in zip(names, contents)]
-    todo = range(len(task_ids))
+    tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
+    spaces = whitespace_class()
+    new_only = ""
     if dbt.is_incremental:
-        done = session.sql(f"select distinct task_id, text_md5 from {dbt.this}").fetchnumpy()
-        seen = set(zip(done["task_id"].tolist(), done["text_md5"].tolist()))
-        todo = [i for i, key in enumerate(zip(task_ids, md5s)) if key not in seen]
-    frame = pd.DataFrame({"task_id": [task_ids[i] for i in todo], "document_version_id": [version_ids[i] for i in todo],
-                          "task_name": [names[i] for i in todo], "task_content": [contents[i] for i in todo],
-                          "text_md5": [md5s[i] for i in todo]}, dtype=object)
+        new_only = f"anti join (select distinct task_id, text_md5 from {dbt.this}) as done using (task_id, text_md5)"
+    # text_md5 = md5(name weight | name | content), whitespace removed, as it was computed in Python
+    session.execute(f"""
+        create or replace temp table _terms_todo as
+        with tasks as (
+            select task_id, document_version_id,
+                   regexp_replace(coalesce(task_name, ''), '{spaces}', '', 'g') as task_name,
+                   regexp_replace(coalesce(task_content, ''), '{spaces}', '', 'g') as task_content
+            from ({tasks_sql}) as tasks
+        ),
+        hashed as (
+            select *, md5($prefix || '|' || task_name || '|' || task_content) as text_md5 from tasks
+        )
+        select hashed.*, dense_rank() over (order by text_md5) - 1 as text_code
+        from hashed {new_only}""", {"prefix": f"{name_weight}"})
+    texts = session.sql("""
+        select any_value(task_name) as task_name, any_value(task_content) as task_content
+        from _terms_todo group by text_code order by text_code""").fetchnumpy()
+    names, contents = texts["task_name"].tolist(), texts["task_content"].tolist()
+    result = """
+        with final as (
+            select todo.task_id, todo.document_version_id, todo.text_md5, term_codes.term::varchar as term,
+                   text_terms.weight::double as weight
+            from _terms_todo as todo
+            inner join _terms_text_terms as text_terms using (text_code)
+            inner join _terms_codes as term_codes using (term_code)
+        )
+        select * from final"""
+    if not names:  # nothing new: no dictionary to load
+        session.register("_terms_text_terms", pd.DataFrame({"text_code": np.zeros(0, np.int64),
+                                                            "term_code": np.zeros(0, np.int64),
+                                                            "weight": np.zeros(0, np.float64)}))
+        session.register("_terms_codes", pd.DataFrame({"term_code": np.zeros(0, np.int64),
+                                                       "term": pd.Series([], dtype=object)}))
+        return session.sql(result)
 
-    empty = pd.DataFrame({"task_id": [], "document_version_id": [], "text_md5": [], "term": [], "weight": []}).astype(
-        {"task_id": "string", "document_version_id": "string", "text_md5": "string", "term": "string",
-         "weight": "float64"})
-    if frame.empty:  # nothing new: no dictionary to load
-        return empty
     stop = set(stoplist.df()["term"])
-    domain_words = list(dictionary.df()["term"])
-    tokenizer = _segmenter(domain_words)
+    tokenizer = _segmenter(list(dictionary.df()["term"]))
     import jieba
 
     han_runs = jieba.re_han_default.findall
     idf, median_idf = _idf_table()
+    run_index = {}  # distinct runs → their number; texts become lists of run numbers
 
-    by_text = {}  # identical texts (a task carried over verbatim) are segmented once
+    def run_numbers(text):
+        return [run_index.setdefault(run, len(run_index)) for run in han_runs(text)]
 
-    # jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its
-    # own, so memoizing the cut per run gives the very same words; plans repeat whole clauses
-    # (verbatim carry-overs, boilerplate sentences), and jieba's DAG search is pure Python.
-    @functools.lru_cache(maxsize=500_000)
-    def cut_run(run):
-        return tuple(term for term in tokenizer.cut(run, HMM=False)
-                     if len(term) >= 2 and _TERM.search(term) and term not in stop)
-
-    def terms(text):
-        return Counter(term for run in han_runs(text) for term in cut_run(run))
-
-    # columns, not a tuple per task × term row: a 1M-task build has tens of millions of rows
-    per_task_terms, per_task_weights = [], []
-    for name, content, text_md5 in zip(frame["task_name"], frame["task_content"], frame["text_md5"]):
-        weights = by_text.get(text_md5)
-        if weights is None:
-            counts = terms(content)
-            for term, n in terms(name).items():
-                counts[term] = counts.get(term, 0) + name_weight * n
-            raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf.get(term, median_idf)
-                   for term, tf in counts.items() if tf > 0}
-            norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
-            weights = by_text[text_md5] = (tuple(raw), [w / norm for w in raw.values()])
-        per_task_terms.append(weights[0])
-        per_task_weights.append(weights[1])
-
-    sizes = [len(t) for t in per_task_terms]
-    result = pd.DataFrame({
-        column: np.repeat(frame[column].to_numpy(dtype=object), sizes)
-        for column in ("task_id", "document_version_id", "text_md5")})
-    result["term"] = np.fromiter(itertools.chain.from_iterable(per_task_terms), dtype=object, count=sum(sizes))
-    result["weight"] = np.fromiter(itertools.chain.from_iterable(per_task_weights), dtype=np.float64,
-                                   count=sum(sizes))
-    return empty if result.empty else result  # an empty frame keeps the column types
+    name_runs, content_runs = [run_numbers(text) for text in names], [run_numbers(text) for text in contents]
+    del names, contents, texts
+    term_codes = {}  # distinct terms → their number, in order of first occurrence
+    run_terms = [tuple(term_codes.setdefault(term, len(term_codes)) for term in terms)
+                 for terms in cut_runs_parallel(list(run_index), tokenizer, stop)]
+    idf_of = [idf.get(term, median_idf) for term in term_codes]
+    # typed arrays, not lists of Python ints and floats: 8 bytes an entry (a 1M-task build has ~20M)
+    parts = in_two_processes(lambda lo, hi: weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight,
+                                                        lo, hi), len(name_runs))
+    codes, weights, sizes = (np.concatenate([np.frombuffer(part[i], dtype=dtype) for part in parts])
+                             for i, dtype in enumerate((np.int64, np.float64, np.int64)))
+    session.register("_terms_text_terms", pd.DataFrame({
+        "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), "term_code": codes, "weight": weights}))
+    session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
+                                                   "term": pd.Series(list(term_codes), dtype=object)}))
+    return session.sql(result)

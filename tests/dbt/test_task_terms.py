@@ -1,0 +1,38 @@
+"""Pieces of int_task_terms without dbt: the whitespace rule in DuckDB, and segmenting in two processes."""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import jieba
+from test_pair_scoring import load_model
+
+from tests.gold import gold_seeds, load_gold
+
+
+def _module():
+    return load_model("int_task_terms")
+
+
+def test_duckdb_strips_exactly_what_python_split_join_strips():
+    every_space = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    near_misses = "\u200b\u2060\ufeff\u180e_-·"  # zero-width and other non-space characters stay
+    text = f"推进{every_space}政务 公开{near_misses}\u3000工作\n"
+    stripped = duckdb.execute("select regexp_replace($t, $c, '', 'g')",
+                              {"t": text, "c": _module().whitespace_class()}).fetchone()[0]
+    assert stripped == "".join(text.split()) == f"推进政务公开{near_misses}工作"
+    assert len(every_space) == 29
+
+
+def test_two_processes_cut_the_same_words_in_the_same_order(monkeypatch):
+    module = _module()
+    texts = [t["task_content"] for seed in gold_seeds() for t in load_gold(seed)["tasks"]]
+    runs = list(dict.fromkeys(run for text in texts for run in jieba.re_han_default.findall(text)))
+    tokenizer, stop = module._segmenter(["政务公开"]), {"工作", "公开"}
+    alone = module.cut_runs(runs, tokenizer, stop)
+    monkeypatch.setattr(module, "PARALLEL_MIN_ITEMS", 2)
+    assert module.cut_runs_parallel(runs, tokenizer, stop) == alone
+    assert len(alone) == len(runs) > 1000
+    assert sum(map(len, alone)) > 5 * len(runs) // 2  # words, not empty tuples
+    assert all(len(term) >= 2 and term not in stop for terms in alone for term in terms)
