@@ -254,6 +254,8 @@ _YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年
 _HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "年中", "年中前"}
 _SEP_RE = re.compile(r"[，,、；;]")
 _YEAR_PREFIX_RE = re.compile(r"^(?P<y>\d{4})年度?(?P<rest>.+)$")
+# A dotted date, as written in spreadsheets: 2025.6 (month end), 2025.12.31, 2025.9.30前, 2025/6/30, 2025-06-30.
+_DOTTED_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[.．/-])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2})日?)?(?:以前|之前|前)?(?:完成)?$")
 
 
 def _to_half(text: str) -> str:
@@ -278,7 +280,7 @@ DEADLINE_KINDS: tuple[str, ...] = (
 - ``half_year``: 上半年/年中 → 06-30; 下半年 → 12-31.
 - ``quarter``: 第N季度, N季度末 → the quarter's last day.
 - ``month``: N月, N月份, N月底(前) → the month's last day.
-- ``day``: N月D日(前) → that day.
+- ``day``: N月D日(前) → that day; dotted 2025.9.30(前) too (2025.6 is ``month``).
 - ``range``: N月—M月 → the end of month M.
 - ``several``: several phrases in one cell (3月底、9月底) → the last date.
 - ``next_year``: any of the above whose date falls after the plan year (次年3月, 2025年6月底 in a 2024 plan).
@@ -341,6 +343,15 @@ def _parse_one(text: str, plan_year: int) -> Optional[tuple[str, date]]:
         return ("half_year" if core.startswith("下半年") else "full_year"), date(plan_year, 12, 31)
     if text in _HALF_YEAR or core in _HALF_YEAR:
         return "half_year", date(plan_year, 6, 30)
+    m = _DOTTED_RE.match(text)
+    if m:  # 2025.6 / 2025.12.31 / 2025.9.30前 (tests/fixtures/cases/README.md, round 4)
+        d_year, d_month = int(m.group("y")), int(m.group("m"))
+        if m.group("d") is None:
+            return _dated("month", _month_end(d_year, d_month))
+        try:
+            return "day", date(d_year, d_month, int(m.group("d")))
+        except ValueError:
+            return None
     m = _DAY_RE.match(text)
     if m:
         year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
