@@ -35,16 +35,23 @@ _LABELLED_RE = re.compile(
 )
 # A bare parenthesised list, checked by ``is_unit_list``.
 _PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
-# Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``.
+_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
+_MORE_KEYS = "(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室|股室)|" + _DEADLINE_KEYS
+# Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``, also as a run of
+# label sentences ``牵头单位：X。协同单位：Y。时间要求：Z。`` (one clause; round 4 rule 6).
 _BARE_CLAUSE_RE = re.compile(
-    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
+    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
+    r"(?:[。.]\s*(?:" + _MORE_KEYS + r")\s*[:：][^。]{1,120}?)*)\s*[。.]?\s*$"
+)
+_LABEL_STOP_RE = re.compile(r"\s*[。.]\s*(?=(?:" + _MORE_KEYS + r")\s*[:：])")
+# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``.
+_BRACKET_DEADLINE_RE = re.compile(
+    r"\s*[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]"
 )
 _STANDALONE_RE = re.compile(
     r"^[（(【〔\[]?\s*(?:" + _KEYS + r")\s*[:：]\s*(?P<units>.+?)\s*[）)】〕\]]?\s*[。.]?$"
 )
-_DEADLINE_IN_CLAUSE_RE = re.compile(
-    r"[；;，,]\s*(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>.+)$"
-)
+_DEADLINE_IN_CLAUSE_RE = re.compile(r"[；;，,]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>.+)$")
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
 _NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
@@ -119,8 +126,14 @@ def is_unit_list(text: str) -> bool:
 
 def _clauses(text: str) -> list[_Clause]:
     """Responsibility clauses of a paragraph, in order, non-overlapping."""
-    found: list[_Clause] = [_Clause(m.start(), m.end(), m.group("units"), m.group(0))
-                            for m in _LABELLED_RE.finditer(text)]
+    found: list[_Clause] = []
+    for m in _LABELLED_RE.finditer(text):
+        more = _BRACKET_DEADLINE_RE.match(text, m.end())
+        if more is None:
+            found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
+        else:  # 【责任单位：X】【完成时限：Y】: one clause with its deadline
+            found.append(_Clause(m.start(), more.end(), m.group("units") + "；完成时限：" + more.group("deadline"),
+                                 text[m.start():more.end()]))
     for m in _PAREN_RE.finditer(text):
         if any(c.start <= m.start() < c.end for c in found):
             continue
@@ -136,8 +149,9 @@ def _clauses(text: str) -> list[_Clause]:
     found.sort(key=lambda c: c.start)
     last_end = found[-1].end if found else 0
     bare = _BARE_CLAUSE_RE.search(text, last_end)
-    if bare:
-        found.append(_Clause(bare.start("key"), bare.end(), bare.group("units"), bare.group(0).strip()))
+    if bare:  # label sentences joined by 。 read like labels joined by ；
+        units = _LABEL_STOP_RE.sub("；", bare.group("units"))
+        found.append(_Clause(bare.start("key"), bare.end(), units, bare.group(0).strip()))
     elif text.rstrip("。. ").endswith(_DUTY_ENDS):
         duty = _duty_sentence(text, last_end)
         if duty is not None:

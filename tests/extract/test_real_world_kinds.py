@@ -426,3 +426,18 @@ def test_dotted_dates_read_like_written_ones(text: str, kind: str, iso: str) -> 
     from extract.tasks.normalize import read_deadline
 
     assert (read_deadline(text, 2025).kind, read_deadline(text, 2025).iso) == (kind, iso)
+
+
+def test_label_sentences_and_two_brackets_after_an_item_are_one_clause() -> None:
+    text = ("2025年某区卫健委政务公开工作要点\n一、做好公共卫生信息公开\n"
+            "（一）公开传染病疫情信息。每月发布法定传染病疫情概况。牵头单位：疾控科。配合单位：区疾控中心。"
+            "完成时限：每月。\n"
+            "（二）公开医疗机构执业信息。更新辖区医疗机构名录。【责任单位：医政科、中医科】【完成时限：8月底前】\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["section"], t["task_name"], t["task_content"], t["lead_units"], t["support_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "做好公共卫生信息公开", "公开传染病疫情信息", "每月发布法定传染病疫情概况。", ["疾控科"], ["区疾控中心"],
+         "每月", None),
+        (2, "做好公共卫生信息公开", "公开医疗机构执业信息", "更新辖区医疗机构名录。", ["医政科", "中医科"], [],
+         "8月底前", "2025-08-31"),
+    ]
