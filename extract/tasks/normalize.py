@@ -57,8 +57,8 @@ _CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室|科室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
-    r"(?:单位|部门|处室|科室)?[:：](?P<support>.+)$"
+    r"^(?:牵头(?:单位|部门|处室|科室|股室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"(?:单位|部门|处室|科室|股室)?[:：](?P<support>.+)$"
 )
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
@@ -67,13 +67,13 @@ _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 _DUTY_TAIL_RE = re.compile(
     r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同|具体)?(?:牵头落实|牵头负责|负责落实|负责))$")
 BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
-_LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
+_LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室|股室)?[:：]")
 _COMMA_DUTY_RE = re.compile(
     r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
 )
 # "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
 _EMBEDDED_SUPPORT_RE = re.compile(
-    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室)?|责任(?:单位|部门|处室|科室))[:：]")
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
 
 
 @dataclass
@@ -140,7 +140,7 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
-_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室)?[:：]")
+_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
 
 
 def units_text(raw: Optional[str]) -> str:

@@ -24,7 +24,7 @@ from extract.tasks.reconcile import split_inline_title
 
 CLAUSE_KEYS = (
     "牵头部门", "牵头单位", "牵头处室", "牵头科室", "责任处室", "责任单位", "责任部门", "责任主体", "责任科室",
-    "主责部门", "主责单位", "负责部门", "负责单位", "承办单位", "实施单位", "落实单位",
+    "主责部门", "主责单位", "负责部门", "负责单位", "承办单位", "实施单位", "落实单位", "责任股室", "牵头股室",
 )
 _KEYS = "|".join(CLAUSE_KEYS)
 _OPEN, _CLOSE = "（(【〔［[", "）)】〕］]"
@@ -56,6 +56,10 @@ _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、�
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
 _NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
 _STOPS = "。.；;！!？?"
+# A plain-text list of labelled blocks (round 4 rule 6): ``任务一：名称`` opens a task (its name), the
+# ``具体内容：`` line is its content, the unit and deadline label lines below close it.
+_TASK_LABEL_RE = re.compile(r"^任务\s*[一二三四五六七八九十百0-9]{1,4}\s*[:：]\s*(?P<name>\S.{0,59})$")
+_CONTENT_LABEL_RE = re.compile(r"^(?:具体内容|工作内容|主要内容|任务内容|具体措施|工作措施|具体要求|工作要求)\s*[:：]\s*(?=\S)")
 # How a unit name ends; a bare parenthesised list is units only when every item ends so.
 _UNIT_END_RE = re.compile(
     r"(?:局|委|办|室|府|院|厅|会|处|科|所|站|队|中心|街道|镇|乡|街镇|公司|集团|单位|部门|社|团|馆|组|"
@@ -285,6 +289,12 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 continue
             name = st.sub or st.section
             body = text
+            if text[0] == "任" and (label := _TASK_LABEL_RE.match(text)) is not None:
+                st.sub, st.pending = label.group("name").rstrip("。."), None  # 任务一：名称
+                st.items.setdefault(st.sub, 0)
+                continue
+            if st.sub is not None and (label := _CONTENT_LABEL_RE.match(text)) is not None:
+                body = text[label.end():]  # 具体内容：… under 任务N：…: the content without its label
             if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
                 if not rest and _is_short_heading(text) and not clauses_of(text):

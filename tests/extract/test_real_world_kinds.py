@@ -441,3 +441,15 @@ def test_label_sentences_and_two_brackets_after_an_item_are_one_clause() -> None
         (2, "做好公共卫生信息公开", "公开医疗机构执业信息", "更新辖区医疗机构名录。", ["医政科", "中医科"], [],
          "8月底前", "2025-08-31"),
     ]
+
+
+def test_labelled_blocks_one_task_each() -> None:
+    text = ("某县水利局2025年政务公开任务清单\n\n任务1：公开河湖长制信息\n工作内容：公布县级河湖长名单和巡河记录。\n"
+            "牵头股室：河湖管理股\n完成时间：6月底前\n\n任务2：公开防汛预案\n工作内容：汛前发布防汛应急预案。\n"
+            "责任股室：防汛办、办公室\n完成时间：长期坚持\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "公开河湖长制信息", "公布县级河湖长名单和巡河记录。", ["河湖管理股"], "2025-06-30"),
+        (2, "公开防汛预案", "汛前发布防汛应急预案。", ["防汛办", "办公室"], None),
+    ]
