@@ -113,10 +113,12 @@ def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     return [p for p in parts if p]
 
 
-# "区卫生健康委等相关部门", "区建设管理委等单位", "练塘镇等各街镇": 等 + a noun phrase naming a kind of
+# "区卫生健康委等相关部门", "区建设管理委等单位", "练塘镇等各街镇", "区规划资源局等10个部门" (a count,
+# round 4 rule 5): 等 + a noun phrase naming a kind of
 # body closes an open list (shared/cases/README.md); the tail is not a unit.
 _OPEN_TAIL_RE = re.compile(
-    r"(?<=.)等(?:[相有]关|其他|其它|各|所有|全体|区级|市级|县级|各级|[\u4e00-\u9fff]{0,6}?)"
+    r"(?<=.)等(?:[相有]关|其他|其它|各|所有|全体|区级|市级|县级|各级|(?:[0-9０-９]{1,3}|[一二两三四五六七八九十]{1,3})个|"
+    r"[\u4e00-\u9fff]{0,6}?)"
     r"(?:部门|单位|机构|街镇|街道|乡镇|镇街|科室|处室|委办局|成员单位|主管部门|职能部门|主体|组织|方面|地区|区县|县区|区)$"
 )
 
@@ -282,7 +284,7 @@ DEADLINE_KINDS: tuple[str, ...] = (
 - ``month``: N月, N月份, N月底(前) → the month's last day.
 - ``day``: N月D日(前) → that day; dotted 2025.9.30(前) too (2025.6 is ``month``).
 - ``range``: N月—M月 → the end of month M.
-- ``several``: several phrases in one cell (3月底、9月底) → the last date.
+- ``several``: several phrases in one cell (3月底、9月底), also steps (6月底前完成初稿，9月底前正式发布) → the last date.
 - ``next_year``: any of the above whose date falls after the plan year (次年3月, 2025年6月底 in a 2024 plan).
 - ``unparsed``: text we cannot date (持续推进, 长期坚持, 每季度, an invalid date), or any text when the plan
   year is unknown (then the date is null too).
@@ -320,8 +322,8 @@ def read_deadline(raw: Optional[str], plan_year: Optional[int]) -> Deadline:
     if found is None:
         # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done
         parts = [p for p in _SEP_RE.split(text) if p]
-        if len(parts) > 1:
-            dates = [_parse_one(p, plan_year) for p in parts]
+        if len(parts) > 1:  # steps "6月底前完成初稿，9月底前正式发布": each step's deadline without its action
+            dates = [_parse_one(p, plan_year) or _parse_step(p, plan_year) for p in parts]
             if all(dates):
                 found = ("several", max(d[1] for d in dates if d))
     if found is None:
@@ -381,6 +383,15 @@ def _parse_one(text: str, plan_year: int) -> Optional[tuple[str, date]]:
         q = cn_number(m.group("q"))
         return _dated("quarter", _month_end(plan_year, q * 3) if q else None)
     return None
+
+
+_STEP_RE = re.compile(r"^(?P<when>.{2,12}?前)(?:完成)?[\u4e00-\u9fff]{1,10}$")
+
+
+def _parse_step(text: str, plan_year: int) -> Optional[tuple[str, date]]:
+    """One step of a several-step cell: ``9月底前正式发布`` → the date of ``9月底前`` (round 4 rule 4)."""
+    m = _STEP_RE.match(text)
+    return _parse_one(m.group("when"), plan_year) if m else None
 
 
 def _dated(kind: str, day: Optional[date]) -> Optional[tuple[str, date]]:

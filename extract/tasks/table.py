@@ -260,6 +260,23 @@ _UNIT_END_RE = re.compile(
 )
 
 
+# A space (full-width, or plain once an HTML reader has collapsed it) between two unit names separates
+# them as 、 does: 区司法局　区政府办 (round 4 rule 5).
+_SPACE_BETWEEN_RE = re.compile(r"(?<=[\u4e00-\u9fff）)])[\u3000 \u00a0]+(?=[\u4e00-\u9fff])")
+
+
+def _spaced_units(line: str) -> str:
+    """``区司法局　区政府办`` → ``区司法局、区政府办`` when every part before the last ends like a unit
+    name and every part has two characters or more; letter-spaced words (``区　府　办``) and a name
+    broken by a space (``文件起草 处室``) are left alone."""
+    if " " not in line and "\u3000" not in line and "\u00a0" not in line:
+        return line
+    parts = [p.strip() for p in _SPACE_BETWEEN_RE.split(line.strip())]
+    if len(parts) < 2 or any(len(p) < 2 for p in parts) or not all(_UNIT_END_RE.search(p) for p in parts[:-1]):
+        return line
+    return "、".join(parts)
+
+
 def _lines(cell: Optional[Cell]) -> str:
     """Cell text keeping its hard line breaks (``<br>``, ``<p>``, Word paragraphs): one unit per line.
 
@@ -269,7 +286,7 @@ def _lines(cell: Optional[Cell]) -> str:
     if cell is None:
         return ""
     out: list[str] = []
-    for line in (clean_text(x) for x in cell.text.splitlines()):
+    for line in (clean_text(_spaced_units(x)) for x in cell.text.splitlines()):
         if not line:
             continue
         if out and (not _UNIT_END_RE.search(out[-1]) or line[0] in "（("):  # "区发改委" + "（牵头）" too

@@ -453,3 +453,16 @@ def test_labelled_blocks_one_task_each() -> None:
         (1, "公开河湖长制信息", "公布县级河湖长名单和巡河记录。", ["河湖管理股"], "2025-06-30"),
         (2, "公开防汛预案", "汛前发布防汛应急预案。", ["防汛办", "办公室"], None),
     ]
+
+
+def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
+    html = """<p>2025年某区政务公开工作任务表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td>公开区级财政专项资金目录</td><td>区财政局\u3000区审计局</td><td>4月底前完成梳理，8月底前对外公布</td></tr>
+    <tr><td>2</td><td>公开重点民生实事进展</td><td>区发展改革委等5个部门</td><td>年底前</td></tr>
+    <tr><td>3</td><td>规范依申请公开答复</td><td>文件起草 处室</td><td>及时</td></tr></table>"""
+    assert [(r[0], r[4], r[6], r[7]) for r in _read(html)] == [
+        (1, ["区财政局", "区审计局"], False, "2025-08-31"),
+        (2, ["区发展改革委"], True, "2025-12-31"),
+        (3, ["文件起草处室"], False, None),
+    ]
