@@ -27,6 +27,8 @@ _ENUM_START = re.compile(r"^\s*(?:[一二三四五六七八九十百零〇]+\s*[
 _DATE_LINE = re.compile(r"^\s*[\d〇零一二三四五六七八九十]{4}\s*年")
 _TERMINAL = set("。！？；：!?;:）)」』】》”’")
 _SENTENCE_PUNCT = set("。，；：！？,;:")
+# A line opened by a short label (任务二：, 具体内容：, 责任股室：): after another such line it starts its own line.
+_LABEL_START = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
 _MIN_WRAPPED_LEN = 15
 
 
@@ -143,6 +145,8 @@ def _continues(prev: str, line: str) -> bool:
     if len(prev) < _MIN_WRAPPED_LEN or prev[-1] in _TERMINAL or _is_heading(prev):
         return False
     if _ENUM_START.match(line) or _DATE_LINE.match(line):
+        return False
+    if _LABEL_START.match(line) and _LABEL_START.match(prev):  # 任务二：X / 具体内容：Y: one label per line
         return False
     if not any(ch in _SENTENCE_PUNCT for ch in line):
         return False

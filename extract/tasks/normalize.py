@@ -57,8 +57,8 @@ _CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室|科室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
-    r"(?:单位|部门|处室|科室)?[:：](?P<support>.+)$"
+    r"^(?:牵头(?:单位|部门|处室|科室|股室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"(?:单位|部门|处室|科室|股室)?[:：](?P<support>.+)$"
 )
 
 _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
@@ -67,13 +67,13 @@ _LEAD_MARK_RE = re.compile(r"[（(]牵头[）)]$")
 _DUTY_TAIL_RE = re.compile(
     r"(?:按职责分工负责|按职责分工落实|按职责负责|分工负责|(?:分别|共同|具体)?(?:牵头落实|牵头负责|负责落实|负责))$")
 BY_RE = re.compile(r"^由(?=[\u4e00-\u9fff]{2})")  # "由县教育局负责": 由 is not part of the name
-_LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室)?[:：]")
+_LEAD_LABEL_RE = re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室|科室|股室)?[:：]")
 _COMMA_DUTY_RE = re.compile(
     r"^(?P<lead>[^，,；;]+)[，,；;](?P<support>[^，,；;]+?)(?:按职责分工|按职责|分别|共同)?(?:落实|负责落实|配合落实|配合|参与|协同)$"
 )
 # "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
 _EMBEDDED_SUPPORT_RE = re.compile(
-    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室)?|责任(?:单位|部门|处室|科室))[:：]")
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
 
 
 @dataclass
@@ -113,10 +113,12 @@ def split_outside_parens(text: str, seps: str = _UNIT_SEPS) -> list[str]:
     return [p for p in parts if p]
 
 
-# "区卫生健康委等相关部门", "区建设管理委等单位", "练塘镇等各街镇": 等 + a noun phrase naming a kind of
+# "区卫生健康委等相关部门", "区建设管理委等单位", "练塘镇等各街镇", "区规划资源局等10个部门" (a count,
+# round 4 rule 5): 等 + a noun phrase naming a kind of
 # body closes an open list (shared/cases/README.md); the tail is not a unit.
 _OPEN_TAIL_RE = re.compile(
-    r"(?<=.)等(?:[相有]关|其他|其它|各|所有|全体|区级|市级|县级|各级|[\u4e00-\u9fff]{0,6}?)"
+    r"(?<=.)等(?:[相有]关|其他|其它|各|所有|全体|区级|市级|县级|各级|(?:[0-9０-９]{1,3}|[一二两三四五六七八九十]{1,3})个|"
+    r"[\u4e00-\u9fff]{0,6}?)"
     r"(?:部门|单位|机构|街镇|街道|乡镇|镇街|科室|处室|委办局|成员单位|主管部门|职能部门|主体|组织|方面|地区|区县|县区|区)$"
 )
 
@@ -140,7 +142,7 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
-_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室)?[:：]")
+_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
 
 
 def units_text(raw: Optional[str]) -> str:
@@ -254,6 +256,8 @@ _YEAR_END_STRICT = {"全年", "年内", "年底", "年底前", "年末", "全年
 _HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "年中", "年中前"}
 _SEP_RE = re.compile(r"[，,、；;]")
 _YEAR_PREFIX_RE = re.compile(r"^(?P<y>\d{4})年度?(?P<rest>.+)$")
+# A dotted date, as written in spreadsheets: 2025.6 (month end), 2025.12.31, 2025.9.30前, 2025/6/30, 2025-06-30.
+_DOTTED_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[.．/-])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2})日?)?(?:以前|之前|前)?(?:完成)?$")
 
 
 def _to_half(text: str) -> str:
@@ -278,9 +282,9 @@ DEADLINE_KINDS: tuple[str, ...] = (
 - ``half_year``: 上半年/年中 → 06-30; 下半年 → 12-31.
 - ``quarter``: 第N季度, N季度末 → the quarter's last day.
 - ``month``: N月, N月份, N月底(前) → the month's last day.
-- ``day``: N月D日(前) → that day.
+- ``day``: N月D日(前) → that day; dotted 2025.9.30(前) too (2025.6 is ``month``).
 - ``range``: N月—M月 → the end of month M.
-- ``several``: several phrases in one cell (3月底、9月底) → the last date.
+- ``several``: several phrases in one cell (3月底、9月底), also steps (6月底前完成初稿，9月底前正式发布) → the last date.
 - ``next_year``: any of the above whose date falls after the plan year (次年3月, 2025年6月底 in a 2024 plan).
 - ``unparsed``: text we cannot date (持续推进, 长期坚持, 每季度, an invalid date), or any text when the plan
   year is unknown (then the date is null too).
@@ -318,8 +322,8 @@ def read_deadline(raw: Optional[str], plan_year: Optional[int]) -> Deadline:
     if found is None:
         # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done
         parts = [p for p in _SEP_RE.split(text) if p]
-        if len(parts) > 1:
-            dates = [_parse_one(p, plan_year) for p in parts]
+        if len(parts) > 1:  # steps "6月底前完成初稿，9月底前正式发布": each step's deadline without its action
+            dates = [_parse_one(p, plan_year) or _parse_step(p, plan_year) for p in parts]
             if all(dates):
                 found = ("several", max(d[1] for d in dates if d))
     if found is None:
@@ -341,6 +345,15 @@ def _parse_one(text: str, plan_year: int) -> Optional[tuple[str, date]]:
         return ("half_year" if core.startswith("下半年") else "full_year"), date(plan_year, 12, 31)
     if text in _HALF_YEAR or core in _HALF_YEAR:
         return "half_year", date(plan_year, 6, 30)
+    m = _DOTTED_RE.match(text)
+    if m:  # 2025.6 / 2025.12.31 / 2025.9.30前 (tests/fixtures/cases/README.md, round 4)
+        d_year, d_month = int(m.group("y")), int(m.group("m"))
+        if m.group("d") is None:
+            return _dated("month", _month_end(d_year, d_month))
+        try:
+            return "day", date(d_year, d_month, int(m.group("d")))
+        except ValueError:
+            return None
     m = _DAY_RE.match(text)
     if m:
         year = int(m.group("y")) if m.group("y") else plan_year + (1 if m.group("next") else 0)
@@ -370,6 +383,15 @@ def _parse_one(text: str, plan_year: int) -> Optional[tuple[str, date]]:
         q = cn_number(m.group("q"))
         return _dated("quarter", _month_end(plan_year, q * 3) if q else None)
     return None
+
+
+_STEP_RE = re.compile(r"^(?P<when>.{2,12}?前)(?:完成)?[\u4e00-\u9fff]{1,10}$")
+
+
+def _parse_step(text: str, plan_year: int) -> Optional[tuple[str, date]]:
+    """One step of a several-step cell: ``9月底前正式发布`` → the date of ``9月底前`` (round 4 rule 4)."""
+    m = _STEP_RE.match(text)
+    return _parse_one(m.group("when"), plan_year) if m else None
 
 
 def _dated(kind: str, day: Optional[date]) -> Optional[tuple[str, date]]:

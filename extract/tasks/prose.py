@@ -24,7 +24,7 @@ from extract.tasks.reconcile import split_inline_title
 
 CLAUSE_KEYS = (
     "牵头部门", "牵头单位", "牵头处室", "牵头科室", "责任处室", "责任单位", "责任部门", "责任主体", "责任科室",
-    "主责部门", "主责单位", "负责部门", "负责单位", "承办单位", "实施单位", "落实单位",
+    "主责部门", "主责单位", "负责部门", "负责单位", "承办单位", "实施单位", "落实单位", "责任股室", "牵头股室",
 )
 _KEYS = "|".join(CLAUSE_KEYS)
 _OPEN, _CLOSE = "（(【〔［[", "）)】〕］]"
@@ -35,20 +35,31 @@ _LABELLED_RE = re.compile(
 )
 # A bare parenthesised list, checked by ``is_unit_list``.
 _PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
-# Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``.
+_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
+_MORE_KEYS = "(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室|股室)|" + _DEADLINE_KEYS
+# Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``, also as a run of
+# label sentences ``牵头单位：X。协同单位：Y。时间要求：Z。`` (one clause; round 4 rule 6).
 _BARE_CLAUSE_RE = re.compile(
-    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?)\s*[。.]?\s*$"
+    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
+    r"(?:[。.]\s*(?:" + _MORE_KEYS + r")\s*[:：][^。]{1,120}?)*)\s*[。.]?\s*$"
+)
+_LABEL_STOP_RE = re.compile(r"\s*[。.]\s*(?=(?:" + _MORE_KEYS + r")\s*[:：])")
+# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``.
+_BRACKET_DEADLINE_RE = re.compile(
+    r"\s*[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]"
 )
 _STANDALONE_RE = re.compile(
     r"^[（(【〔\[]?\s*(?:" + _KEYS + r")\s*[:：]\s*(?P<units>.+?)\s*[）)】〕\]]?\s*[。.]?$"
 )
-_DEADLINE_IN_CLAUSE_RE = re.compile(
-    r"[；;，,]\s*(?:完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限)\s*[:：]\s*(?P<deadline>.+)$"
-)
+_DEADLINE_IN_CLAUSE_RE = re.compile(r"[；;，,]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>.+)$")
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
 _NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
 _STOPS = "。.；;！!？?"
+# A plain-text list of labelled blocks (round 4 rule 6): ``任务一：名称`` opens a task (its name), the
+# ``具体内容：`` line is its content, the unit and deadline label lines below close it.
+_TASK_LABEL_RE = re.compile(r"^任务\s*[一二三四五六七八九十百0-9]{1,4}\s*[:：]\s*(?P<name>\S.{0,59})$")
+_CONTENT_LABEL_RE = re.compile(r"^(?:具体内容|工作内容|主要内容|任务内容|具体措施|工作措施|具体要求|工作要求)\s*[:：]\s*(?=\S)")
 # How a unit name ends; a bare parenthesised list is units only when every item ends so.
 _UNIT_END_RE = re.compile(
     r"(?:局|委|办|室|府|院|厅|会|处|科|所|站|队|中心|街道|镇|乡|街镇|公司|集团|单位|部门|社|团|馆|组|"
@@ -119,8 +130,14 @@ def is_unit_list(text: str) -> bool:
 
 def _clauses(text: str) -> list[_Clause]:
     """Responsibility clauses of a paragraph, in order, non-overlapping."""
-    found: list[_Clause] = [_Clause(m.start(), m.end(), m.group("units"), m.group(0))
-                            for m in _LABELLED_RE.finditer(text)]
+    found: list[_Clause] = []
+    for m in _LABELLED_RE.finditer(text):
+        more = _BRACKET_DEADLINE_RE.match(text, m.end())
+        if more is None:
+            found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
+        else:  # 【责任单位：X】【完成时限：Y】: one clause with its deadline
+            found.append(_Clause(m.start(), more.end(), m.group("units") + "；完成时限：" + more.group("deadline"),
+                                 text[m.start():more.end()]))
     for m in _PAREN_RE.finditer(text):
         if any(c.start <= m.start() < c.end for c in found):
             continue
@@ -136,8 +153,9 @@ def _clauses(text: str) -> list[_Clause]:
     found.sort(key=lambda c: c.start)
     last_end = found[-1].end if found else 0
     bare = _BARE_CLAUSE_RE.search(text, last_end)
-    if bare:
-        found.append(_Clause(bare.start("key"), bare.end(), bare.group("units"), bare.group(0).strip()))
+    if bare:  # label sentences joined by 。 read like labels joined by ；
+        units = _LABEL_STOP_RE.sub("；", bare.group("units"))
+        found.append(_Clause(bare.start("key"), bare.end(), units, bare.group(0).strip()))
     elif text.rstrip("。. ").endswith(_DUTY_ENDS):
         duty = _duty_sentence(text, last_end)
         if duty is not None:
@@ -271,6 +289,12 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 continue
             name = st.sub or st.section
             body = text
+            if text[0] == "任" and (label := _TASK_LABEL_RE.match(text)) is not None:
+                st.sub, st.pending = label.group("name").rstrip("。."), None  # 任务一：名称
+                st.items.setdefault(st.sub, 0)
+                continue
+            if st.sub is not None and (label := _CONTENT_LABEL_RE.match(text)) is not None:
+                body = text[label.end():]  # 具体内容：… under 任务N：…: the content without its label
             if _ITEM_RE.match(text):
                 title, rest = split_inline_title(text)
                 if not rest and _is_short_heading(text) and not clauses_of(text):

@@ -39,7 +39,7 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     ),
     "name": (
         (re.compile(r"^(?:任务名称|重点任务|工作任务|主要任务|重点工作|工作事项|事项|任务|项目|工作重点|事项名称|"
-                    r"任务事项|具体事项|工作项目|主要工作|工作名称|任务项|重点事项|公开事项|公开内容名称|工作)$"), 8.0),
+                    r"任务事项|具体事项|工作项目|主要工作|工作名称|任务项|重点事项|公开事项|公开内容名称|工作|工作要点|要点)$"), 8.0),
         (re.compile(r"名称|重点任务|工作任务|主要任务|重点工作|任务|事项|工作重点|项目"), 4.0),
     ),
     "content": (
@@ -119,16 +119,32 @@ class HeaderRoles:
     why: dict[int, str] = field(default_factory=dict)
 
 
-def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
+def assign_roles(cells: list[str], spans: tuple[tuple[int, int], ...] = ()) -> Optional[HeaderRoles]:
     """Best assignment of roles to header cells (each role at most once); None when not a task header.
 
     A task header has a text column (name or content), a who/when column (units or deadline) and at
     least three roles. Scores come from ``_VOCAB``; beside a 牵头 column, a 责任/配合 column is the
     support column (``X牵头 | Y责任``, shared/cases/README.md). With only a name column, that column
     holds the task itself (content).
+
+    ``spans``: (first, last) column of each header cell merged across columns (colspan/gridSpan).
+    When another column names the content (主要内容), a spanning text header (目标任务 over two
+    columns) covers the task's group and name columns: its rightmost column is the name, the ones
+    left of it are groups (tests/fixtures/cases/README.md, round 4). Otherwise the span is read
+    as two text columns (重点任务 over name | content).
     """
     keys = [_header_key(t) for t in cells]
     scores = [_key_scores(k) for k in keys]
+    spanned_why: dict[int, str] = {}
+    for first, last in spans:
+        inside = range(first, last + 1)
+        text_span = any(r in scores[first] for r in ("name", "content"))
+        content_outside = any(scores[j].get("content", 0.0) >= 8.0 for j in range(len(scores)) if j not in inside)
+        if last > first and text_span and content_outside:
+            for j in inside:
+                role = "name" if j == last else "group"
+                scores[j] = {role: 9.0}
+                spanned_why[j] = f"'{keys[j]}' spans columns {first + 1}–{last + 1} beside a content column → {role}"
     has_lead_col = any("牵头" in k and s for k, s in zip(keys, scores))
     for k, s in zip(keys, scores):
         if has_lead_col and "units" in s and "牵头" not in k and re.search(r"责任|配合|协办|参与|协同|落实", k):
@@ -141,7 +157,7 @@ def assign_roles(cells: list[str]) -> Optional[HeaderRoles]:
     why: dict[int, str] = {}
     for j, r, score in _best_assignment(scores):
         roles[ROLES[r]] = j
-        why[j] = f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
+        why[j] = spanned_why.get(j) or f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
     text_role = "content" if "name" not in roles and "content" in roles else (
         "name" if "content" not in roles and "name" in roles else None)
     if text_role is not None:  # 工作内容 | 具体措施, 任务 | 分解任务, 重点任务 | 具体事项: two columns of one text role
@@ -244,6 +260,23 @@ _UNIT_END_RE = re.compile(
 )
 
 
+# A space (full-width, or plain once an HTML reader has collapsed it) between two unit names separates
+# them as 、 does: 区司法局　区政府办 (round 4 rule 5).
+_SPACE_BETWEEN_RE = re.compile(r"(?<=[\u4e00-\u9fff）)])[\u3000 \u00a0]+(?=[\u4e00-\u9fff])")
+
+
+def _spaced_units(line: str) -> str:
+    """``区司法局　区政府办`` → ``区司法局、区政府办`` when every part before the last ends like a unit
+    name and every part has two characters or more; letter-spaced words (``区　府　办``) and a name
+    broken by a space (``文件起草 处室``) are left alone."""
+    if " " not in line and "\u3000" not in line and "\u00a0" not in line:
+        return line
+    parts = [p.strip() for p in _SPACE_BETWEEN_RE.split(line.strip())]
+    if len(parts) < 2 or any(len(p) < 2 for p in parts) or not all(_UNIT_END_RE.search(p) for p in parts[:-1]):
+        return line
+    return "、".join(parts)
+
+
 def _lines(cell: Optional[Cell]) -> str:
     """Cell text keeping its hard line breaks (``<br>``, ``<p>``, Word paragraphs): one unit per line.
 
@@ -253,7 +286,7 @@ def _lines(cell: Optional[Cell]) -> str:
     if cell is None:
         return ""
     out: list[str] = []
-    for line in (clean_text(x) for x in cell.text.splitlines()):
+    for line in (clean_text(_spaced_units(x)) for x in cell.text.splitlines()):
         if not line:
             continue
         if out and (not _UNIT_END_RE.search(out[-1]) or line[0] in "（("):  # "区发改委" + "（牵头）" too
@@ -292,7 +325,22 @@ def _is_header_row(row: list[Cell]) -> Optional[HeaderRoles]:
     texts = [c.text for c in row]
     if any(_INT_RE.match(t) for t in texts):
         return None
-    return assign_roles(texts)
+    return assign_roles(texts, _col_spans(row))
+
+
+def _col_spans(row: list[Cell]) -> tuple[tuple[int, int], ...]:
+    """(first, last) column of each cell of ``row`` merged across columns (its copies carry
+    ``merged_from`` pointing at another column of the same text); empty for flat sources."""
+    spans: list[tuple[int, int]] = []
+    for j, cell in enumerate(row):
+        mf = cell.merged_from
+        if mf is None or mf[1] >= j or j == 0 or row[j - 1].text != cell.text:
+            continue
+        if spans and spans[-1][1] == j - 1:
+            spans[-1] = (spans[-1][0], j)
+        else:
+            spans.append((j - 1, j))
+    return tuple(spans)
 
 
 def _single_text(row: list[Cell]) -> Optional[str]:

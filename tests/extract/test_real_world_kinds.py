@@ -390,3 +390,79 @@ def test_more_ways_to_say_the_end_of_the_plan_year(text: str) -> None:
     from extract.tasks.normalize import read_deadline
 
     assert (read_deadline(text, 2025).kind, read_deadline(text, 2025).iso) == ("full_year", "2025-12-31")
+
+
+def test_a_key_points_column_names_the_task() -> None:
+    html = """<p>2025年某县政务公开工作要点任务分工</p><table>
+    <tr><td>序号</td><td>工作要点</td><td>工作措施</td><td>承办单位</td><td>时间要求</td></tr>
+    <tr><td>1</td><td>公开惠农补贴</td><td>按村公示补贴对象和金额。</td><td>县农业农村局</td><td>10月底前</td></tr>
+    <tr><td>2</td><td>公开养老服务</td><td>发布养老机构名录。</td><td>县民政局</td><td>年底前</td></tr></table>"""
+    assert [(r[0], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "公开惠农补贴", "按村公示补贴对象和金额。", ["县农业农村局"], "2025-10-31"),
+        (2, "公开养老服务", "发布养老机构名录。", ["县民政局"], "2025-12-31"),
+    ]
+
+
+def test_a_text_header_spanning_two_columns_beside_a_content_column() -> None:
+    # 重点工作 over two columns (一、 group | （一） name), then its own 工作要求 column: group + name.
+    html = """<p>2025年某市政务公开重点工作分工</p><table>
+    <tr><td colspan="2">重点工作</td><td>工作要求</td><td>牵头单位</td><td>完成时限</td></tr>
+    <tr><td rowspan="2">一、强化政策解读</td><td>（一）解读产业政策</td><td>制作图解材料。</td><td>市工信局</td><td>6月底前</td></tr>
+    <tr><td>（二）解读医保政策</td><td>开展直播访谈。</td><td>市医保局</td><td>9月底前</td></tr>
+    <tr><td>二、优化公开平台</td><td>（三）整合政务新媒体</td><td>关停空壳账号。</td><td>市政府办公室</td><td>年内</td></tr>
+    </table>"""
+    assert [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "强化政策解读", "解读产业政策", "制作图解材料。", ["市工信局"], "2025-06-30"),
+        (2, "强化政策解读", "解读医保政策", "开展直播访谈。", ["市医保局"], "2025-09-30"),
+        (3, "优化公开平台", "整合政务新媒体", "关停空壳账号。", ["市政府办公室"], "2025-12-31"),
+    ]
+
+
+@pytest.mark.parametrize("text,kind,iso", [
+    ("2025.8", "month", "2025-08-31"), ("2025.11.15", "day", "2025-11-15"), ("2025.4.30前", "day", "2025-04-30"),
+    ("2025/7/1", "day", "2025-07-01"), ("2026.3", "next_year", "2026-03-31"), ("2025.2.30", "unparsed", None),
+])
+def test_dotted_dates_read_like_written_ones(text: str, kind: str, iso: str) -> None:
+    from extract.tasks.normalize import read_deadline
+
+    assert (read_deadline(text, 2025).kind, read_deadline(text, 2025).iso) == (kind, iso)
+
+
+def test_label_sentences_and_two_brackets_after_an_item_are_one_clause() -> None:
+    text = ("2025年某区卫健委政务公开工作要点\n一、做好公共卫生信息公开\n"
+            "（一）公开传染病疫情信息。每月发布法定传染病疫情概况。牵头单位：疾控科。配合单位：区疾控中心。"
+            "完成时限：每月。\n"
+            "（二）公开医疗机构执业信息。更新辖区医疗机构名录。【责任单位：医政科、中医科】【完成时限：8月底前】\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["section"], t["task_name"], t["task_content"], t["lead_units"], t["support_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "做好公共卫生信息公开", "公开传染病疫情信息", "每月发布法定传染病疫情概况。", ["疾控科"], ["区疾控中心"],
+         "每月", None),
+        (2, "做好公共卫生信息公开", "公开医疗机构执业信息", "更新辖区医疗机构名录。", ["医政科", "中医科"], [],
+         "8月底前", "2025-08-31"),
+    ]
+
+
+def test_labelled_blocks_one_task_each() -> None:
+    text = ("某县水利局2025年政务公开任务清单\n\n任务1：公开河湖长制信息\n工作内容：公布县级河湖长名单和巡河记录。\n"
+            "牵头股室：河湖管理股\n完成时间：6月底前\n\n任务2：公开防汛预案\n工作内容：汛前发布防汛应急预案。\n"
+            "责任股室：防汛办、办公室\n完成时间：长期坚持\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "公开河湖长制信息", "公布县级河湖长名单和巡河记录。", ["河湖管理股"], "2025-06-30"),
+        (2, "公开防汛预案", "汛前发布防汛应急预案。", ["防汛办", "办公室"], None),
+    ]
+
+
+def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
+    html = """<p>2025年某区政务公开工作任务表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td>公开区级财政专项资金目录</td><td>区财政局\u3000区审计局</td><td>4月底前完成梳理，8月底前对外公布</td></tr>
+    <tr><td>2</td><td>公开重点民生实事进展</td><td>区发展改革委等5个部门</td><td>年底前</td></tr>
+    <tr><td>3</td><td>规范依申请公开答复</td><td>文件起草 处室</td><td>及时</td></tr></table>"""
+    assert [(r[0], r[4], r[6], r[7]) for r in _read(html)] == [
+        (1, ["区财政局", "区审计局"], False, "2025-08-31"),
+        (2, ["区发展改革委"], True, "2025-12-31"),
+        (3, ["文件起草处室"], False, None),
+    ]

@@ -50,7 +50,8 @@ VOCAB = {
     "support": ["配合单位"],
     "deadline": ["完成时限", "时限要求", "完成期限", "完成时间"],
 }
-PLAIN = {"seq": "序号", "name": "任务名称", "content": "任务内容", "resp": "责任单位", "deadline": "完成时限"}
+PLAIN = {"seq": "序号", "name": "任务名称", "content": "任务内容", "resp": "责任单位", "lead": "牵头单位",
+         "support": "配合单位", "deadline": "完成时限"}  # lead/support: a plain layout of rows whose units hold ；
 HALF = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "；": ";"})
 FULL = str.maketrans({",": "，", ":": "：", "(": "（", ")": "）", ";": "；"})
 ORDINAL = re.compile(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]+[）).、．])")
@@ -85,9 +86,11 @@ SOURCES = _gold_sources()
 
 
 def _usable(task: dict[str, Any]) -> bool:
-    """A row the layouts can carry unambiguously: a name and content that do not start with an ordinal."""
+    """A row the layouts can carry unambiguously: a name and content that do not start with an ordinal,
+    and units without labels (``牵头单位：X；配合单位：Y`` cannot be split into two columns as written)."""
     return bool(task["task_name"]) and bool(task["task_content"]) and not (
-        ORDINAL.match(task["task_name"]) or ORDINAL.match(task["task_content"]))
+        ORDINAL.match(task["task_name"]) or ORDINAL.match(task["task_content"])
+        or re.search(r"[:：]", task["responsible_raw"] or ""))
 
 
 def _draw_rows(rng: random.Random) -> tuple[dict[str, Any], list[dict[str, Any]]]:
