@@ -27,7 +27,6 @@ _CJK = (
 _SPACE_IN_CJK = re.compile(f"\\s(?<=[{_CJK}]\\s)\\s*(?=[{_CJK}])")
 _ANY_WS = re.compile(r"\s")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
-_ALL_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
 
 def clean_text(text: Optional[str]) -> str:
@@ -43,8 +42,8 @@ def clean_text(text: Optional[str]) -> str:
 
 def squash(text: Optional[str]) -> str:
     """Text with all whitespace removed (the comparison key and ``responsible_raw`` form): every
-    character ``_ALL_WS`` matches, i.e. ``str.isspace`` ones (what ``\\s`` matches, ``str.split()``
-    splits on) plus U+200B and U+FEFF, removed without a regex call."""
+    ``str.isspace`` character (what ``\\s`` matches, ``str.split()`` splits on) plus U+200B and
+    U+FEFF, removed without a regex call."""
     if not text:
         return ""
     return "".join(text.split()).replace("\u200b", "").replace("\ufeff", "")
