@@ -276,6 +276,14 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
 
         def _send(self, status: int, body: bytes = b"", headers: Optional[dict[str, str]] = None,
                   head: bool = False) -> None:
+            # Logged before the answer goes out: a client that has its answer always finds
+            # the request in the log (logging after the body raced the test's read of the log).
+            portals.log({"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                         "site": site, "host": self.headers.get("Host", ""), "method": self.command,
+                         "path": self.path, "status": status,
+                         "if_none_match": self.headers.get("If-None-Match"),
+                         "if_modified_since": self.headers.get("If-Modified-Since"),
+                         "user_agent": self.headers.get("User-Agent")})
             self.send_response(status)
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
@@ -284,12 +292,6 @@ def _make_handler(portals: SamplePortals, site: str) -> type[BaseHTTPRequestHand
             self.end_headers()
             if body and not head and status != 304:
                 self.wfile.write(body)
-            portals.log({"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                         "site": site, "host": self.headers.get("Host", ""), "method": self.command,
-                         "path": self.path, "status": status,
-                         "if_none_match": self.headers.get("If-None-Match"),
-                         "if_modified_since": self.headers.get("If-Modified-Since"),
-                         "user_agent": self.headers.get("User-Agent")})
 
         def _control(self, path: str, query: dict[str, list[str]]) -> None:
             q = {k: v[0] for k, v in query.items()}
