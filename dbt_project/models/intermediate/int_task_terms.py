@@ -1,8 +1,8 @@
 """Weighted terms of every task: jieba word segmentation × IDF, L2-normalized.
 
-One row per task × term: task_id, document_version_id, text_md5 (md5 of the
-name weight, name and content segmented, so a re-parsed task whose text changed
-is segmented again),
+One row per task × term: task_id, document_version_id, load_id (the load whose text was
+segmented), text_md5 (md5 of the name weight, name and content segmented; identical texts are
+weighted once),
 term, weight (tf-idf / ||tf-idf||₂, so the dot product of two tasks' weights is
 their cosine similarity, 0..1).
 
@@ -21,9 +21,12 @@ Rules (docs/ARCHITECTURE.md, "Task matching"):
   jieba.analyse does). A fixed IDF keeps a task's weights independent of the
   rest of the corpus, so this model and the pair scoring are incremental.
 
-Incremental: only tasks whose (task_id, text_md5) is not yet here are segmented
-(delete+insert on task_id); DuckDB computes the md5s and finds them with an anti-join, so an
-incremental run reads only the new tasks' texts into Python.
+Incremental: only the tasks of versions new or re-loaded since they were segmented (their
+(document_version_id, load_id) is not yet here: a task's text changes only with a load of its
+version) are segmented, delete+insert on task_id. DuckDB finds them on those two columns before
+any text is touched, so an incremental run strips, hashes and reads into Python only the new
+tasks' texts. A change of var('task_name_term_weight'), the dictionary or the stoplist needs
+--full-refresh (docs/ARCHITECTURE.md, "Incremental marts").
 
 Speed (docs/BENCHMARKS.md §4): identical texts (tasks carried over verbatim) are weighted once;
 jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its own, so
@@ -149,7 +152,10 @@ def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, lo, hi)
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert")
+    # append_new_columns: a table built before load_id was stored gets it (null: every version is
+    # segmented again once)
+    dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert",
+               on_schema_change="append_new_columns")
     import numpy as np
     import pandas as pd
 
@@ -158,31 +164,37 @@ def model(dbt, session):
     dictionary = dbt.ref("task_term_dictionary")
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     spaces = whitespace_class()
-    new_only = ""
+    changed_only = ""
     if dbt.is_incremental:
-        new_only = f"anti join (select distinct task_id, text_md5 from {dbt.this}) as done using (task_id, text_md5)"
+        # versions new or re-loaded since they were segmented: a task's text changes only with a load
+        changed_only = f"""
+            semi join (
+                select distinct document_version_id, load_id from ({tasks_sql})
+                except
+                select distinct document_version_id, load_id from {dbt.this}
+            ) as changed using (document_version_id, load_id)"""
     # text_md5 = md5(name weight | name | content), whitespace removed, as it was computed in Python
     session.execute(f"""
         create or replace temp table _terms_todo as
         with tasks as (
-            select task_id, document_version_id,
+            select task_id, document_version_id, load_id,
                    regexp_replace(coalesce(task_name, ''), '{spaces}', '', 'g') as task_name,
                    regexp_replace(coalesce(task_content, ''), '{spaces}', '', 'g') as task_content
-            from ({tasks_sql}) as tasks
+            from ({tasks_sql}) as tasks {changed_only}
         ),
         hashed as (
             select *, md5($prefix || '|' || task_name || '|' || task_content) as text_md5 from tasks
         )
         select hashed.*, dense_rank() over (order by text_md5) - 1 as text_code
-        from hashed {new_only}""", {"prefix": f"{name_weight}"})
+        from hashed""", {"prefix": f"{name_weight}"})
     texts = session.sql("""
         select any_value(task_name) as task_name, any_value(task_content) as task_content
         from _terms_todo group by text_code order by text_code""").fetchnumpy()
     names, contents = texts["task_name"].tolist(), texts["task_content"].tolist()
     result = """
         with final as (
-            select todo.task_id, todo.document_version_id, todo.text_md5, term_codes.term::varchar as term,
-                   text_terms.weight::double as weight
+            select todo.task_id, todo.document_version_id, todo.load_id, todo.text_md5,
+                   term_codes.term::varchar as term, text_terms.weight::double as weight
             from _terms_todo as todo
             inner join _terms_text_terms as text_terms using (text_code)
             inner join _terms_codes as term_codes using (term_code)
