@@ -16,9 +16,17 @@ tasks as (
 
 ),
 
+-- lead units of current tasks, with their task's plan keys (one join)
 lead_departments as (
 
-    select units.*
+    select
+        tasks.plan_year,
+        tasks.jurisdiction_code,
+        tasks.organ_type,
+        units.department_id,
+        units.department_category,
+        units.is_collective
+
     from {{ ref('int_task_units_unnested') }} as units
     inner join tasks using (task_id)
     where units.unit_role = 'lead'
@@ -68,18 +76,13 @@ task_counts as (
 lead_counts as (
 
     select
-        tasks.plan_year,
-        tasks.jurisdiction_code,
-        tasks.organ_type,
-        count(distinct lead_departments.department_id) filter (
-            where not lead_departments.is_collective
-        ) as distinct_lead_units,
-        count(distinct lead_departments.department_category) filter (
-            where not lead_departments.is_collective
-        ) as distinct_lead_categories
+        plan_year,
+        jurisdiction_code,
+        organ_type,
+        count(distinct department_id) filter (where not is_collective) as distinct_lead_units,
+        count(distinct department_category) filter (where not is_collective) as distinct_lead_categories
 
     from lead_departments
-    inner join tasks using (task_id)
     group by all
 
 ),
