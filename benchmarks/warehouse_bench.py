@@ -12,7 +12,7 @@ draws new tasks from the 233 gold task texts. Sizes past publishers × 60 add ye
 Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/):
 1. loader: extract.load.load_document for every document (one transaction each) vs
    DuckDB's own bulk insert of the same raw rows from DataFrames (one statement per table);
-2. full `dbt build` (seeds, models, tests) on the loaded warehouse, wall time, CPU time
+2. full `dbt build` as the product runs it (seeds, models, data tests; extract.transform.BUILD_FLAGS) on the loaded warehouse, wall time, CPU time
    and the peak RSS of the dbt process, and dbt's own time per node (run_results.json);
 3. one new plan (next year of one publisher) loaded, then `dbt build` again (incremental).
 Prints a markdown table with the ratios, the load average around the run and the slowest nodes.
@@ -50,6 +50,7 @@ from dbt_runner import run_dbt  # noqa: E402
 from extract import records as rec  # noqa: E402
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import document_rows, load_document, load_documents  # noqa: E402
+from extract.transform import BUILD_FLAGS  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -269,7 +270,7 @@ def dbt_build(warehouse: Path, work: Path, stages: list[list[str]] | None = None
     start = time.perf_counter()
     nodes = []
     for selection in stages or [[]]:
-        proc = run_dbt(["build", *selection], warehouse, work)
+        proc = run_dbt(["build", *BUILD_FLAGS, *selection], warehouse, work)
         if proc.returncode != 0:
             raise RuntimeError(f"dbt build {' '.join(selection)} failed:\n{proc.stdout[-5000:]}")
         results = json.loads((work / "target" / "run_results.json").read_text())["results"]

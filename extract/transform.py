@@ -14,6 +14,11 @@ from extract import settings
 log = logging.getLogger(__name__)
 
 
+# Flags of every product `dbt build` (benchmarks/warehouse_bench.py times the same command): dbt's
+# unit tests check logic on static inputs and run in CI (tests/dbt), not on each warehouse run.
+BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
+
+
 class DbtError(Exception):
     """dbt exited non-zero."""
 
@@ -34,7 +39,7 @@ def dbt_build(*, select: str | None = None, full_refresh: bool = False,
            **(extra_env or {})}
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
-           "--log-path", str(target / "logs"), "--exclude-resource-type", "unit_test"]
+           "--log-path", str(target / "logs"), *BUILD_FLAGS]
     if select:
         cmd += ["--select", select]
     if full_refresh:
