@@ -466,3 +466,55 @@ def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
         (2, ["区发展改革委"], True, "2025-12-31"),
         (3, ["文件起草处室"], False, None),
     ]
+
+
+# --- branch r5tables (round 5, fixer "tables"): kinds A, F, G, I, D+E -------------------------------
+
+
+def test_three_text_columns_group_name_content_without_seq() -> None:
+    html = """<p>某市统计局2025年政务公开工作分工</p><table>
+    <tr><td>重点工作</td><td>工作任务</td><td>工作措施</td><td>责任处室</td><td>时间要求</td></tr>
+    <tr><td rowspan="2">一、做好统计数据发布</td><td>（一）按时发布统计公报。</td><td>1.在门户网站发布年度统计公报。</td>
+        <td>综合处</td><td>3月底前</td></tr>
+    <tr><td>（二）解读月度经济数据。</td><td>3.每月发布主要经济指标解读。</td><td>综合处、核算处</td><td>每月</td></tr>
+    <tr><td>二、规范依申请公开</td><td>（三）完善申请办理流程。</td><td>4.修订依申请公开办理规程。</td>
+        <td>办公室</td><td>2025年8月</td></tr>
+    </table>"""
+    assert [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "做好统计数据发布", "按时发布统计公报。", "在门户网站发布年度统计公报。", ["综合处"], "2025-03-31"),
+        (3, "做好统计数据发布", "解读月度经济数据。", "每月发布主要经济指标解读。", ["综合处", "核算处"], None),
+        (4, "规范依申请公开", "完善申请办理流程。", "修订依申请公开办理规程。", ["办公室"], "2025-08-31"),
+    ]
+    assert header_roles(["重点工作", "工作任务", "工作措施", "责任处室", "时间要求"]) == {
+        "group": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
+
+
+def test_zhuze_xieze_columns_are_lead_and_support() -> None:
+    html = """<p>某旗2025年政务公开任务清单</p><table>
+    <tr><td>序号</td><td>任务事项</td><td>协责单位</td><td>主责单位</td><td>时限要求</td></tr>
+    <tr><td>1</td><td>公开草原禁牧休牧安排</td><td>各苏木镇</td><td>旗林草局</td><td>4月底前</td></tr>
+    <tr><td>2</td><td>公开牧区饮水工程进展</td><td></td><td>旗水利局</td><td>持续推进</td></tr>
+    </table>"""
+    assert [(r[0], r[3], r[4], r[5], r[7]) for r in _read(html)] == [
+        (1, "公开草原禁牧休牧安排", ["旗林草局"], ["各苏木镇"], "2025-04-30"),
+        (2, "公开牧区饮水工程进展", ["旗水利局"], [], None),
+    ]
+
+
+def test_no_plan_year_dates_only_deadlines_stating_their_own_year() -> None:
+    html = """<p>某县推进基层政务公开标准化工作分工表</p><table>
+    <tr><td>序号</td><td>推进阶段</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td rowspan="2">准备阶段</td><td>梳理本级公开事项</td><td>县政府办</td><td>2026年3月底前</td></tr>
+    <tr><td>2</td><td>制定公开标准目录</td><td>县直各部门</td><td>6月底前</td></tr>
+    <tr><td>3</td><td>总结阶段</td><td>开展工作评估</td><td>县政府办</td><td>2026.11.20前</td></tr>
+    </table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert result.document["year"] is None
+    # no other name column: the merged group column names the tasks (shared/cases/README.md)
+    assert [(t["seq"], t["task_name"], t["task_content"], t["deadline_kind"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "准备阶段", "梳理本级公开事项", "month", "2026-03-31"),
+        (2, "准备阶段", "制定公开标准目录", "unparsed", None),
+        (3, "总结阶段", "开展工作评估", "day", "2026-11-20"),
+    ]
+    assert "task 2: deadline '6月底前' kept as written, date left empty (no plan year)" in result.warnings
