@@ -4,7 +4,9 @@ Two table shapes occur in text dumps of work plans:
 
 * one cell per tab-indented line, a blank line between rows (a cell broken
   across lines continues on an un-indented line, sometimes after a blank line);
-* one row per line with tab-separated cells.
+* one row per line with tab-separated cells;
+* (pdftotext -layout) one row per line, columns aligned by runs of spaces under
+  the header's words.
 
 Everything else is prose: one paragraph per line, except that a PDF-wrapped
 sentence (a long line stopping mid-sentence, continued on the next line) is
@@ -15,6 +17,7 @@ joined back. Text dumps cannot show merged cells, so tables get
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Optional
 
 from extract.parse.encoding import decode_bytes
@@ -30,6 +33,11 @@ _SENTENCE_PUNCT = set("。，；：！？,;:")
 # A line opened by a short label (任务二：, 具体内容：, 责任股室：): after another such line it starts its own line.
 _LABEL_START = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
 _MIN_WRAPPED_LEN = 15
+# pdftotext -layout dumps: columns aligned by runs of spaces (round 5 rule 11).
+_SPACE_GAP = re.compile(r"\S {2,}\S")
+_SPACE_CELL = re.compile(r"\S+(?: \S+)*")  # a cell: words separated by single spaces
+_SEQ_CELL = re.compile(r"^\d{1,3}[.．、]?$")
+_HEADER_CELL_MAX = 14  # header words are short (extract/tasks/table.py _HEADER_MAX_LEN)
 
 
 def join_pieces(left: str, right: str) -> str:
@@ -127,6 +135,77 @@ class _TableBuilder:
         return Table(rows=grid, spans_known=False)
 
 
+def _width(text: str) -> int:
+    """Display width of ``text`` in a monospaced layout: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _layout_cells(line: str) -> list[tuple[int, str]]:
+    """(display column, text) of each space-separated cell of a layout line (cells are split by two
+    spaces or more; one space stays inside a cell)."""
+    return [(_width(line[:m.start()]), m.group()) for m in _SPACE_CELL.finditer(line)]
+
+
+def _layout_row(line: str, starts: list[int]) -> Optional[list[str]]:
+    """Cells of ``line`` placed in the header's columns (a cell belongs to the rightmost column starting
+    at or before it, one column of slack), or None when the line does not fit the table."""
+    cells = _layout_cells(line)
+    if not cells or (len(cells) == 1 and cells[0][0] < starts[1] - 1):  # a prose line at the margin
+        return None
+    row = [""] * len(starts)
+    for col, text in cells:
+        k = max((i for i, s in enumerate(starts) if s <= col + 1), default=0)
+        row[k] = join_pieces(row[k], text) if row[k] else text
+    return row
+
+
+def _space_table(lines: list[str], i: int) -> Optional[tuple[list[str], int]]:
+    """A space-aligned table whose header is ``lines[i]``: its rows as tab-separated lines and the
+    index after its last line, else None.
+
+    The header has three short cells or more; column boundaries come from the header's positions. A
+    line with an empty first column continues the row above when the first column is numbered (a
+    cell wrapped by the layout); blank lines between rows are skipped; the table ends at the first
+    line that does not fit it. Needs two rows or more."""
+    header = _layout_cells(lines[i])
+    if len(header) < 3 or any(len(t) > _HEADER_CELL_MAX for _, t in header):
+        return None
+    starts = [c for c, _ in header]
+    rows: list[list[str]] = []
+    j, end = i + 1, i + 1
+    while j < len(lines):
+        if not lines[j].strip():
+            j += 1
+            continue
+        row = _layout_row(lines[j], starts)
+        if row is None:
+            break
+        if not row[0] and rows and _SEQ_CELL.match(rows[0][0]):
+            rows[-1] = [join_pieces(a, b) for a, b in zip(rows[-1], row)]
+        else:
+            rows.append(row)
+        j = end = j + 1
+    if len(rows) < 2:
+        return None
+    return ["\t".join(t for _, t in header)] + ["\t".join(r) for r in rows], end
+
+
+def _space_tables(lines: list[str]) -> list[str]:
+    """``lines`` with each space-aligned table (a pdftotext -layout dump) rewritten as tab-separated
+    rows; other lines unchanged. Own code: no library reads layout text back into cells."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        found = _space_table(lines, i) if "\t" not in lines[i] and _SPACE_GAP.search(lines[i]) else None
+        if found is None:
+            out.append(lines[i])
+            i += 1
+        else:
+            out.extend(found[0])
+            i = found[1]
+    return out
+
+
 def _is_heading(text: str) -> Optional[int]:
     """Heading level for an enumerated short title line (一、… → 1, （一）… → 2), else None."""
     body = text.strip()
@@ -177,6 +256,8 @@ def parse_text(data: bytes) -> Document:
     if "\x00" in text:
         raise ParseError("text dump contains NUL bytes (binary file?)")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "  " in text:
+        lines = _space_tables(lines)
     blocks: list[Block] = []
     prose: list[str] = []
     table: Optional[_TableBuilder] = None

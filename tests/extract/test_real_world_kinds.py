@@ -518,3 +518,23 @@ def test_no_plan_year_dates_only_deadlines_stating_their_own_year() -> None:
         (3, "总结阶段", "开展工作评估", "day", "2026-11-20"),
     ]
     assert "task 2: deadline '6月底前' kept as written, date left empty (no plan year)" in result.warnings
+
+
+def test_space_aligned_text_dump_is_a_table() -> None:
+    # pdftotext -layout: columns under the header's words, a wrapped content cell, an empty 配合 cell
+    text = ("某镇2025年政务公开重点任务表\n\n"
+            "序号  任务名称          工作要求                    牵头单位    配合单位    完成时限\n"
+            "1     公开镇级财政预算  在镇政府网站公开预算表格。  财政所      各村委会    3月底前\n"
+            "\n"
+            "2     公开村务监督情况  每季度公开村务监督委员会    民政办                  每季度\n"
+            "                        工作情况。\n"
+            "3     公开拆违整治进展  公布拆违计划和完成情况。    城建办      综合执法队  2025年11月\n"
+            "\n"
+            "某镇人民政府\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["support_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "公开镇级财政预算", "在镇政府网站公开预算表格。", ["财政所"], ["各村委会"], "2025-03-31"),
+        (2, "公开村务监督情况", "每季度公开村务监督委员会工作情况。", ["民政办"], [], None),
+        (3, "公开拆违整治进展", "公布拆违计划和完成情况。", ["城建办"], ["综合执法队"], "2025-11-30"),
+    ]
