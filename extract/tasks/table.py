@@ -483,7 +483,7 @@ class _Reader:
                 continue
             seq_text = _role_text(texts, roles, "seq")
             if (self.prev is not None and "seq" in roles and not seq_text and first_of_fragment
-                    and not table.spans_known):
+                    and (not table.spans_known or _page_rest(table, texts, roles))):
                 # a row broken by a page break: its rest continues the previous row
                 _append_continuation(self.prev, row, roles)
                 chain.explain.append(f"{where}: continues the row above (page break)")
@@ -506,6 +506,12 @@ class _Reader:
                 row_read.row.section = self.section
             self.prev = row_read.row
             chain.rows.append(row_read.row)
+
+
+def _page_rest(table: Table, texts: list[str], roles: dict[str, int]) -> bool:
+    """A PDF page fragment's first row that only carries text (empty 序号, units and deadline cells):
+    the rest of the row broken by the page break (round 5 rule 10), not a task of its own."""
+    return table.page is not None and not any(_role_text(texts, roles, r) for r in ("units", "support", "deadline"))
 
 
 def _continues(chain: _Chain, table: Table) -> bool:

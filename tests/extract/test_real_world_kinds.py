@@ -538,3 +538,51 @@ def test_space_aligned_text_dump_is_a_table() -> None:
         (2, "公开村务监督情况", "每季度公开村务监督委员会工作情况。", ["民政办"], [], None),
         (3, "公开拆违整治进展", "公布拆违计划和完成情况。", ["城建办"], ["综合执法队"], "2025-11-30"),
     ]
+
+
+def _ruled_pdf(title: str, pages: list[list[tuple[str, ...]]], widths: list[int]) -> bytes:
+    """A PDF of a title and ruled rows drawn line by line (as Word exports them): one list of rows per
+    page, a cell's lines separated by newlines; each page starts with its own header row."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(842, 595), invariant=1)
+    c.setFont("STSong-Light", 14)
+    c.drawString(250, 570, title)
+    for rows in pages:
+        c.setFont("STSong-Light", 10)
+        y = 550.0
+        for row in rows:
+            h = max(len(cell.split("\n")) for cell in row) * 14 + 8
+            x = 40.0
+            for w, cell in zip(widths, row):
+                c.rect(x, y - h, w, h)
+                for k, line in enumerate(cell.split("\n") if cell else []):
+                    c.drawString(x + 4, y - 4 - (k + 1) * 14 + 3, line)
+                x += w
+            y -= h
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_row_broken_by_a_page_break_and_units_one_per_line() -> None:
+    header = ("序号", "任务名称", "工作内容", "责任单位", "完成时限")
+    pdf = _ruled_pdf("某区城管局2025年政务公开重点任务分解表", [
+        [header,
+         ("1", "公开城市管理执法信息", "公开执法事项清单和\n执法流程。", "区城管执法局\n各街道办事处", "6月底前"),
+         ("2", "公开公共资源交易信息", "公开交易公告、成交\n结果和", "区公共资源交易中心", "全年")],
+        [header,
+         ("", "", "合同履约情况。", "", ""),
+         ("3", "公开规范性文件", "集中公开现行有效的\n规范性文件。", "文件起草\n处室", "2025年9月")],
+    ], [40, 160, 300, 200, 100])
+    result = extract_tasks([parse_bytes(pdf)])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "公开城市管理执法信息", "公开执法事项清单和执法流程。", ["区城管执法局", "各街道办事处"], "2025-06-30"),
+        (2, "公开公共资源交易信息", "公开交易公告、成交结果和合同履约情况。", ["区公共资源交易中心"], "2025-12-31"),
+        (3, "公开规范性文件", "集中公开现行有效的规范性文件。", ["文件起草处室"], "2025-09-30"),
+    ]
