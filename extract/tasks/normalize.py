@@ -56,7 +56,7 @@ _CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室|科室|股室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"^(?:牵头(?:单位|部门|处室|科室|股室)?|主责(?:单位|部门))[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|协责|责任)"
     r"(?:单位|部门|处室|科室|股室)?[:：](?P<support>.+)$"
 )
 
@@ -72,7 +72,7 @@ _COMMA_DUTY_RE = re.compile(
 )
 # "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
 _EMBEDDED_SUPPORT_RE = re.compile(
-    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作|协责)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
-_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
+_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
 
 
 def units_text(raw: Optional[str]) -> str:

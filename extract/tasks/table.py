@@ -509,9 +509,10 @@ class _Reader:
 
 
 def _page_rest(table: Table, texts: list[str], roles: dict[str, int]) -> bool:
-    """A PDF page fragment's first row that only carries text (empty 序号, units and deadline cells):
-    the rest of the row broken by the page break (round 5 rule 10), not a task of its own."""
-    return table.page is not None and not any(_role_text(texts, roles, r) for r in ("units", "support", "deadline"))
+    """A PDF page fragment's first row with neither a 序号 (the caller checks it) nor a task name:
+    the rest of the row broken by the page break (round 5 rule 10; its content, and any unit or
+    deadline text that overflowed too), not a task of its own."""
+    return table.page is not None and not _role_text(texts, roles, "name")
 
 
 def _continues(chain: _Chain, table: Table) -> bool:
