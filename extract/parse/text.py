@@ -146,15 +146,18 @@ def _layout_cells(line: str) -> list[tuple[int, str]]:
     return [(_width(line[:m.start()]), m.group()) for m in _SPACE_CELL.finditer(line)]
 
 
-def _layout_row(line: str, starts: list[int]) -> Optional[list[str]]:
-    """Cells of ``line`` placed in the header's columns (a cell belongs to the rightmost column starting
-    at or before it, one column of slack), or None when the line does not fit the table."""
+def _layout_row(line: str, ends: list[int]) -> Optional[list[str]]:
+    """Cells of ``line`` placed in the header's columns, or None when the line does not fit the table.
+
+    ``ends``: the display column where each header word ends. A cell starting past the end of header
+    word k-1 lies in column k or right of it (its column's left edge is past the word above the
+    previous column), so left-aligned and centred header words both place it."""
     cells = _layout_cells(line)
-    if not cells or (len(cells) == 1 and cells[0][0] < starts[1] - 1):  # a prose line at the margin
+    if not cells or (len(cells) == 1 and cells[0][0] < ends[0]):  # a prose line at the margin
         return None
-    row = [""] * len(starts)
+    row = [""] * len(ends)
     for col, text in cells:
-        k = max((i for i, s in enumerate(starts) if s <= col + 1), default=0)
+        k = sum(1 for end in ends[:-1] if end <= col)
         row[k] = join_pieces(row[k], text) if row[k] else text
     return row
 
@@ -170,14 +173,14 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[list[str], int]]:
     header = _layout_cells(lines[i])
     if len(header) < 3 or any(len(t) > _HEADER_CELL_MAX for _, t in header):
         return None
-    starts = [c for c, _ in header]
+    ends = [c + _width(t) for c, t in header]
     rows: list[list[str]] = []
     j, end = i + 1, i + 1
     while j < len(lines):
         if not lines[j].strip():
             j += 1
             continue
-        row = _layout_row(lines[j], starts)
+        row = _layout_row(lines[j], ends)
         if row is None:
             break
         if not row[0] and rows and _SEQ_CELL.match(rows[0][0]):

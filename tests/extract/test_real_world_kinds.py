@@ -542,6 +542,19 @@ def test_space_aligned_text_dump_is_a_table() -> None:
     ]
 
 
+def test_space_aligned_dump_with_centred_header_words() -> None:
+    # header words centred over their columns, cells left-aligned below them
+    text = ("2025年某街道政务公开任务清单\n"
+            " 序号      任务名称            责任科室        完成时间\n"
+            " 1    公开社区服务事项      社区服务办      2025年5月\n"
+            " 2    更新街道概况信息      党政办、自治办  年底前\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_content"], t["lead_units"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开社区服务事项", ["社区服务办"], "2025-05-31"),
+        (2, "更新街道概况信息", ["党政办", "自治办"], "2025-12-31"),
+    ]
+
+
 def _ruled_pdf(title: str, pages: list[list[tuple[str, ...]]], widths: list[int]) -> bytes:
     """A PDF of a title and ruled rows drawn line by line (as Word exports them): one list of rows per
     page, a cell's lines separated by newlines; each page starts with its own header row."""
