@@ -471,6 +471,11 @@ def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
 # --- branch r5tables (round 5, fixer "tables"): kinds A, F, G, I, D+E -------------------------------
 
 
+def _fields(data: bytes, *names: str) -> list[tuple]:
+    """The named fields of every task read from ``data`` (any format), in order."""
+    return [tuple(t[n] for n in names) for t in extract_tasks([parse_bytes(data)]).tasks]
+
+
 def test_three_text_columns_group_name_content_without_seq() -> None:
     html = """<p>某市统计局2025年政务公开工作分工</p><table>
     <tr><td>重点工作</td><td>工作任务</td><td>工作措施</td><td>责任处室</td><td>时间要求</td></tr>
@@ -533,9 +538,8 @@ def test_space_aligned_text_dump_is_a_table() -> None:
             "3     公开拆违整治进展  公布拆违计划和完成情况。    城建办      综合执法队  2025年11月\n"
             "\n"
             "某镇人民政府\n")
-    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
-    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["support_units"], t["deadline_date"])
-            for t in result.tasks] == [
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "lead_units", "support_units",
+                   "deadline_date") == [
         (1, "公开镇级财政预算", "在镇政府网站公开预算表格。", ["财政所"], ["各村委会"], "2025-03-31"),
         (2, "公开村务监督情况", "每季度公开村务监督委员会工作情况。", ["民政办"], [], None),
         (3, "公开拆违整治进展", "公布拆违计划和完成情况。", ["城建办"], ["综合执法队"], "2025-11-30"),
@@ -548,8 +552,7 @@ def test_space_aligned_dump_with_centred_header_words() -> None:
             " 序号      任务名称            责任科室        完成时间\n"
             " 1    公开社区服务事项      社区服务办      2025年5月\n"
             " 2    更新街道概况信息      党政办、自治办  年底前\n")
-    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
-    assert [(t["seq"], t["task_content"], t["lead_units"], t["deadline_date"]) for t in result.tasks] == [
+    assert _fields(text.encode("utf-8"), "seq", "task_content", "lead_units", "deadline_date") == [
         (1, "公开社区服务事项", ["社区服务办"], "2025-05-31"),
         (2, "更新街道概况信息", ["党政办", "自治办"], "2025-12-31"),
     ]
@@ -598,9 +601,7 @@ def test_pdf_row_broken_by_a_page_break_and_units_one_per_line() -> None:
         [header,
          ("4", "公开规范性文件", "集中公开现行有效的\n规范性文件。", "文件起草\n处室", "2025年9月")],
     ], [40, 160, 300, 200, 100])
-    result = extract_tasks([parse_bytes(pdf)])
-    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
-            for t in result.tasks] == [
+    assert _fields(pdf, "seq", "task_name", "task_content", "lead_units", "deadline_date") == [
         (1, "公开城市管理执法信息", "公开执法事项清单和执法流程。", ["区城管执法局", "各街道办事处"], "2025-06-30"),
         (2, "公开公共资源交易信息", "公开交易公告、成交结果和合同履约情况。", ["区公共资源交易中心"], "2025-12-31"),
         (3, "公开政府采购信息", "公开采购意向、采购结果和合同。公开履约验收结果。", ["区财政局", "区机管局"],
