@@ -35,7 +35,7 @@ _LABEL_START = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
 _MIN_WRAPPED_LEN = 15
 # pdftotext -layout dumps: columns aligned by runs of spaces (round 5 rule 11).
 _SPACE_GAP = re.compile(r"\S {2,}\S")
-_SPACE_CELL = re.compile(r"\S+(?: \S+)*")  # a cell: words separated by single spaces
+_SPACE_CELL = re.compile(r"\S+(?:[ \u3000]\S+)*")  # a cell: words separated by single spaces
 _SEQ_CELL = re.compile(r"^\d{1,3}[.．、]?$")
 _HEADER_CELL_MAX = 14  # header words are short (extract/tasks/table.py _HEADER_MAX_LEN)
 
@@ -162,14 +162,15 @@ def _layout_row(line: str, ends: list[int]) -> Optional[list[str]]:
     return row
 
 
-def _space_table(lines: list[str], i: int) -> Optional[tuple[list[str], int]]:
-    """A space-aligned table whose header is ``lines[i]``: its rows as tab-separated lines and the
-    index after its last line, else None.
+def _space_table(lines: list[str], i: int) -> Optional[tuple[Table, int]]:
+    """The space-aligned table whose header is ``lines[i]`` and the index after its last line, else None.
 
     The header has three short cells or more; column boundaries come from the header's positions. A
     line with an empty first column continues the row above when the first column is numbered (a
-    cell wrapped by the layout); blank lines between rows are skipped; the table ends at the first
-    line that does not fit it. Needs two rows or more."""
+    cell wrapped by the layout): its cells are appended on a new line of the cell, so units printed
+    one per line stay apart (the task layer joins a line that does not end like a unit name, as for
+    ``<br>``). Blank lines between rows are skipped; the table ends at the first line that does not
+    fit it. Needs two rows or more."""
     header = _layout_cells(lines[i])
     if len(header) < 3 or any(len(t) > _HEADER_CELL_MAX for _, t in header):
         return None
@@ -184,19 +185,20 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[list[str], int]]:
         if row is None:
             break
         if not row[0] and rows and _SEQ_CELL.match(rows[0][0]):
-            rows[-1] = [join_pieces(a, b) for a, b in zip(rows[-1], row)]
+            rows[-1] = [f"{a}\n{b}" if a and b else a or b for a, b in zip(rows[-1], row)]
         else:
             rows.append(row)
         j = end = j + 1
     if len(rows) < 2:
         return None
-    return ["\t".join(t for _, t in header)] + ["\t".join(r) for r in rows], end
+    grid = [[Cell(t) for _, t in header]] + [[Cell(t) for t in r] for r in rows]
+    return Table(rows=grid, spans_known=False), end
 
 
-def _space_tables(lines: list[str]) -> list[str]:
-    """``lines`` with each space-aligned table (a pdftotext -layout dump) rewritten as tab-separated
-    rows; other lines unchanged. Own code: no library reads layout text back into cells."""
-    out: list[str] = []
+def _space_tables(lines: list[str]) -> list[str | Table]:
+    """``lines`` with each space-aligned table (a pdftotext -layout dump) replaced by its Table; other
+    lines unchanged. Own code: no library reads layout text back into cells."""
+    out: list[str | Table] = []
     i = 0
     while i < len(lines):
         found = _space_table(lines, i) if "\t" not in lines[i] and _SPACE_GAP.search(lines[i]) else None
@@ -204,7 +206,7 @@ def _space_tables(lines: list[str]) -> list[str]:
             out.append(lines[i])
             i += 1
         else:
-            out.extend(found[0])
+            out.append(found[0])
             i = found[1]
     return out
 
@@ -258,9 +260,8 @@ def parse_text(data: bytes) -> Document:
     text, _codec = decode_bytes(data)
     if "\x00" in text:
         raise ParseError("text dump contains NUL bytes (binary file?)")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if "  " in text:
-        lines = _space_tables(lines)
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines: list[str | Table] = _space_tables(raw_lines) if "  " in text else list(raw_lines)
     blocks: list[Block] = []
     prose: list[str] = []
     table: Optional[_TableBuilder] = None
@@ -284,6 +285,11 @@ def parse_text(data: bytes) -> Document:
         table = None
 
     for line in lines:
+        if isinstance(line, Table):  # a space-aligned table, already read
+            flush_table()
+            flush_prose()
+            blocks.append(Block("table", table=line))
+            continue
         kind = _line_kind(line)
         if kind == "blank":
             if table is not None:
