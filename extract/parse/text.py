@@ -171,9 +171,10 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[Table, int]]:
     one per line stay apart (the task layer joins a line that does not end like a unit name, as for
     ``<br>``). Blank lines between rows are skipped; the table ends at the first line that does not
     fit it. Needs two rows or more."""
-    header = _layout_cells(lines[i])
-    if len(header) < 3 or any(len(t) > _HEADER_CELL_MAX for _, t in header):
+    words = _SPACE_CELL.findall(lines[i])
+    if len(words) < 3 or any(len(t) > _HEADER_CELL_MAX for t in words):
         return None
+    header = _layout_cells(lines[i])
     ends = [c + _width(t) for c, t in header]
     rows: list[list[str]] = []
     j, end = i + 1, i + 1
@@ -195,20 +196,27 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[Table, int]]:
     return Table(rows=grid, spans_known=False), end
 
 
-def _space_tables(lines: list[str]) -> list[str | Table]:
-    """``lines`` with each space-aligned table (a pdftotext -layout dump) replaced by its Table; other
-    lines unchanged. Own code: no library reads layout text back into cells."""
-    out: list[str | Table] = []
-    i = 0
-    while i < len(lines):
-        found = _space_table(lines, i) if "\t" not in lines[i] and _SPACE_GAP.search(lines[i]) else None
-        if found is None:
-            out.append(lines[i])
-            i += 1
-        else:
-            out.append(found[0])
-            i = found[1]
-    return out
+def _space_tables(text: str, lines: list[str]) -> list[tuple[int, int, Table]]:
+    """(first line, line after the last, Table) of each space-aligned table (a pdftotext -layout dump)
+    in ``lines``, the lines of ``text``. Only lines holding two spaces in a row are tried, found with
+    ``str.find`` on the whole text. Own code: no library reads layout text back into cells."""
+    candidates: list[int] = []
+    pos, line_no, last = text.find("  "), 0, 0
+    while pos != -1:
+        line_no += text.count("\n", last, pos)
+        candidates.append(line_no)
+        last = text.find("\n", pos)
+        if last == -1:
+            break
+        pos = text.find("  ", last)
+    spans: list[tuple[int, int, Table]] = []
+    for i in candidates:
+        if (spans and i < spans[-1][1]) or "\t" in lines[i] or not _SPACE_GAP.search(lines[i]):
+            continue
+        found = _space_table(lines, i)
+        if found is not None:
+            spans.append((i, found[1], found[0]))
+    return spans
 
 
 def _is_heading(text: str) -> Optional[int]:
@@ -260,8 +268,9 @@ def parse_text(data: bytes) -> Document:
     text, _codec = decode_bytes(data)
     if "\x00" in text:
         raise ParseError("text dump contains NUL bytes (binary file?)")
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines: list[str | Table] = _space_tables(raw_lines) if "  " in text else list(raw_lines)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    spans = _space_tables(text, lines) if "  " in text else []
     blocks: list[Block] = []
     prose: list[str] = []
     table: Optional[_TableBuilder] = None
@@ -284,42 +293,49 @@ def parse_text(data: bytes) -> Document:
             blocks.extend(_paragraph_blocks(["\t".join(r) for r in table.rows]))
         table = None
 
-    for line in lines:
-        if isinstance(line, Table):  # a space-aligned table, already read
-            flush_table()
-            flush_prose()
-            blocks.append(Block("table", table=line))
-            continue
-        kind = _line_kind(line)
-        if kind == "blank":
-            if table is not None:
-                table.blank()
-            continue
-        if kind == "text":
-            if table is not None and table.accepts_text():
-                table.add_text(line.strip())
+    def feed(segment: list[str]) -> None:
+        """Read the lines of a stretch without space-aligned tables."""
+        nonlocal table
+        for line in segment:
+            kind = _line_kind(line)
+            if kind == "blank":
+                if table is not None:
+                    table.blank()
                 continue
-            flush_table()
-            prose.append(line)
-            continue
-        if kind == "cell":
-            cell = line.strip()
-            if table is not None and table.shape == "row":
-                table.add_row(["", cell] if line.startswith("\t") and cell else [cell])
+            if kind == "text":
+                if table is not None and table.accepts_text():
+                    table.add_text(line.strip())
+                    continue
+                flush_table()
+                prose.append(line)
                 continue
+            if kind == "cell":
+                cell = line.strip()
+                if table is not None and table.shape == "row":
+                    table.add_row(["", cell] if line.startswith("\t") and cell else [cell])
+                    continue
+                if table is None:
+                    flush_prose()
+                    table = _TableBuilder("cell")
+                table.add_cell(cell)
+                continue
+            # tab-separated row
+            cells = [c.strip() for c in line.rstrip("\n").split("\t")]
+            if table is not None and table.shape == "cell":
+                flush_table()
             if table is None:
                 flush_prose()
-                table = _TableBuilder("cell")
-            table.add_cell(cell)
-            continue
-        # tab-separated row
-        cells = [c.strip() for c in line.rstrip("\n").split("\t")]
-        if table is not None and table.shape == "cell":
-            flush_table()
-        if table is None:
-            flush_prose()
-            table = _TableBuilder("row")
-        table.add_row(cells)
+                table = _TableBuilder("row")
+            table.add_row(cells)
+
+    done = 0
+    for first, after, space_table in spans:  # a space-aligned table, already read
+        feed(lines[done:first])
+        flush_table()
+        flush_prose()
+        blocks.append(Block("table", table=space_table))
+        done = after
+    feed(lines[done:] if done else lines)
     flush_table()
     flush_prose()
     return Document(source_format="text", blocks=blocks)
