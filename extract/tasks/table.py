@@ -51,7 +51,7 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     "units": (
         (re.compile(r"^(?:责任单位|牵头单位|牵头部门|责任部门|责任主体|责任科室|责任处室|牵头处室|牵头科室|承办单位|"
                     r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|落实单位)$"), 8.0),
-        (re.compile(r"责任|牵头|承办|主办|负责|主体|部门|单位|处室|科室"), 5.0),
+        (re.compile(r"责任|牵头|承办|主办|主责|负责|主体|部门|单位|处室|科室"), 5.0),
     ),
     "support": (
         (re.compile(r"^(?:配合单位|配合部门|协办单位|参与单位|协同单位|协助单位|协作单位|支持单位|配合处室|配合科室|"
@@ -509,10 +509,13 @@ class _Reader:
 
 
 def _page_rest(table: Table, texts: list[str], roles: dict[str, int]) -> bool:
-    """A PDF page fragment's first row with neither a 序号 (the caller checks it) nor a task name:
-    the rest of the row broken by the page break (round 5 rule 10; its content, and any unit or
-    deadline text that overflowed too), not a task of its own."""
-    return table.page is not None and not _role_text(texts, roles, "name")
+    """A PDF page fragment's first row without a 序号 (the caller checks it) and either without a task
+    name or without units and deadline: the rest of the row broken by the page break (round 5 rule
+    10; its content, and any name, unit or deadline text that overflowed too), not a task of its own."""
+    if table.page is None:
+        return False
+    return not _role_text(texts, roles, "name") or not any(
+        _role_text(texts, roles, r) for r in ("units", "support", "deadline"))
 
 
 def _continues(chain: _Chain, table: Table) -> bool:
