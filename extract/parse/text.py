@@ -170,7 +170,8 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[Table, int]]:
     cell wrapped by the layout): its cells are appended on a new line of the cell, so units printed
     one per line stay apart (the task layer joins a line that does not end like a unit name, as for
     ``<br>``). Blank lines between rows are skipped; the table ends at the first line that does not
-    fit it. Needs two rows or more."""
+    fit it, or at a line with an empty first column after a blank line (an indented signature).
+    Needs two rows or more."""
     words = _SPACE_CELL.findall(lines[i])
     if len(words) < 3 or any(len(t) > _HEADER_CELL_MAX for t in words):
         return None
@@ -186,6 +187,8 @@ def _space_table(lines: list[str], i: int) -> Optional[tuple[Table, int]]:
         if row is None:
             break
         if not row[0] and rows and _SEQ_CELL.match(rows[0][0]):
+            if j > end:  # after a blank line: an indented signature or date below the table, not a wrapped cell
+                break
             rows[-1] = [f"{a}\n{b}" if a and b else a or b for a, b in zip(rows[-1], row)]
         else:
             rows.append(row)

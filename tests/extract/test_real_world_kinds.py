@@ -552,7 +552,9 @@ def test_space_aligned_dump_with_centred_header_words() -> None:
     text = ("2025年某街道政务公开任务清单\n"
             " 序号      任务名称            责任科室        完成时间\n"
             " 1    公开社区服务事项      社区服务办      2025年5月\n"
-            " 2    更新街道概况信息      党政办、自治办  年底前\n")
+            " 2    更新街道概况信息      党政办、自治办  年底前\n"
+            "\n"
+            "                                              某街道办事处\n")
     assert _fields(text.encode("utf-8"), "seq", "task_content", "lead_units", "deadline_date") == [
         (1, "公开社区服务事项", ["社区服务办"], "2025-05-31"),
         (2, "更新街道概况信息", ["党政办", "自治办"], "2025-12-31"),
