@@ -616,3 +616,14 @@ def test_pdf_row_broken_by_a_page_break_and_units_one_per_line() -> None:
         (4, "公开政府信息公开工作年度报告", "编制并公开年度报告。", ["区政府办"], "2025-01-31"),
         (5, "公开规范性文件", "集中公开现行有效的规范性文件。", ["文件起草处室"], "2025-09-30"),
     ]
+
+
+@pytest.mark.parametrize("cells,want", [
+    (["序号", "推进步骤", "工作任务", "具体要求", "责任单位", "完成时限"],
+     {"seq": 0, "group": 1, "name": 2, "content": 3, "units": 4, "deadline": 5}),
+    (["序号", "主责", "协责", "任务", "时限"], {"seq": 0, "units": 1, "support": 2, "content": 3, "deadline": 4}),
+    (["工作要求", "具体任务", "具体要求", "责任科室", "完成时限", "其他"],
+     {"group": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}),
+])
+def test_round5_header_words(cells: list[str], want: dict[str, int]) -> None:
+    assert header_roles(cells) == want
