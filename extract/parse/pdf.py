@@ -4,6 +4,8 @@ Merged cells come from the cell boxes pdfplumber finds between ruling lines: a
 box spanning several column/row bands becomes the origin of those positions
 (``merged_from``), so a merged 任务名称 is read from its own box, not guessed
 from the row above. One Table per page fragment; the task layer joins pages.
+Within a cell, lines wrapped by the layout are joined; a line ending well before
+the cell's edge keeps its break (units printed one per line).
 """
 
 from __future__ import annotations
@@ -68,6 +70,40 @@ def _chars_text(chars: list[dict[str, Any]]) -> str:
     return join_wrapped_lines(extract_text(chars).split("\n"))
 
 
+_LINE_TOL = 3.0  # points: chars whose tops differ less than this are on one line
+_SHORT_LINE_EMS = 2.0  # a line ending this many character widths before the cell edge was broken by hand
+
+
+def _cell_text(chars: list[dict[str, Any]], right: float) -> str:
+    """Text of one table cell: lines wrapped by the layout joined, but a line that ends well before
+    the cell's right edge (``right``) while another follows keeps its line break, as units printed
+    one per line (``县财政局`` / ``县直各部门``; round 5 rule 10). The task layer then reads such lines
+    as separate units only when each ends like a unit name (``文件起草`` + ``处室`` stays one)."""
+    if not chars:
+        return ""
+    tops = [ch["top"] for ch in chars]
+    if max(tops) - min(tops) < _LINE_TOL:  # one line: the common case, no grouping
+        return _chars_text(chars)
+    from pdfplumber.utils import extract_text
+
+    texts = extract_text(chars).split("\n")
+    ends: list[tuple[float, float, float]] = []  # per line: top, right end, widest char
+    for ch in sorted(chars, key=lambda c: c["top"]):
+        if ends and ch["top"] - ends[-1][0] < _LINE_TOL:
+            top, x1, em = ends[-1]
+            ends[-1] = (top, max(x1, ch["x1"]), max(em, ch["x1"] - ch["x0"]))
+        else:
+            ends.append((ch["top"], ch["x1"], ch["x1"] - ch["x0"]))
+    if len(ends) != len(texts):  # pdfplumber grouped the lines otherwise: no hard breaks
+        return join_wrapped_lines(texts)
+    out: list[list[str]] = [[]]
+    for k, (text, (_, x1, em)) in enumerate(zip(texts, ends)):
+        out[-1].append(text)
+        if k + 1 < len(texts) and right - x1 > _SHORT_LINE_EMS * em:
+            out.append([])
+    return "\n".join(join_wrapped_lines(group) for group in out)
+
+
 def _in_box(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     """True when the char's centre lies inside box (x0, top, x1, bottom)."""
     x = (ch["x0"] + ch["x1"]) / 2
@@ -92,7 +128,7 @@ def table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict[
         if c1 <= c0 or r1 <= r0:
             continue
         inside = np.flatnonzero((box[0] <= cx) & (cx < box[2]) & (box[1] <= cy) & (cy < box[3]))
-        text = _chars_text([chars[i] for i in inside])
+        text = _cell_text([chars[i] for i in inside], box[2])
         placed.append(PlacedCell(r0, c0, text, r1 - r0, c1 - c0))
     n_rows = len(ys) - 1
     grid = grid_from_placed(placed, n_rows=n_rows)

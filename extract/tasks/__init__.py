@@ -112,7 +112,7 @@ def extract_tasks(docs: list[Document]) -> Extraction:
     document = extract_metadata(docs, layout, table.title_rows)
     year = document["year"]
     if year is None:
-        warnings.append("plan year not found: deadlines cannot be dated")
+        warnings.append("plan year not found: deadlines without their own year cannot be dated")
     tasks: list[dict[str, Any]]
     warnings += table.warnings
     if table.rows:

@@ -56,7 +56,7 @@ _CLOSE = "）)〕"
 _UNIT_SEPS = "、，,；;"
 _SUPPORT_TAIL_RE = re.compile(r"(?:配合落实|共同落实|负责落实|落实|配合|参与|协同|协助|协办|按职责分工负责|分工负责)$")
 _LABELLED_RE = re.compile(
-    r"^(?:牵头(?:单位|部门|处室|科室|股室)?)[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|责任)"
+    r"^(?:牵头(?:单位|部门|处室|科室|股室)?|主责(?:单位|部门))[:：](?P<lead>.+?)[；;，,]\s*(?:配合|协办|参与|协助|协同|协作|协责|责任)"
     r"(?:单位|部门|处室|科室|股室)?[:：](?P<support>.+)$"
 )
 
@@ -72,7 +72,7 @@ _COMMA_DUTY_RE = re.compile(
 )
 # "X；配合单位：Y", and "X；责任单位：Y" left by a clause opened with 牵头单位：X (a second label: X leads)
 _EMBEDDED_SUPPORT_RE = re.compile(
-    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
+    r"[；;，,]\s*(?:(?:配合|协办|参与|协助|协同|协作|协责)(?:单位|部门|处室|科室|股室)?|责任(?:单位|部门|处室|科室|股室))[:：]")
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _unit_list(text: str) -> tuple[list[str], bool]:
     return names, open_list
 
 
-_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
+_LABEL_LINE_RE = re.compile(r"^(?:牵头|配合|协办|参与|责任|主责|协责|协助)(?:单位|部门|处室|科室|股室)?[:：]")
 
 
 def units_text(raw: Optional[str]) -> str:
@@ -256,6 +256,7 @@ _HALF_YEAR = {"上半年", "上半年前", "上半年底", "上半年底前", "�
 _SEP_RE = re.compile(r"[，,、；;]")
 _YEAR_PREFIX_RE = re.compile(r"^(?P<y>\d{4})年度?(?P<rest>.+)$")
 # A dotted date, as written in spreadsheets: 2025.6 (month end), 2025.12.31, 2025.9.30前, 2025/6/30, 2025-06-30.
+_OWN_YEAR_RE = re.compile(r"^(\d{4})(?:年|[.．/-]\d)")  # a deadline starting with its own year
 _DOTTED_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[.．/-])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2})日?)?(?:以前|之前|前)?(?:完成)?$")
 
 
@@ -285,8 +286,8 @@ DEADLINE_KINDS: tuple[str, ...] = (
 - ``range``: N月—M月 → the end of month M.
 - ``several``: several phrases in one cell (3月底、9月底), also steps (6月底前完成初稿，9月底前正式发布) → the last date.
 - ``next_year``: any of the above whose date falls after the plan year (次年3月, 2025年6月底 in a 2024 plan).
-- ``unparsed``: text we cannot date (持续推进, 长期坚持, 每季度, an invalid date), or any text when the plan
-  year is unknown (then the date is null too).
+- ``unparsed``: text we cannot date (持续推进, 长期坚持, 每季度, an invalid date), or, when the plan year
+  is unknown, any text that does not state its own year (then the date is null too).
 Source: tests/fixtures/gold/README.md (全年, N月…, N月D日前, 次年N月) and tests/fixtures/cases/README.md
 (quarters, ranges, 年内, recurring → no date).
 """
@@ -309,14 +310,18 @@ def read_deadline(raw: Optional[str], plan_year: Optional[int]) -> Deadline:
     """Read a deadline cell relative to the plan year: the one deadline parser (the warehouse stores its result).
 
     ``raw``: the cell or clause text (whitespace and full-width digits allowed, a trailing 。 ignored).
-    ``plan_year``: the document's plan year (None → kind ``unparsed`` for any text, no date).
+    ``plan_year``: the document's plan year (None → kind ``unparsed``, no date, unless the text starts
+    with its own year: ``2025年5月底前`` is dated from 2025 whatever the plan).
     Returns a ``Deadline``; never raises. Kinds and rules: ``DEADLINE_KINDS``.
     """
     text = _to_half(squash(raw)).rstrip("。.")
     if not text:
         return Deadline("none")
-    if plan_year is None:
-        return Deadline("unparsed")
+    if plan_year is None:  # a deadline that states its own year is dated from it (round 5 rule 4)
+        own = _OWN_YEAR_RE.match(text)
+        if own is None:
+            return Deadline("unparsed")
+        plan_year = int(own.group(1))
     found = _parse_one(text, plan_year)
     if found is None:
         # several deadlines in one cell ("3月底、9月底"): the last one is when the task is done

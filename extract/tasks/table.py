@@ -4,7 +4,7 @@ Column roles come from the header words, assigned over the whole header at once
 (the best assignment, not first match per cell), in any order and any spacing
 (``工&nbsp;作&nbsp;任&nbsp;务``): seq (序号), name (任务名称/工作任务/工作事项…),
 content (任务内容/具体要求/主要内容…), units (责任单位/牵头单位/责任主体…),
-support (配合单位, or 责任单位 beside a 牵头 column), deadline (完成时限/
+support (配合单位/协责单位, or 责任单位 beside a 牵头 column), deadline (完成时限/
 时限要求/完成期限…) and group (领域/类别…). Rules: ``shared/cases/README.md``
 and ``tests/fixtures/gold/README.md``.
 
@@ -51,11 +51,12 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     "units": (
         (re.compile(r"^(?:责任单位|牵头单位|牵头部门|责任部门|责任主体|责任科室|责任处室|牵头处室|牵头科室|承办单位|"
                     r"主办单位|实施主体|负责单位|负责部门|主责部门|主责单位|责任单位部门|牵头责任单位|落实单位)$"), 8.0),
-        (re.compile(r"责任|牵头|承办|主办|负责|主体|部门|单位|处室|科室"), 5.0),
+        (re.compile(r"责任|牵头|承办|主办|主责|负责|主体|部门|单位|处室|科室"), 5.0),
     ),
     "support": (
-        (re.compile(r"^(?:配合单位|配合部门|协办单位|参与单位|协同单位|协助单位|协作单位|支持单位|配合处室|配合科室)$"), 9.0),
-        (re.compile(r"配合|协办|协同|参与|协助|协作"), 7.0),
+        (re.compile(r"^(?:配合单位|配合部门|协办单位|参与单位|协同单位|协助单位|协作单位|支持单位|配合处室|配合科室|"
+                    r"协责单位|协责部门)$"), 9.0),
+        (re.compile(r"配合|协办|协同|参与|协助|协作|协责"), 7.0),
     ),
     "deadline": (
         (re.compile(r"^(?:完成时限|时限要求|完成期限|完成时间|时间节点|时间要求|时间安排|进度安排|推进时间|截止时间|"
@@ -63,8 +64,8 @@ _VOCAB: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
         (re.compile(r"时间|时限|期限|节点|进度|完成时|截止|日期"), 6.0),
     ),
     "group": (
-        (re.compile(r"^(?:领域|类别|板块|方面|分类|类型|栏目|工作领域|重点领域|公开领域|工作类别|任务类别|一级指标|方向)$"), 7.0),
-        (re.compile(r"类别|领域|板块|方面|分类|类型|栏目"), 5.0),
+        (re.compile(r"^(?:领域|类别|板块|方面|分类|类型|栏目|工作领域|重点领域|公开领域|工作类别|任务类别|一级指标|方向|工作环节|环节|阶段|工作阶段)$"), 7.0),
+        (re.compile(r"类别|领域|板块|方面|分类|类型|栏目|环节|阶段|步骤"), 5.0),
     ),
 }
 _HEADER_MAX_LEN = 14
@@ -158,6 +159,7 @@ def assign_roles(cells: list[str], spans: tuple[tuple[int, int], ...] = ()) -> O
     for j, r, score in _best_assignment(scores):
         roles[ROLES[r]] = j
         why[j] = spanned_why.get(j) or f"'{keys[j]}' → {ROLES[r]} (score {score:g})"
+    _three_text_columns(roles, why, keys, scores)
     text_role = "content" if "name" not in roles and "content" in roles else (
         "name" if "content" not in roles and "name" in roles else None)
     if text_role is not None:  # 工作内容 | 具体措施, 任务 | 分解任务, 重点任务 | 具体事项: two columns of one text role
@@ -175,6 +177,22 @@ def assign_roles(cells: list[str], spans: tuple[tuple[int, int], ...] = ()) -> O
         roles["content"] = roles.pop("name")
         why[roles["content"]] += "; the only text column: read as content"
     return HeaderRoles(roles, why)
+
+
+def _three_text_columns(roles: dict[str, int], why: dict[int, str], keys: list[str],
+                        scores: list[dict[str, float]]) -> None:
+    """Three text columns and no group column (工作要求 | 具体任务 | 具体要求): left to right they are the
+    group (its ``一、`` cells are the section), the name and the content (round 5 rule 2). Changes
+    ``roles``/``why`` in place; a column already holding another role (units, deadline…) is not text."""
+    if "group" in roles:
+        return
+    taken = {j for role, j in roles.items() if role not in ("name", "content")}
+    text_cols = [j for j, s in enumerate(scores) if j not in taken and ("name" in s or "content" in s)]
+    if len(text_cols) < 3:
+        return
+    for role, place, j in zip(("group", "name", "content"), ("first", "second", "third"), text_cols):
+        roles[role] = j
+        why[j] = f"'{keys[j]}' → {role} (the {place} of three text columns)"
 
 
 def _best_assignment(scores: list[dict[str, float]]) -> list[tuple[int, int, float]]:
@@ -465,7 +483,7 @@ class _Reader:
                 continue
             seq_text = _role_text(texts, roles, "seq")
             if (self.prev is not None and "seq" in roles and not seq_text and first_of_fragment
-                    and not table.spans_known):
+                    and (not table.spans_known or _page_rest(table, texts, roles))):
                 # a row broken by a page break: its rest continues the previous row
                 _append_continuation(self.prev, row, roles)
                 chain.explain.append(f"{where}: continues the row above (page break)")
@@ -488,6 +506,16 @@ class _Reader:
                 row_read.row.section = self.section
             self.prev = row_read.row
             chain.rows.append(row_read.row)
+
+
+def _page_rest(table: Table, texts: list[str], roles: dict[str, int]) -> bool:
+    """A PDF page fragment's first row without a 序号 (the caller checks it) and either without a task
+    name or without units and deadline: the rest of the row broken by the page break (round 5 rule
+    10; its content, and any name, unit or deadline text that overflowed too), not a task of its own."""
+    if table.page is None:
+        return False
+    return not _role_text(texts, roles, "name") or not any(
+        _role_text(texts, roles, r) for r in ("units", "support", "deadline"))
 
 
 def _continues(chain: _Chain, table: Table) -> bool:

@@ -466,3 +466,164 @@ def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
         (2, ["区发展改革委"], True, "2025-12-31"),
         (3, ["文件起草处室"], False, None),
     ]
+
+
+# --- branch r5tables (round 5, fixer "tables"): kinds A, F, G, I, D+E -------------------------------
+
+
+def _fields(data: bytes, *names: str) -> list[tuple]:
+    """The named fields of every task read from ``data`` (any format), in order."""
+    return [tuple(t[n] for n in names) for t in extract_tasks([parse_bytes(data)]).tasks]
+
+
+def test_three_text_columns_group_name_content_without_seq() -> None:
+    html = """<p>某市统计局2025年政务公开工作分工</p><table>
+    <tr><td>重点工作</td><td>工作任务</td><td>工作措施</td><td>责任处室</td><td>时间要求</td></tr>
+    <tr><td rowspan="2">一、做好统计数据发布</td><td>（一）按时发布统计公报。</td><td>1.在门户网站发布年度统计公报。</td>
+        <td>综合处</td><td>3月底前</td></tr>
+    <tr><td>（二）解读月度经济数据。</td><td>3.每月发布主要经济指标解读。</td><td>综合处、核算处</td><td>每月</td></tr>
+    <tr><td>二、规范依申请公开</td><td>（三）完善申请办理流程。</td><td>4.修订依申请公开办理规程。</td>
+        <td>办公室</td><td>2025年8月</td></tr>
+    </table>"""
+    assert [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in _read(html)] == [
+        (1, "做好统计数据发布", "按时发布统计公报。", "在门户网站发布年度统计公报。", ["综合处"], "2025-03-31"),
+        (3, "做好统计数据发布", "解读月度经济数据。", "每月发布主要经济指标解读。", ["综合处", "核算处"], None),
+        (4, "规范依申请公开", "完善申请办理流程。", "修订依申请公开办理规程。", ["办公室"], "2025-08-31"),
+    ]
+    assert header_roles(["重点工作", "工作任务", "工作措施", "责任处室", "时间要求"]) == {
+        "group": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}
+
+
+def test_zhuze_xieze_columns_are_lead_and_support() -> None:
+    html = """<p>某旗2025年政务公开任务清单</p><table>
+    <tr><td>序号</td><td>任务事项</td><td>协责单位</td><td>主责单位</td><td>时限要求</td></tr>
+    <tr><td>1</td><td>公开草原禁牧休牧安排</td><td>各苏木镇</td><td>旗林草局</td><td>4月底前</td></tr>
+    <tr><td>2</td><td>公开牧区饮水工程进展</td><td></td><td>旗水利局</td><td>持续推进</td></tr>
+    </table>"""
+    assert [(r[0], r[3], r[4], r[5], r[7]) for r in _read(html)] == [
+        (1, "公开草原禁牧休牧安排", ["旗林草局"], ["各苏木镇"], "2025-04-30"),
+        (2, "公开牧区饮水工程进展", ["旗水利局"], [], None),
+    ]
+    units = split_units("主责单位：旗民政局\n协责单位：各苏木镇、旗财政局")
+    assert (units.lead, units.support) == (["旗民政局"], ["各苏木镇", "旗财政局"])
+
+
+def test_no_plan_year_dates_only_deadlines_stating_their_own_year() -> None:
+    html = """<p>某县推进基层政务公开标准化工作分工表</p><table>
+    <tr><td>序号</td><td>推进阶段</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>1</td><td rowspan="2">准备阶段</td><td>梳理本级公开事项</td><td>县政府办</td><td>2026年3月底前</td></tr>
+    <tr><td>2</td><td>制定公开标准目录</td><td>县直各部门</td><td>6月底前</td></tr>
+    <tr><td>3</td><td>总结阶段</td><td>开展工作评估</td><td>县政府办</td><td>2026.11.20前</td></tr>
+    </table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert result.document["year"] is None
+    # no other name column: the merged group column names the tasks (shared/cases/README.md)
+    assert [(t["seq"], t["task_name"], t["task_content"], t["deadline_kind"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "准备阶段", "梳理本级公开事项", "month", "2026-03-31"),
+        (2, "准备阶段", "制定公开标准目录", "unparsed", None),
+        (3, "总结阶段", "开展工作评估", "day", "2026-11-20"),
+    ]
+    assert "task 2: deadline '6月底前' kept as written, date left empty (no plan year)" in result.warnings
+
+
+def test_space_aligned_text_dump_is_a_table() -> None:
+    # pdftotext -layout: columns under the header's words, a wrapped content cell, an empty 配合 cell
+    text = ("某镇2025年政务公开重点任务表\n\n"
+            "序号  任务名称          工作要求                    牵头单位    配合单位    完成时限\n"
+            "1     公开镇级财政预算  在镇政府网站公开预算表格。  财政所      各村委会    3月底前\n"
+            "\n"
+            "2     公开村务监督情况  每季度公开村务监督委员会    民政办                  每季度\n"
+            "                        工作情况。\n"
+            "3     公开拆违整治进展  公布拆违计划和完成情况。    城建办      综合执法队  2025年11月\n"
+            "                                                                城管中队\n"
+            "\n"
+            "某镇人民政府\n")
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "lead_units", "support_units",
+                   "deadline_date") == [
+        (1, "公开镇级财政预算", "在镇政府网站公开预算表格。", ["财政所"], ["各村委会"], "2025-03-31"),
+        (2, "公开村务监督情况", "每季度公开村务监督委员会工作情况。", ["民政办"], [], None),
+        (3, "公开拆违整治进展", "公布拆违计划和完成情况。", ["城建办"], ["综合执法队", "城管中队"], "2025-11-30"),
+    ]
+
+
+def test_space_aligned_dump_with_centred_header_words() -> None:
+    # header words centred over their columns, cells left-aligned below them
+    text = ("2025年某街道政务公开任务清单\n"
+            " 序号      任务名称            责任科室        完成时间\n"
+            " 1    公开社区服务事项      社区服务办      2025年5月\n"
+            " 2    更新街道概况信息      党政办、自治办  年底前\n"
+            "\n"
+            "                                              某街道办事处\n")
+    assert _fields(text.encode("utf-8"), "seq", "task_content", "lead_units", "deadline_date") == [
+        (1, "公开社区服务事项", ["社区服务办"], "2025-05-31"),
+        (2, "更新街道概况信息", ["党政办", "自治办"], "2025-12-31"),
+    ]
+
+
+def _ruled_pdf(title: str, pages: list[list[tuple[str, ...]]], widths: list[int]) -> bytes:
+    """A PDF of a title and ruled rows drawn line by line (as Word exports them): one list of rows per
+    page, a cell's lines separated by newlines; each page starts with its own header row."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(842, 595), invariant=1)
+    c.setFont("STSong-Light", 14)
+    c.drawString(250, 570, title)
+    for rows in pages:
+        c.setFont("STSong-Light", 10)
+        y = 550.0
+        for row in rows:
+            h = max(len(cell.split("\n")) for cell in row) * 14 + 8
+            x = 40.0
+            for w, cell in zip(widths, row):
+                c.rect(x, y - h, w, h)
+                for k, line in enumerate(cell.split("\n") if cell else []):
+                    c.drawString(x + 4, y - 4 - (k + 1) * 14 + 3, line)
+                x += w
+            y -= h
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_row_broken_by_a_page_break_and_units_one_per_line() -> None:
+    header = ("序号", "任务名称", "工作内容", "责任单位", "完成时限")
+    pdf = _ruled_pdf("某区城管局2025年政务公开重点任务分解表", [
+        [header,
+         ("1", "公开城市管理执法信息", "公开执法事项清单和\n执法流程。", "区城管执法局\n各街道办事处", "6月底前"),
+         ("2", "公开公共资源交易信息", "公开交易公告、成交\n结果和", "区公共资源交易中心", "全年")],
+        [header,
+         ("", "", "合同履约情况。", "", ""),
+         ("3", "公开政府采购信息", "公开采购意向、采购\n结果和合同。", "区财政局、区机管", "全年")],
+        [header,
+         ("", "", "公开履约验收结果。", "局", "")],
+        [header,
+         ("4", "公开政府信息公开", "编制并公开年度", "区政府办", "1月31日前")],
+        [header,
+         ("", "工作年度报告", "报告。", "", "")],
+        [header,
+         ("5", "公开规范性文件", "集中公开现行有效的\n规范性文件。", "文件起草\n处室", "2025年9月")],
+    ], [40, 160, 300, 200, 100])
+    assert _fields(pdf, "seq", "task_name", "task_content", "lead_units", "deadline_date") == [
+        (1, "公开城市管理执法信息", "公开执法事项清单和执法流程。", ["区城管执法局", "各街道办事处"], "2025-06-30"),
+        (2, "公开公共资源交易信息", "公开交易公告、成交结果和合同履约情况。", ["区公共资源交易中心"], "2025-12-31"),
+        (3, "公开政府采购信息", "公开采购意向、采购结果和合同。公开履约验收结果。", ["区财政局", "区机管局"],
+         "2025-12-31"),
+        (4, "公开政府信息公开工作年度报告", "编制并公开年度报告。", ["区政府办"], "2025-01-31"),
+        (5, "公开规范性文件", "集中公开现行有效的规范性文件。", ["文件起草处室"], "2025-09-30"),
+    ]
+
+
+@pytest.mark.parametrize("cells,want", [
+    (["序号", "推进步骤", "工作任务", "具体要求", "责任单位", "完成时限"],
+     {"seq": 0, "group": 1, "name": 2, "content": 3, "units": 4, "deadline": 5}),
+    (["序号", "主责", "协责", "任务", "时限"], {"seq": 0, "units": 1, "support": 2, "content": 3, "deadline": 4}),
+    (["工作要求", "具体任务", "具体要求", "责任科室", "完成时限", "其他"],
+     {"group": 0, "name": 1, "content": 2, "units": 3, "deadline": 4}),
+])
+def test_round5_header_words(cells: list[str], want: dict[str, int]) -> None:
+    assert header_roles(cells) == want
