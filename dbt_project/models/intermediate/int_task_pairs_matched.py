@@ -126,43 +126,67 @@ def model(dbt, session):
             on pairs.plan_pair_id = todo.plan_pair_id
             and pairs.document_version_id = todo.document_version_id
             and pairs.matched_document_version_id = todo.matched_document_version_id"""
-    # the evidence, for the matches only: the shared terms that contribute most to the cosine
-    # the evidence, for the matches only: the shared terms that contribute most to the cosine, in
-    # chunks of plan pairs (one join over all matches and 22M term rows took ~10 GB at 1M tasks);
-    # task_id alone identifies the version (task_id = hash of version | seq)
+    # the evidence, for the matches only: the shared terms that contribute most to the cosine.
+    # The term rows of the matched tasks are read once (after a pass for the distinct terms), coded
+    # as integers for task and term (terms numbered in term order, so the tie-break on the code is
+    # the tie-break on the term); the top five are found in chunks of plan pairs on those integers
+    # (one join over all matches and the 22M term strings took ~10 GB at 1M tasks; chunks that
+    # each re-read the strings took ~55 CPU s), and only the five winners become strings again.
     session.execute(f"create or replace temp table _match_matches as {matches}")
-    n_matches = session.execute("select count(*) from _match_matches").fetchone()[0]
+    session.execute("""
+        create or replace temp table _match_task_codes as
+        select task_id, (row_number() over (order by task_id))::integer as task_code
+        from (select task_id from _match_matches union select matched_task_id from _match_matches)""")
+    session.execute(f"""
+        create or replace temp table _match_term_codes as
+        select term, (row_number() over (order by term))::integer as term_code
+        from (select distinct term from ({terms_sql}))""")
+    session.execute(f"""
+        create or replace temp table _match_terms as
+        select codes.task_code, term_codes.term_code, terms.weight
+        from ({terms_sql}) as terms
+        inner join _match_task_codes as codes using (task_id)
+        inner join _match_term_codes as term_codes using (term)""")
+    session.execute("""
+        create or replace temp table _match_pairs as
+        select matches.plan_pair_id, matches.task_id, matches.matched_task_id,
+               lefts.task_code as left_code, rights.task_code as right_code
+        from _match_matches as matches
+        inner join _match_task_codes as lefts on lefts.task_id = matches.task_id
+        inner join _match_task_codes as rights on rights.task_id = matches.matched_task_id""")
+    n_matches = session.execute("select count(*) from _match_pairs").fetchone()[0]
     chunks = max(1, -(-n_matches // MATCHES_PER_CHUNK))
-    session.execute("""create or replace temp table _match_key_terms (
-        plan_pair_id varchar, task_id varchar, matched_task_id varchar, key_terms varchar[])""")
+    session.execute("""create or replace temp table _match_key_codes (
+        plan_pair_id varchar, task_id varchar, matched_task_id varchar, key_term_codes integer[])""")
     for chunk in range(chunks):
         session.execute(f"""
-            insert into _match_key_terms
+            insert into _match_key_codes
             with chunk as (
-                select plan_pair_id, task_id, matched_task_id from _match_matches
-                where hash(plan_pair_id) % {chunks} = {chunk}
-            ),
-            left_terms as (
-                select task_id, term, weight from ({terms_sql})
-                semi join (select distinct task_id from chunk) using (task_id)
-            ),
-            right_terms as (
-                select task_id, term, weight from ({terms_sql})
-                semi join (select distinct matched_task_id as task_id from chunk) using (task_id)
+                select * from _match_pairs where hash(plan_pair_id) % {chunks} = {chunk}
             )
             select
                 chunk.plan_pair_id,
                 chunk.task_id,
                 chunk.matched_task_id,
                 -- top 5 by contribution (ties by term, descending)
-                max_by(left_terms.term, struct_pack(contribution := left_terms.weight * right_terms.weight,
-                                                    term := left_terms.term), 5) as key_terms
+                max_by(left_terms.term_code, struct_pack(contribution := left_terms.weight * right_terms.weight,
+                                                         term_code := left_terms.term_code), 5) as key_term_codes
             from chunk
-            inner join left_terms on left_terms.task_id = chunk.task_id
-            inner join right_terms
-                on right_terms.task_id = chunk.matched_task_id
-                and right_terms.term = left_terms.term
+            inner join _match_terms as left_terms on left_terms.task_code = chunk.left_code
+            inner join _match_terms as right_terms
+                on right_terms.task_code = chunk.right_code
+                and right_terms.term_code = left_terms.term_code
             group by all""")
+    session.execute("""
+        create or replace temp table _match_key_terms as
+        select key_codes.plan_pair_id, key_codes.task_id, key_codes.matched_task_id,
+               list(term_codes.term order by key.position) as key_terms
+        from _match_key_codes as key_codes,
+             unnest(key_codes.key_term_codes) with ordinality as key(term_code, position)
+        inner join _match_term_codes as term_codes on term_codes.term_code = key.term_code
+        group by all;
+        drop table _match_terms; drop table _match_key_codes; drop table _match_pairs;
+        drop table _match_task_codes; drop table _match_term_codes""")
     return session.sql("""
         with matches as (select * from _match_matches),
         key_terms as (select * from _match_key_terms),
