@@ -117,7 +117,8 @@ def model(dbt, session):
         select row_number() over (order by plan_pair_id) - 1 as pair_code,
                plan_pair_id, comparison_type, document_version_id, matched_document_version_id
         from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
-    # integer codes for tasks, versions and terms (strings stay in DuckDB; a 1M-task corpus has
+    # integer codes for tasks, versions and terms (int32 for the 22M entries at 1M tasks: scipy's own
+    # index type, so the matrix is built without a copy; strings stay in DuckDB; a 1M-task corpus has
     # tens of millions of task × term rows, so they are read twice from the table rather than held
     # in a temp table: ~2 GB of strings at 1M); small dictionaries, then one join, no window over all rows
     session.execute("""
@@ -139,7 +140,7 @@ def model(dbt, session):
         select row_number() over (order by term) - 1 as term_code, term
         from (select distinct term from {terms} as terms)""")
     entries = session.sql(f"""
-        select tasks.task_code as task, term_codes.term_code as term, terms.weight
+        select tasks.task_code::integer as task, term_codes.term_code::integer as term, terms.weight
         from {terms} as terms
         inner join _scored_tasks as tasks using (task_id)
         inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
