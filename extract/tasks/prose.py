@@ -54,7 +54,7 @@ _STANDALONE_RE = re.compile(
 _DEADLINE_IN_CLAUSE_RE = re.compile(r"[；;，,]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>.+)$")
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
-_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
+_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|\d{1,3}\s*[）)]|[⑴-⒇①-⑳])\s*")
 _STOPS = "。.；;！!？?"
 # A plain-text list of labelled blocks (round 4 rule 6): ``任务一：名称`` opens a task (its name), the
 # ``具体内容：`` line is its content, the unit and deadline label lines below close it.

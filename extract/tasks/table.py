@@ -79,7 +79,7 @@ _SECTION_ROW_RE = re.compile(
 _ORDINAL_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]\s*[、．.]?"
     r"|第[一二三四五六七八九十百]+部分\s*[:：、]?|(?P<num>\d{1,3})\s*[.．、](?!\d)|[（(]\s*(?P<pnum>\d{1,3})\s*[）)]\s*[、．.]?"
-    r"|[①-⑳])\s*"
+    r"|(?P<hnum>\d{1,3})\s*[）)](?![）)])|[⑴-⒇]|[①-⑳])\s*"
 )
 _FOOTNOTE_RE = re.compile(r"^\s*(?:注|备注|说明|附注)\s*[0-9一二三四五六七八九十]*\s*[:：]")
 
@@ -297,11 +297,13 @@ def _lines(cell: Optional[Cell]) -> str:
 
 
 def strip_ordinal(text: str) -> tuple[str, Optional[int]]:
-    """Remove a leading ordinal (一、 （一） 1. 1、 （1） ①); return the text and an Arabic number if it had one."""
+    """Remove a leading ordinal (一、 （一） 1. 1、 （1） 1） ⑴ ①); return the text and an Arabic number if it had one."""
     m = _ORDINAL_RE.match(text)
     if not m or m.end() >= len(text):
         return text, None
-    num = m.group("num") or m.group("pnum")
+    num = m.group("num") or m.group("pnum") or m.group("hnum")
+    if num is None and "⑴" <= text.lstrip()[0] <= "⒇":  # ⑴…⒇ (U+2474–U+2487) are （1）…（20）
+        num = str(ord(text.lstrip()[0]) - 0x2473)
     return text[m.end():].strip(), (int(num) if num else None)
 
 

@@ -466,3 +466,35 @@ def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
         (2, ["区发展改革委"], True, "2025-12-31"),
         (3, ["文件起草处室"], False, None),
     ]
+
+
+# ---------------------------------------------------------------- r5prose (round 5: kinds B, C, H)
+
+
+def test_close_paren_and_circled_digit_ordinals_number_the_tasks() -> None:
+    # kind B: `2)` / `3）` / `⑹` lead the name cells of a table without 序号: stripped, the numbers are the seq
+    html = """<p>2025年某县政务公开任务清单</p><table>
+    <tr><td>重点任务</td><td>工作举措</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>2) 公开农业补贴发放</td><td>按季度公示补贴对象。</td><td>县农业农村局</td><td>每季度</td></tr>
+    <tr><td>3）公开校园招生政策</td><td>发布义务教育招生细则。</td><td>县教育局</td><td>5月底前</td></tr>
+    <tr><td>⑹公开养老服务机构名录</td><td>更新机构地址和收费标准。</td><td>县民政局</td><td>年底前</td></tr>
+    </table>"""
+    assert [(r[0], r[2], r[3], r[7]) for r in _read(html)] == [
+        (2, "公开农业补贴发放", "按季度公示补贴对象。", None),
+        (3, "公开校园招生政策", "发布义务教育招生细则。", "2025-05-31"),
+        (6, "公开养老服务机构名录", "更新机构地址和收费标准。", "2025-12-31"),
+    ]
+    assert strip_ordinal("⒇ 做好年报") == ("做好年报", 20)
+    assert strip_ordinal("12)做好年报") == ("做好年报", 12)
+
+
+def test_prose_items_numbered_with_circled_or_close_paren_digits() -> None:
+    text = ("某镇2025年政务公开工作要点\n一、做好基层公开\n（一）村务公开\n"
+            "⑴每月公开村级财务收支明细。（责任单位：镇农经站）\n"
+            "2）公开宅基地审批结果。（责任单位：镇规划办；完成时限：9月底前）\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "村务公开", "每月公开村级财务收支明细。", ["镇农经站"], None),
+        (2, "村务公开", "公开宅基地审批结果。", ["镇规划办"], "2025-09-30"),
+    ]
