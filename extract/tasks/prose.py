@@ -28,14 +28,21 @@ CLAUSE_KEYS = (
 )
 _KEYS = "|".join(CLAUSE_KEYS)
 _OPEN, _CLOSE = "（(【〔［[", "）)】〕］]"
+_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
+# A 牵头领导/分管领导 label names a post (副局长), not a unit: dropped from the clause (round 5 rule 3).
+_LEADER_KEYS = "(?:牵头|分管|责任|联系|主管|包抓)领导|责任人|联系人"
 # A labelled clause in any bracket; the units may hold one level of parentheses (区政府办公室（区政务公开办）).
+# Labels come in any order: deadline or leader labels may stand before the unit label
+# (``（完成时限：Y；责任部门：X）``, ``（牵头领导：副局长；责任科室：X；完成时限：Y）``; round 5 rule 3).
 _LABELLED_RE = re.compile(
-    r"[（(【〔［\[]\s*(?P<key>" + _KEYS + r")\s*[:：]\s*"
+    r"[（(【〔［\[]\s*(?P<pre>(?:(?:" + _DEADLINE_KEYS + "|" + _LEADER_KEYS + r")\s*[:：]"
+    r"[^（）()【】〔〕［］\[\]；;:：]{1,40}[；;]\s*){0,3})(?P<key>" + _KEYS + r")\s*[:：]\s*"
     r"(?P<units>(?:[^（）()【】〔〕［］\[\]]|[（(][^（）()]*[）)])+?)\s*[）)】〕］\]]"
 )
+_PRE_DEADLINE_RE = re.compile(r"(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^；;]+?)\s*[；;]")
+_LEADER_PART_RE = re.compile(r"[；;，,]\s*(?:" + _LEADER_KEYS + r")\s*[:：][^；;]*")
 # A bare parenthesised list, checked by ``is_unit_list``.
 _PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
-_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
 _MORE_KEYS = "(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室|股室)|" + _DEADLINE_KEYS
 # Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``, also as a run of
 # label sentences ``牵头单位：X。协同单位：Y。时间要求：Z。`` (one clause; round 4 rule 6).
@@ -133,7 +140,11 @@ def _clauses(text: str) -> list[_Clause]:
     found: list[_Clause] = []
     for m in _LABELLED_RE.finditer(text):
         more = _BRACKET_DEADLINE_RE.match(text, m.end())
-        if more is None:
+        if m.group("pre"):  # labels before the unit label: keep a deadline, drop a leader
+            pre = _PRE_DEADLINE_RE.search(m.group("pre"))
+            units = m.group("units") + ("；完成时限：" + pre.group("deadline") if pre else "")
+            found.append(_Clause(m.start(), m.end(), units, m.group(0)))
+        elif more is None:
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
         else:  # 【责任单位：X】【完成时限：Y】: one clause with its deadline
             found.append(_Clause(m.start(), more.end(), m.group("units") + "；完成时限：" + more.group("deadline"),
@@ -182,6 +193,8 @@ def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
     """Split ``区发改委；完成时限：6月底前`` or ``区发改委，6月底前`` into the units and the deadline."""
+    if "领导" in units or "人" in units:
+        units = _LEADER_PART_RE.sub("", units)  # 责任科室：X；分管领导：副局长: the post is not a unit
     m = _DEADLINE_IN_CLAUSE_RE.search(units)
     if m:
         return units[: m.start()], squash(m.group("deadline"))

@@ -498,3 +498,20 @@ def test_prose_items_numbered_with_circled_or_close_paren_digits() -> None:
         (1, "村务公开", "每月公开村级财务收支明细。", ["镇农经站"], None),
         (2, "村务公开", "公开宅基地审批结果。", ["镇规划办"], "2025-09-30"),
     ]
+
+
+def test_clause_labels_in_any_order_and_leader_is_not_a_unit() -> None:
+    # kind C: the deadline or a 分管领导 label before the unit label; a leader after the units too
+    text = ("某市生态环境局2025年政务公开工作安排\n一、加强环境信息公开\n"
+            "（一）公开排污许可信息。按月更新排污许可证核发情况。（时间要求：每月；责任科室：环评科）\n"
+            "（二）公开执法检查结果。执法检查结果在7日内公开。（分管领导：副局长；责任科室：执法支队、法规科；"
+            "完成时限：全年）\n"
+            "（三）公开空气质量信息。每日发布空气质量状况。（责任科室：监测站；分管领导：总工程师）\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开排污许可信息", "按月更新排污许可证核发情况。", "环评科", ["环评科"], "每月", None),
+        (2, "公开执法检查结果", "执法检查结果在7日内公开。", "执法支队、法规科", ["执法支队", "法规科"],
+         "全年", "2025-12-31"),
+        (3, "公开空气质量信息", "每日发布空气质量状况。", "监测站", ["监测站"], None, None),
+    ]
