@@ -515,3 +515,34 @@ def test_clause_labels_in_any_order_and_leader_is_not_a_unit() -> None:
          "全年", "2025-12-31"),
         (3, "公开空气质量信息", "每日发布空气质量状况。", "监测站", ["监测站"], None, None),
     ]
+
+
+def test_pdf_item_wrapped_at_double_spacing_then_labelled_lines() -> None:
+    # kind H: a `1.` item run to the margin and wrapped onto the next line of a double-spaced page is one
+    # paragraph; the labelled lines below close it
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("STSong-Light", 12)
+    y = A4[1] - 80
+    for line in ["2025年某区司法局政务公开工作要点", "一、推进执法信息公开",
+                 "1.公开行政执法结果。行政处罚决定书在作出决定之日起七个工作日",
+                 "内公开，撤销的及时撤下。", "牵头单位：执法监督科", "完成时限：全年",
+                 "2.公开法律援助服务。公布法律援助申请条件、办理流程和各站点",
+                 "地址。", "牵头单位：法律援助中心", "配合单位：各司法所"]:
+        c.drawString(60, y, line)
+        y -= 26
+    c.showPage()
+    c.save()
+    result = extract_tasks([parse_bytes(buf.getvalue())])
+    assert [(t["seq"], t["task_content"], t["lead_units"], t["support_units"], t["deadline_date"])
+            for t in result.tasks] == [
+        (1, "公开行政执法结果。行政处罚决定书在作出决定之日起七个工作日内公开，撤销的及时撤下。",
+         ["执法监督科"], [], "2025-12-31"),
+        (2, "公开法律援助服务。公布法律援助申请条件、办理流程和各站点地址。", ["法律援助中心"], ["各司法所"], None),
+    ]
