@@ -36,10 +36,13 @@ _LEADER_KEYS = "(?:牵头|分管|责任|联系|主管|包抓)领导|责任人|�
 # (``（完成时限：Y；责任部门：X）``, ``（牵头领导：副局长；责任科室：X；完成时限：Y）``; round 5 rule 3).
 _LABELLED_RE = re.compile(
     r"[（(【〔［\[]\s*(?P<pre>(?:(?:" + _DEADLINE_KEYS + "|" + _LEADER_KEYS + r")\s*[:：]"
-    r"[^（）()【】〔〕［］\[\]；;:：]{1,40}[；;]\s*){0,3})(?P<key>" + _KEYS + r")\s*[:：]\s*"
+    r"[^（）()【】〔〕［］\[\]:：]{1,40}?[；;，,]\s*){0,3})(?P<key>" + _KEYS + r")\s*[:：]\s*"
     r"(?P<units>(?:[^（）()【】〔〕［］\[\]]|[（(][^（）()]*[）)])+?)\s*[）)】〕］\]]"
 )
-_PRE_DEADLINE_RE = re.compile(r"(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^；;]+?)\s*[；;]")
+# the deadline of labels before the unit label (``完成时限：Y；`` / ``完成时限：Y，``), up to the next label
+_PRE_DEADLINE_RE = re.compile(
+    r"(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^:：]+?)\s*[；;，,]\s*(?=[^:：；;，,]{1,8}[:：]|$)")
+_LEADER_LINE_RE = re.compile(r"^(?:" + _LEADER_KEYS + r")\s*[:：]\s*[^。；;:：]{1,30}[。.]?$")
 _LEADER_PART_RE = re.compile(r"[；;，,]\s*(?:" + _LEADER_KEYS + r")\s*[:：][^；;]*")
 # A bare parenthesised list, checked by ``is_unit_list``.
 _PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
@@ -47,13 +50,18 @@ _MORE_KEYS = "(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科�
 # Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``, also as a run of
 # label sentences ``牵头单位：X。协同单位：Y。时间要求：Z。`` (one clause; round 4 rule 6).
 _BARE_CLAUSE_RE = re.compile(
-    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
+    r"(?<=[。；;！!.])\s*(?P<pre>(?:(?:" + _DEADLINE_KEYS + "|" + _LEADER_KEYS + r")\s*[:：][^。:：]{1,40}?[；;，,]\s*){0,3})"
+    r"(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
     r"(?:[。.]\s*(?:" + _MORE_KEYS + r")\s*[:：][^。]{1,120}?)*)\s*[。.]?\s*$"
 )
 _LABEL_STOP_RE = re.compile(r"\s*[。.]\s*(?=(?:" + _MORE_KEYS + r")\s*[:：])")
-# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``.
+# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``,
+# or right before it (``【完成时限：Y】【责任单位：X】``).
 _BRACKET_DEADLINE_RE = re.compile(
     r"\s*[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]"
+)
+_DEADLINE_BRACKET_BEFORE_RE = re.compile(
+    r"[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]\s*$"
 )
 _STANDALONE_RE = re.compile(
     r"^[（(【〔\[]?\s*(?:" + _KEYS + r")\s*[:：]\s*(?P<units>.+?)\s*[）)】〕\]]?\s*[。.]?$"
@@ -141,9 +149,10 @@ def _clauses(text: str) -> list[_Clause]:
     for m in _LABELLED_RE.finditer(text):
         more = _BRACKET_DEADLINE_RE.match(text, m.end())
         if m.group("pre"):  # labels before the unit label: keep a deadline, drop a leader
-            pre = _PRE_DEADLINE_RE.search(m.group("pre"))
-            units = m.group("units") + ("；完成时限：" + pre.group("deadline") if pre else "")
-            found.append(_Clause(m.start(), m.end(), units, m.group(0)))
+            found.append(_Clause(m.start(), m.end(), _with_pre_deadline(m.group("units"), m.group("pre")), m.group(0)))
+        elif more is None and (first := _DEADLINE_BRACKET_BEFORE_RE.search(text, max(0, m.start() - 50), m.start())):
+            found.append(_Clause(first.start(), m.end(), m.group("units") + "；完成时限：" + first.group("deadline"),
+                                 text[first.start():m.end()]))
         elif more is None:
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
         else:  # 【责任单位：X】【完成时限：Y】: one clause with its deadline
@@ -165,8 +174,8 @@ def _clauses(text: str) -> list[_Clause]:
     last_end = found[-1].end if found else 0
     bare = _BARE_CLAUSE_RE.search(text, last_end)
     if bare:  # label sentences joined by 。 read like labels joined by ；
-        units = _LABEL_STOP_RE.sub("；", bare.group("units"))
-        found.append(_Clause(bare.start("key"), bare.end(), units, bare.group(0).strip()))
+        units = _with_pre_deadline(_LABEL_STOP_RE.sub("；", bare.group("units")), bare.group("pre"))
+        found.append(_Clause(bare.start("pre"), bare.end(), units, bare.group(0).strip()))
     elif text.rstrip("。. ").endswith(_DUTY_ENDS):
         duty = _duty_sentence(text, last_end)
         if duty is not None:
@@ -175,6 +184,13 @@ def _clauses(text: str) -> list[_Clause]:
 
 
 _DUTY_ENDS = ("负责", "配合", "落实", "牵头")
+
+
+def _with_pre_deadline(units: str, pre: str) -> str:
+    """The units of a clause whose deadline label came first (``完成时限：Y；责任部门：X``): ``X；完成时限：Y``.
+    A leader label before the units (``牵头领导：副局长；``) is dropped (round 5 rule 3)."""
+    m = _PRE_DEADLINE_RE.search(pre) if pre else None
+    return units + "；完成时限：" + m.group("deadline") if m else units
 
 
 def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
@@ -219,6 +235,7 @@ class _State:
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
     labelled: Optional[ProseTask] = None  # task closed by a bare 牵头单位：X line: 配合单位/完成时限 lines may follow
+    held: Optional[str] = None  # a 完成时限：Y line between an item and its 牵头单位：X line
 
     def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
         body = _NUMBERED_RE.sub("", body, count=1).strip()
@@ -290,6 +307,10 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             if not text:
                 continue
             found.clear()
+            held, st.held = st.held, None
+            if (st.pending is not None or st.labelled is not None) and _LEADER_LINE_RE.match(text):
+                st.held = held  # 分管领导：副局长 on its own line names a post, not a unit: skipped
+                continue
             if st.labelled is not None and _more_label_line(st.labelled, text):
                 continue
             st.labelled = None
@@ -299,6 +320,11 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 bare = text[0] not in _OPEN  # 牵头单位：X on its own line keeps its label, like a table cell's lines
                 st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text, st.sub or st.section)
                 st.labelled = st.tasks[-1] if bare and st.tasks else None
+                if held and st.tasks and st.tasks[-1].deadline is None:
+                    st.tasks[-1].deadline = held
+                continue
+            if st.pending is not None and (line := _DEADLINE_LINE_RE.match(text)) is not None:
+                st.held = squash(line.group("deadline"))  # 完成时限：Y above the 牵头单位：X line
                 continue
             name = st.sub or st.section
             body = text

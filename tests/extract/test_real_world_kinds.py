@@ -546,3 +546,24 @@ def test_pdf_item_wrapped_at_double_spacing_then_labelled_lines() -> None:
          ["执法监督科"], [], "2025-12-31"),
         (2, "公开法律援助服务。公布法律援助申请条件、办理流程和各站点地址。", ["法律援助中心"], ["各司法所"], None),
     ]
+
+
+def test_deadline_and_leader_labels_before_the_units_in_every_clause_form() -> None:
+    # kind C in its other forms: a deadline bracket before the unit bracket, half-width labels joined by a
+    # comma, an unbracketed clause after the last sentence, and labelled lines with the deadline (and a
+    # leader line) above the unit line
+    text = ("某区应急管理局2025年政务公开工作要点\n一、做好安全生产信息公开\n"
+            "（一）公开执法计划。年初公布年度监督检查计划。【完成时限：3月底前】【责任科室：执法大队】\n"
+            "（二）公开事故调查报告。按规定公开生产安全事故调查报告。(完成时限:全年,责任科室:调查评估科)\n"
+            "（三）公开风险预警。及时发布自然灾害风险预警信息。分管领导：副局长；责任科室：风险监测科\n"
+            "（四）公开救灾物资信息\n按季度公开救灾物资储备和调拨情况。\n分管领导：局长\n完成时限：每季度\n"
+            "牵头科室：救灾物资科\n配合单位：区财政局\n")
+    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
+    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
+             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+        (1, "公开执法计划", "年初公布年度监督检查计划。", "执法大队", ["执法大队"], [], "3月底前", "2025-03-31"),
+        (2, "公开事故调查报告", "按规定公开生产安全事故调查报告。", "调查评估科", ["调查评估科"], [], "全年", "2025-12-31"),
+        (3, "公开风险预警", "及时发布自然灾害风险预警信息。", "风险监测科", ["风险监测科"], [], None, None),
+        (4, "公开救灾物资信息", "按季度公开救灾物资储备和调拨情况。", "牵头科室：救灾物资科；配合单位：区财政局",
+         ["救灾物资科"], ["区财政局"], "每季度", None),
+    ]
