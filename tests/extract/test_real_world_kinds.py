@@ -567,3 +567,29 @@ def test_deadline_and_leader_labels_before_the_units_in_every_clause_form() -> N
         (4, "公开救灾物资信息", "按季度公开救灾物资储备和调拨情况。", "牵头科室：救灾物资科；配合单位：区财政局",
          ["救灾物资科"], ["区财政局"], "每季度", None),
     ]
+
+
+@pytest.mark.parametrize("numbers", [("1）", "2）", "4）"), ("1)", "2)", "4)"), ("⑴", "⑵", "⑷"), ("（1）", "（2）", "（4）")])
+def test_seq_column_written_as_ordinals_keeps_its_numbers(numbers: tuple[str, str, str]) -> None:
+    # kind B in the 序号 column: the written number is the seq, a skipped one stays skipped
+    rows = "".join(f"<tr><td>{n}</td><td>{name}</td><td>县档案馆</td><td>年底前</td></tr>"
+                   for n, name in zip(numbers, ("公开馆藏档案目录", "公开开放档案利用指南", "公开档案移交进度")))
+    html = f"<p>2025年某县档案馆政务公开清单</p><table><tr><td>序号</td><td>任务名称</td><td>责任单位</td>" \
+           f"<td>完成时限</td></tr>{rows}</table>"
+    assert [(r[0], r[2] or r[3]) for r in _read(html)] == [
+        (1, "公开馆藏档案目录"), (2, "公开开放档案利用指南"), (4, "公开档案移交进度")]
+
+
+def test_restarting_ordinal_seq_is_renumbered_before_warnings_name_tasks() -> None:
+    # 序号 `（1）` restarting per section (r06's kind): renumbered with a warning, and the deadline
+    # warnings name the tasks by their final seq
+    html = """<p>2025年某区政务公开任务表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td colspan="4">一、公开财政信息</td></tr>
+    <tr><td>（1）</td><td>公开部门预算</td><td>区财政局</td><td>6月底前</td></tr>
+    <tr><td colspan="4">二、公开民生信息</td></tr>
+    <tr><td>（1）</td><td>公开低保标准</td><td>区民政局</td><td>长期坚持</td></tr></table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["section"]) for t in result.tasks] == [(1, "公开财政信息"), (2, "公开民生信息")]
+    assert result.warnings == ["duplicate 序号 in the task table; seq renumbered in reading order",
+                               "task 2: deadline '长期坚持' kept as written, date left empty (unknown deadline form)"]
