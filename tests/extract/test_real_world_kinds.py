@@ -471,6 +471,11 @@ def test_space_separated_units_counted_open_lists_and_step_deadlines() -> None:
 # ---------------------------------------------------------------- r5prose (round 5: kinds B, C, H)
 
 
+def _fields(data: bytes, *names: str) -> list[tuple]:
+    """The named fields of every task read from ``data``, one tuple per task."""
+    return [tuple(t[n] for n in names) for t in extract_tasks([parse_bytes(data)]).tasks]
+
+
 def test_close_paren_and_circled_digit_ordinals_number_the_tasks() -> None:
     # kind B: `2)` / `3）` / `⑹` lead the name cells of a table without 序号: stripped, the numbers are the seq
     html = """<p>2025年某县政务公开任务清单</p><table>
@@ -492,9 +497,7 @@ def test_prose_items_numbered_with_circled_or_close_paren_digits() -> None:
     text = ("某镇2025年政务公开工作要点\n一、做好基层公开\n（一）村务公开\n"
             "⑴每月公开村级财务收支明细。（责任单位：镇农经站）\n"
             "2）公开宅基地审批结果。（责任单位：镇规划办；完成时限：9月底前）\n")
-    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
-    assert [(t["seq"], t["task_name"], t["task_content"], t["lead_units"], t["deadline_date"])
-            for t in result.tasks] == [
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "lead_units", "deadline_date") == [
         (1, "村务公开", "每月公开村级财务收支明细。", ["镇农经站"], None),
         (2, "村务公开", "公开宅基地审批结果。", ["镇规划办"], "2025-09-30"),
     ]
@@ -507,9 +510,8 @@ def test_clause_labels_in_any_order_and_leader_is_not_a_unit() -> None:
             "（二）公开执法检查结果。执法检查结果在7日内公开。（分管领导：副局长；责任科室：执法支队、法规科；"
             "完成时限：全年）\n"
             "（三）公开空气质量信息。每日发布空气质量状况。（责任科室：监测站；分管领导：总工程师）\n")
-    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
-    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"],
-             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "responsible_raw", "lead_units",
+                   "deadline_raw", "deadline_date") == [
         (1, "公开排污许可信息", "按月更新排污许可证核发情况。", "环评科", ["环评科"], "每月", None),
         (2, "公开执法检查结果", "执法检查结果在7日内公开。", "执法支队、法规科", ["执法支队", "法规科"],
          "全年", "2025-12-31"),
@@ -539,9 +541,7 @@ def test_pdf_item_wrapped_at_double_spacing_then_labelled_lines() -> None:
         y -= 26
     c.showPage()
     c.save()
-    result = extract_tasks([parse_bytes(buf.getvalue())])
-    assert [(t["seq"], t["task_content"], t["lead_units"], t["support_units"], t["deadline_date"])
-            for t in result.tasks] == [
+    assert _fields(buf.getvalue(), "seq", "task_content", "lead_units", "support_units", "deadline_date") == [
         (1, "公开行政执法结果。行政处罚决定书在作出决定之日起七个工作日内公开，撤销的及时撤下。",
          ["执法监督科"], [], "2025-12-31"),
         (2, "公开法律援助服务。公布法律援助申请条件、办理流程和各站点地址。", ["法律援助中心"], ["各司法所"], None),
@@ -558,9 +558,8 @@ def test_deadline_and_leader_labels_before_the_units_in_every_clause_form() -> N
             "（三）公开风险预警。及时发布自然灾害风险预警信息。分管领导：副局长；责任科室：风险监测科\n"
             "（四）公开救灾物资信息\n按季度公开救灾物资储备和调拨情况。\n分管领导：局长\n完成时限：每季度\n"
             "牵头科室：救灾物资科\n配合单位：区财政局\n")
-    result = extract_tasks([parse_bytes(text.encode("utf-8"))])
-    assert [(t["seq"], t["task_name"], t["task_content"], t["responsible_raw"], t["lead_units"], t["support_units"],
-             t["deadline_raw"], t["deadline_date"]) for t in result.tasks] == [
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "responsible_raw", "lead_units",
+                   "support_units", "deadline_raw", "deadline_date") == [
         (1, "公开执法计划", "年初公布年度监督检查计划。", "执法大队", ["执法大队"], [], "3月底前", "2025-03-31"),
         (2, "公开事故调查报告", "按规定公开生产安全事故调查报告。", "调查评估科", ["调查评估科"], [], "全年", "2025-12-31"),
         (3, "公开风险预警", "及时发布自然灾害风险预警信息。", "风险监测科", ["风险监测科"], [], None, None),
