@@ -29,6 +29,7 @@ _ENUM_RE = re.compile(
     r"|第[一二三四五六七八九十百\d]+[条章节部分])"
 )
 _TERMINAL = tuple("。；;！？!?：:")
+_LABEL_START_RE = re.compile(r"^[\u4e00-\u9fff]{2,6}\s*[:：]")  # 牵头单位：X starts its own line
 _TOL = 1.5  # points: coordinates closer than this are the same ruling line
 
 
@@ -146,7 +147,8 @@ def _page_paragraphs(page: Any, boxes: list[tuple[float, float, float, float]]) 
         new = (
             prev is None
             or indented
-            or (gap > 0.9 * em and (gap > usual_gap or prev["text"].rstrip().endswith(_TERMINAL)))
+            or (gap > 0.9 * em and (gap > usual_gap or prev["text"].rstrip().endswith(_TERMINAL)
+                                    or bool(_LABEL_START_RE.match(text))))
             or prev["x1"] < right - 2.0 * em
             or bool(_ENUM_RE.match(text))
             or any(prev["bottom"] <= t <= ln["top"] for t in table_tops)
