@@ -42,6 +42,7 @@ _LABELLED_RE = re.compile(
 # the deadline of labels before the unit label (``完成时限：Y；`` / ``完成时限：Y，``), up to the next label
 _PRE_DEADLINE_RE = re.compile(
     r"(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^:：]+?)\s*[；;，,]\s*(?=[^:：；;，,]{1,8}[:：]|$)")
+_LEADER_FIRST = "牵分责联主包"  # how a leader label starts (a cheap test before _LEADER_LINE_RE)
 _LEADER_LINE_RE = re.compile(r"^(?:" + _LEADER_KEYS + r")\s*[:：]\s*[^。；;:：]{1,30}[。.]?$")
 _LEADER_PART_RE = re.compile(r"[；;，,]\s*(?:" + _LEADER_KEYS + r")\s*[:：][^；;]*")
 # A bare parenthesised list, checked by ``is_unit_list``.
@@ -150,7 +151,8 @@ def _clauses(text: str) -> list[_Clause]:
         more = _BRACKET_DEADLINE_RE.match(text, m.end())
         if m.group("pre"):  # labels before the unit label: keep a deadline, drop a leader
             found.append(_Clause(m.start(), m.end(), _with_pre_deadline(m.group("units"), m.group("pre")), m.group(0)))
-        elif more is None and (first := _DEADLINE_BRACKET_BEFORE_RE.search(text, max(0, m.start() - 50), m.start())):
+        elif more is None and m.start() and text[m.start() - 1] in _CLOSE \
+                and (first := _DEADLINE_BRACKET_BEFORE_RE.search(text, max(0, m.start() - 50), m.start())):
             found.append(_Clause(first.start(), m.end(), m.group("units") + "；完成时限：" + first.group("deadline"),
                                  text[first.start():m.end()]))
         elif more is None:
@@ -209,7 +211,7 @@ def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
     """Split ``区发改委；完成时限：6月底前`` or ``区发改委，6月底前`` into the units and the deadline."""
-    if "领导" in units or "人" in units:
+    if "领导" in units or "责任人" in units or "联系人" in units:
         units = _LEADER_PART_RE.sub("", units)  # 责任科室：X；分管领导：副局长: the post is not a unit
     m = _DEADLINE_IN_CLAUSE_RE.search(units)
     if m:
@@ -308,7 +310,8 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 continue
             found.clear()
             held, st.held = st.held, None
-            if (st.pending is not None or st.labelled is not None) and _LEADER_LINE_RE.match(text):
+            if text[0] in _LEADER_FIRST and (st.pending is not None or st.labelled is not None) \
+                    and _LEADER_LINE_RE.match(text):
                 st.held = held  # 分管领导：副局长 on its own line names a post, not a unit: skipped
                 continue
             if st.labelled is not None and _more_label_line(st.labelled, text):
@@ -323,7 +326,7 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 if held and st.tasks and st.tasks[-1].deadline is None:
                     st.tasks[-1].deadline = held
                 continue
-            if st.pending is not None and (line := _DEADLINE_LINE_RE.match(text)) is not None:
+            if text[0] in "完时" and st.pending is not None and (line := _DEADLINE_LINE_RE.match(text)) is not None:
                 st.held = squash(line.group("deadline"))  # 完成时限：Y above the 牵头单位：X line
                 continue
             name = st.sub or st.section
