@@ -11,6 +11,7 @@ the cell's edge keeps its break (units printed one per line).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ _PAGE_NO_RE = re.compile(
     r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$"
 )
 _ENUM_RE = re.compile(
-    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十百\d]+[条章节部分])"
+    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[)）]|\d+[.、．)）]|[⑴-⒇①-⑳]"
+    r"|第[一二三四五六七八九十百\d]+[条章节部分])"
 )
 _TERMINAL = tuple("。；;！？!?：:")
+_LABEL_START_RE = re.compile(r"^[\u4e00-\u9fff]{2,6}\s*[:：]")  # 牵头单位：X starts its own line
 _TOL = 1.5  # points: coordinates closer than this are the same ruling line
 
 
@@ -166,16 +169,22 @@ def _page_paragraphs(page: Any, boxes: list[tuple[float, float, float, float]]) 
     sizes = sorted(ln["bottom"] - ln["top"] for ln in lines)
     em = sizes[len(sizes) // 2] or 10.0
     table_tops = sorted(b[1] for b in boxes)
+    # the page's line pitch: in a double-spaced page every gap exceeds 0.9 em, and a line run to the
+    # margin without a closing stop continues at the usual gap (round 5 rule H: a wrapped item line)
+    gaps = sorted(b["top"] - a["bottom"] for a, b in itertools.pairwise(lines))
+    usual_gap = gaps[len(gaps) // 2] + 0.2 * em if gaps else 0.0
     paras: list[_Para] = []
     prev: Optional[dict[str, Any]] = None
     for ln in lines:
         text = ln["text"].strip()
         indented = ln["x0"] > left + 1.2 * em
         full = ln["x1"] >= right - 2.0 * em
+        gap = ln["top"] - prev["bottom"] if prev is not None else 0.0
         new = (
             prev is None
             or indented
-            or ln["top"] - prev["bottom"] > 0.9 * em
+            or (gap > 0.9 * em and (gap > usual_gap or prev["text"].rstrip().endswith(_TERMINAL)
+                                    or bool(_LABEL_START_RE.match(text))))
             or prev["x1"] < right - 2.0 * em
             or bool(_ENUM_RE.match(text))
             or any(prev["bottom"] <= t <= ln["top"] for t in table_tops)

@@ -115,6 +115,10 @@ def extract_tasks(docs: list[Document]) -> Extraction:
         warnings.append("plan year not found: deadlines without their own year cannot be dated")
     tasks: list[dict[str, Any]]
     warnings += table.warnings
+    if len({r.seq for r in table.rows}) != len(table.rows):  # before any warning names a task by its seq
+        warnings.append("duplicate 序号 in the task table; seq renumbered in reading order")
+        for i, r in enumerate(table.rows, 1):
+            r.seq = i
     if table.rows:
         if has_prose:
             warnings += reconcile(table.rows, docs)

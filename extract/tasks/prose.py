@@ -28,25 +28,41 @@ CLAUSE_KEYS = (
 )
 _KEYS = "|".join(CLAUSE_KEYS)
 _OPEN, _CLOSE = "（(【〔［[", "）)】〕］]"
+_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
+# A 牵头领导/分管领导 label names a post (副局长), not a unit: dropped from the clause (round 5 rule 3).
+_LEADER_KEYS = "(?:牵头|分管|责任|联系|主管|包抓)领导|责任人|联系人"
 # A labelled clause in any bracket; the units may hold one level of parentheses (区政府办公室（区政务公开办）).
+# Labels come in any order: deadline or leader labels may stand before the unit label
+# (``（完成时限：Y；责任部门：X）``, ``（牵头领导：副局长；责任科室：X；完成时限：Y）``; round 5 rule 3).
 _LABELLED_RE = re.compile(
-    r"[（(【〔［\[]\s*(?P<key>" + _KEYS + r")\s*[:：]\s*"
+    r"[（(【〔［\[]\s*(?P<pre>(?:(?:" + _DEADLINE_KEYS + "|" + _LEADER_KEYS + r")\s*[:：]"
+    r"[^（）()【】〔〕［］\[\]:：]{1,40}?[；;，,]\s*){0,3})(?P<key>" + _KEYS + r")\s*[:：]\s*"
     r"(?P<units>(?:[^（）()【】〔〕［］\[\]]|[（(][^（）()]*[）)])+?)\s*[）)】〕］\]]"
 )
+# the deadline of labels before the unit label (``完成时限：Y；`` / ``完成时限：Y，``), up to the next label
+_PRE_DEADLINE_RE = re.compile(
+    r"(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^:：]+?)\s*[；;，,]\s*(?=[^:：；;，,]{1,8}[:：]|$)")
+_LEADER_FIRST = "牵分责联主包"  # how a leader label starts (a cheap test before _LEADER_LINE_RE)
+_LEADER_LINE_RE = re.compile(r"^(?:" + _LEADER_KEYS + r")\s*[:：]\s*[^。；;:：]{1,30}[。.]?$")
+_LEADER_PART_RE = re.compile(r"[；;，,]\s*(?:" + _LEADER_KEYS + r")\s*[:：][^；;]*")
 # A bare parenthesised list, checked by ``is_unit_list``.
 _PAREN_RE = re.compile(r"[（(](?P<units>(?:[^（）()。：:]|[（(][^（）()。：:]*[）)]){2,80}?)[）)]")
-_DEADLINE_KEYS = "完成时限|完成时间|完成期限|时间节点|时间要求|时限要求|时限"
 _MORE_KEYS = "(?:配合|协办|参与|协助|协同)(?:单位|部门|处室|科室|股室)|" + _DEADLINE_KEYS
 # Unbracketed, after the paragraph's last full stop: ``……宣传。牵头部门：区人社局``, also as a run of
 # label sentences ``牵头单位：X。协同单位：Y。时间要求：Z。`` (one clause; round 4 rule 6).
 _BARE_CLAUSE_RE = re.compile(
-    r"(?<=[。；;！!.])\s*(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
+    r"(?<=[。；;！!.])\s*(?P<pre>(?:(?:" + _DEADLINE_KEYS + "|" + _LEADER_KEYS + r")\s*[:：][^。:：]{1,40}?[；;，,]\s*){0,3})"
+    r"(?P<key>" + _KEYS + r")\s*[:：]\s*(?P<units>[^。]{1,120}?"
     r"(?:[。.]\s*(?:" + _MORE_KEYS + r")\s*[:：][^。]{1,120}?)*)\s*[。.]?\s*$"
 )
 _LABEL_STOP_RE = re.compile(r"\s*[。.]\s*(?=(?:" + _MORE_KEYS + r")\s*[:：])")
-# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``.
+# A second bracket right after a labelled clause holding the deadline: ``【责任单位：X】【完成时限：Y】``,
+# or right before it (``【完成时限：Y】【责任单位：X】``).
 _BRACKET_DEADLINE_RE = re.compile(
     r"\s*[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]"
+)
+_DEADLINE_BRACKET_BEFORE_RE = re.compile(
+    r"[（(【〔［\[]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>[^（）()【】〔〕［］\[\]]{1,40}?)\s*[）)】〕］\]]\s*$"
 )
 _STANDALONE_RE = re.compile(
     r"^[（(【〔\[]?\s*(?:" + _KEYS + r")\s*[:：]\s*(?P<units>.+?)\s*[）)】〕\]]?\s*[。.]?$"
@@ -54,7 +70,7 @@ _STANDALONE_RE = re.compile(
 _DEADLINE_IN_CLAUSE_RE = re.compile(r"[；;，,]\s*(?:" + _DEADLINE_KEYS + r")\s*[:：]\s*(?P<deadline>.+)$")
 _SECTION_RE = re.compile(r"^\s*(?:[一二三四五六七八九十百]+)\s*[、．.]\s*")
 _ITEM_RE = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百零〇]+\s*[）)]\s*")
-_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|[①-⑳])\s*")
+_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[）)]|\d{1,3}\s*[）)]|[⑴-⒇①-⑳])\s*")
 _STOPS = "。.；;！!？?"
 # A plain-text list of labelled blocks (round 4 rule 6): ``任务一：名称`` opens a task (its name), the
 # ``具体内容：`` line is its content, the unit and deadline label lines below close it.
@@ -133,7 +149,13 @@ def _clauses(text: str) -> list[_Clause]:
     found: list[_Clause] = []
     for m in _LABELLED_RE.finditer(text):
         more = _BRACKET_DEADLINE_RE.match(text, m.end())
-        if more is None:
+        if m.group("pre"):  # labels before the unit label: keep a deadline, drop a leader
+            found.append(_Clause(m.start(), m.end(), _with_pre_deadline(m.group("units"), m.group("pre")), m.group(0)))
+        elif more is None and m.start() and text[m.start() - 1] in _CLOSE \
+                and (first := _DEADLINE_BRACKET_BEFORE_RE.search(text, max(0, m.start() - 50), m.start())):
+            found.append(_Clause(first.start(), m.end(), m.group("units") + "；完成时限：" + first.group("deadline"),
+                                 text[first.start():m.end()]))
+        elif more is None:
             found.append(_Clause(m.start(), m.end(), m.group("units"), m.group(0)))
         else:  # 【责任单位：X】【完成时限：Y】: one clause with its deadline
             found.append(_Clause(m.start(), more.end(), m.group("units") + "；完成时限：" + more.group("deadline"),
@@ -154,8 +176,8 @@ def _clauses(text: str) -> list[_Clause]:
     last_end = found[-1].end if found else 0
     bare = _BARE_CLAUSE_RE.search(text, last_end)
     if bare:  # label sentences joined by 。 read like labels joined by ；
-        units = _LABEL_STOP_RE.sub("；", bare.group("units"))
-        found.append(_Clause(bare.start("key"), bare.end(), units, bare.group(0).strip()))
+        units = _with_pre_deadline(_LABEL_STOP_RE.sub("；", bare.group("units")), bare.group("pre"))
+        found.append(_Clause(bare.start("pre"), bare.end(), units, bare.group(0).strip()))
     elif text.rstrip("。. ").endswith(_DUTY_ENDS):
         duty = _duty_sentence(text, last_end)
         if duty is not None:
@@ -164,6 +186,13 @@ def _clauses(text: str) -> list[_Clause]:
 
 
 _DUTY_ENDS = ("负责", "配合", "落实", "牵头")
+
+
+def _with_pre_deadline(units: str, pre: str) -> str:
+    """The units of a clause whose deadline label came first (``完成时限：Y；责任部门：X``): ``X；完成时限：Y``.
+    A leader label before the units (``牵头领导：副局长；``) is dropped (round 5 rule 3)."""
+    m = _PRE_DEADLINE_RE.search(pre) if pre else None
+    return units + "；完成时限：" + m.group("deadline") if m else units
 
 
 def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
@@ -182,6 +211,8 @@ def _duty_sentence(text: str, start: int) -> Optional[_Clause]:
 
 def _units_and_deadline(units: str) -> tuple[str, Optional[str]]:
     """Split ``区发改委；完成时限：6月底前`` or ``区发改委，6月底前`` into the units and the deadline."""
+    if "领导" in units or "责任人" in units or "联系人" in units:
+        units = _LEADER_PART_RE.sub("", units)  # 责任科室：X；分管领导：副局长: the post is not a unit
     m = _DEADLINE_IN_CLAUSE_RE.search(units)
     if m:
         return units[: m.start()], squash(m.group("deadline"))
@@ -206,6 +237,7 @@ class _State:
     sub: Optional[str] = None
     pending: Optional[str] = None  # last plain paragraph: a task when a clause line follows it
     labelled: Optional[ProseTask] = None  # task closed by a bare 牵头单位：X line: 配合单位/完成时限 lines may follow
+    held: Optional[str] = None  # a 完成时限：Y line between an item and its 牵头单位：X line
 
     def add(self, body: str, units: str, clause: str, name: Optional[str]) -> None:
         body = _NUMBERED_RE.sub("", body, count=1).strip()
@@ -277,6 +309,11 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
             if not text:
                 continue
             found.clear()
+            held, st.held = st.held, None
+            if text[0] in _LEADER_FIRST and (st.pending is not None or st.labelled is not None) \
+                    and _LEADER_LINE_RE.match(text):
+                st.held = held  # 分管领导：副局长 on its own line names a post, not a unit: skipped
+                continue
             if st.labelled is not None and _more_label_line(st.labelled, text):
                 continue
             st.labelled = None
@@ -286,6 +323,11 @@ def extract_prose_tasks(docs: list[Document], untasked: Optional[list[str]] = No
                 bare = text[0] not in _OPEN  # 牵头单位：X on its own line keeps its label, like a table cell's lines
                 st.add(body, text.rstrip("。.") if bare else standalone.group("units"), text, st.sub or st.section)
                 st.labelled = st.tasks[-1] if bare and st.tasks else None
+                if held and st.tasks and st.tasks[-1].deadline is None:
+                    st.tasks[-1].deadline = held
+                continue
+            if text[0] in "完时" and st.pending is not None and (line := _DEADLINE_LINE_RE.match(text)) is not None:
+                st.held = squash(line.group("deadline"))  # 完成时限：Y above the 牵头单位：X line
                 continue
             name = st.sub or st.section
             body = text

@@ -73,6 +73,8 @@ _HEADER_MAX_LEN = 14
 _PERSON_RE = re.compile(r"领导$|联系人|经办人|分管|责任人$")
 _NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")  # a header word's parenthetical note: 完成时限（2024年）
 _INT_RE = re.compile(r"^\s*(\d{1,4})\s*[.．、]?\s*$")
+# a 序号 cell written as an ordinal: (1), （1）, 1）, 1), ⑴…⒇ (round 5 rule 1)
+_SEQ_ORDINAL_RE = re.compile(r"^\s*(?:[（(]\s*(\d{1,3})\s*[）)]|(\d{1,3})\s*[）)]|([⑴-⒇]))\s*$")
 _SECTION_ROW_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]|第[一二三四五六七八九十]+部分)"
 )
@@ -80,7 +82,7 @@ _SECTION_ROW_RE = re.compile(
 _ORDINAL_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+\s*[、．.]|[（(]\s*[一二三四五六七八九十百]+\s*[）)]\s*[、．.]?"
     r"|第[一二三四五六七八九十百]+部分\s*[:：、]?|(?P<num>\d{1,3})\s*[.．、](?!\d)|[（(]\s*(?P<pnum>\d{1,3})\s*[）)]\s*[、．.]?"
-    r"|[①-⑳])\s*"
+    r"|(?P<hnum>\d{1,3})\s*[）)](?![）)])|[⑴-⒇]|[①-⑳])\s*"
 )
 _FOOTNOTE_RE = re.compile(r"^\s*(?:注|备注|说明|附注)\s*[0-9一二三四五六七八九十]*\s*[:：]")
 
@@ -314,12 +316,25 @@ def _lines(cell: Optional[Cell]) -> str:
     return "\n".join(out)
 
 
+def _seq_number(text: str) -> Optional[int]:
+    """The number of a 序号 cell: ``3``, ``3.``, ``（3）``, ``3）``, ``⑶`` → 3; else None."""
+    m = _INT_RE.match(text)
+    if m:
+        return int(m.group(1))
+    m = _SEQ_ORDINAL_RE.match(text) if text else None
+    if m is None:
+        return None
+    return int(m.group(1) or m.group(2)) if m.group(3) is None else ord(m.group(3)) - 0x2473
+
+
 def strip_ordinal(text: str) -> tuple[str, Optional[int]]:
-    """Remove a leading ordinal (一、 （一） 1. 1、 （1） ①); return the text and an Arabic number if it had one."""
+    """Remove a leading ordinal (一、 （一） 1. 1、 （1） 1） ⑴ ①); return the text and an Arabic number if it had one."""
     m = _ORDINAL_RE.match(text)
     if not m or m.end() >= len(text):
         return text, None
-    num = m.group("num") or m.group("pnum")
+    num = m.group("num") or m.group("pnum") or m.group("hnum")
+    if num is None and "⑴" <= text.lstrip()[0] <= "⒇":  # ⑴…⒇ (U+2474–U+2487) are （1）…（20）
+        num = str(ord(text.lstrip()[0]) - 0x2473)
     return text[m.end():].strip(), (int(num) if num else None)
 
 
@@ -491,8 +506,7 @@ class _Reader:
                 continue
             first_of_fragment = False
             self.counter += 1
-            m = _INT_RE.match(seq_text)
-            seq = int(m.group(1)) if m else None
+            seq = _seq_number(seq_text)
             row_read = _read_row(row, texts, roles, table.spans_known, self.prev, self.section, (t_index, r_index))
             if seq is None and "seq" not in roles and row_read.number is not None:
                 seq = row_read.number  # no 序号 column: the number leading the name/content cell
@@ -531,8 +545,7 @@ def _continues(chain: _Chain, table: Table) -> bool:
             continue
         num: Optional[int] = None
         if "seq" in roles:
-            m = _INT_RE.match(_text(_cell(row, roles, "seq")))
-            num = int(m.group(1)) if m else None
+            num = _seq_number(_text(_cell(row, roles, "seq")))
         else:  # no 序号 column: the number leading the name or content cell
             num = next((n for role in ("name", "content")
                         if (n := strip_ordinal(_text(_cell(row, roles, role)))[1]) is not None), None)

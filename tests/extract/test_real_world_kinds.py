@@ -627,3 +627,126 @@ def test_pdf_row_broken_by_a_page_break_and_units_one_per_line() -> None:
 ])
 def test_round5_header_words(cells: list[str], want: dict[str, int]) -> None:
     assert header_roles(cells) == want
+
+
+# ---------------------------------------------------------------- r5prose (round 5: kinds B, C, H)
+
+
+def test_close_paren_and_circled_digit_ordinals_number_the_tasks() -> None:
+    # kind B: `2)` / `3）` / `⑹` lead the name cells of a table without 序号: stripped, the numbers are the seq
+    html = """<p>2025年某县政务公开任务清单</p><table>
+    <tr><td>重点任务</td><td>工作举措</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td>2) 公开农业补贴发放</td><td>按季度公示补贴对象。</td><td>县农业农村局</td><td>每季度</td></tr>
+    <tr><td>3）公开校园招生政策</td><td>发布义务教育招生细则。</td><td>县教育局</td><td>5月底前</td></tr>
+    <tr><td>⑹公开养老服务机构名录</td><td>更新机构地址和收费标准。</td><td>县民政局</td><td>年底前</td></tr>
+    </table>"""
+    assert [(r[0], r[2], r[3], r[7]) for r in _read(html)] == [
+        (2, "公开农业补贴发放", "按季度公示补贴对象。", None),
+        (3, "公开校园招生政策", "发布义务教育招生细则。", "2025-05-31"),
+        (6, "公开养老服务机构名录", "更新机构地址和收费标准。", "2025-12-31"),
+    ]
+    assert strip_ordinal("⒇ 做好年报") == ("做好年报", 20)
+    assert strip_ordinal("12)做好年报") == ("做好年报", 12)
+
+
+def test_prose_items_numbered_with_circled_or_close_paren_digits() -> None:
+    text = ("某镇2025年政务公开工作要点\n一、做好基层公开\n（一）村务公开\n"
+            "⑴每月公开村级财务收支明细。（责任单位：镇农经站）\n"
+            "2）公开宅基地审批结果。（责任单位：镇规划办；完成时限：9月底前）\n")
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "lead_units", "deadline_date") == [
+        (1, "村务公开", "每月公开村级财务收支明细。", ["镇农经站"], None),
+        (2, "村务公开", "公开宅基地审批结果。", ["镇规划办"], "2025-09-30"),
+    ]
+
+
+def test_clause_labels_in_any_order_and_leader_is_not_a_unit() -> None:
+    # kind C: the deadline or a 分管领导 label before the unit label; a leader after the units too
+    text = ("某市生态环境局2025年政务公开工作安排\n一、加强环境信息公开\n"
+            "（一）公开排污许可信息。按月更新排污许可证核发情况。（时间要求：每月；责任科室：环评科）\n"
+            "（二）公开执法检查结果。执法检查结果在7日内公开。（分管领导：副局长；责任科室：执法支队、法规科；"
+            "完成时限：全年）\n"
+            "（三）公开空气质量信息。每日发布空气质量状况。（责任科室：监测站；分管领导：总工程师）\n")
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "responsible_raw", "lead_units",
+                   "deadline_raw", "deadline_date") == [
+        (1, "公开排污许可信息", "按月更新排污许可证核发情况。", "环评科", ["环评科"], "每月", None),
+        (2, "公开执法检查结果", "执法检查结果在7日内公开。", "执法支队、法规科", ["执法支队", "法规科"],
+         "全年", "2025-12-31"),
+        (3, "公开空气质量信息", "每日发布空气质量状况。", "监测站", ["监测站"], None, None),
+    ]
+
+
+def test_pdf_item_wrapped_at_double_spacing_then_labelled_lines() -> None:
+    # kind H: a `1.` item run to the margin and wrapped onto the next line of a double-spaced page is one
+    # paragraph; the labelled lines below close it
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("STSong-Light", 12)
+    y = A4[1] - 80
+    for line in ["2025年某区司法局政务公开工作要点", "一、推进执法信息公开",
+                 "1.公开行政执法结果。行政处罚决定书在作出决定之日起七个工作日",
+                 "内公开，撤销的及时撤下。", "牵头单位：执法监督科", "完成时限：全年",
+                 "2.公开法律援助服务。公布法律援助申请条件、办理流程和各站点",
+                 "地址。", "牵头单位：法律援助中心", "配合单位：各司法所",
+                 "3.公开司法鉴定机构名录。按季度更新鉴定机构执业范围和收费标准", "责任单位：公共法律服务科"]:
+        c.drawString(60, y, line)
+        y -= 26
+    c.showPage()
+    c.save()
+    assert _fields(buf.getvalue(), "seq", "task_content", "lead_units", "support_units", "deadline_date") == [
+        (1, "公开行政执法结果。行政处罚决定书在作出决定之日起七个工作日内公开，撤销的及时撤下。",
+         ["执法监督科"], [], "2025-12-31"),
+        (2, "公开法律援助服务。公布法律援助申请条件、办理流程和各站点地址。", ["法律援助中心"], ["各司法所"], None),
+        (3, "公开司法鉴定机构名录。按季度更新鉴定机构执业范围和收费标准", ["公共法律服务科"], [], None),
+    ]
+
+
+def test_deadline_and_leader_labels_before_the_units_in_every_clause_form() -> None:
+    # kind C in its other forms: a deadline bracket before the unit bracket, half-width labels joined by a
+    # comma, an unbracketed clause after the last sentence, and labelled lines with the deadline (and a
+    # leader line) above the unit line
+    text = ("某区应急管理局2025年政务公开工作要点\n一、做好安全生产信息公开\n"
+            "（一）公开执法计划。年初公布年度监督检查计划。【完成时限：3月底前】【责任科室：执法大队】\n"
+            "（二）公开事故调查报告。按规定公开生产安全事故调查报告。(完成时限:全年,责任科室:调查评估科)\n"
+            "（三）公开风险预警。及时发布自然灾害风险预警信息。分管领导：副局长；责任科室：风险监测科\n"
+            "（四）公开救灾物资信息\n按季度公开救灾物资储备和调拨情况。\n分管领导：局长\n完成时限：每季度\n"
+            "牵头科室：救灾物资科\n配合单位：区财政局\n")
+    assert _fields(text.encode("utf-8"), "seq", "task_name", "task_content", "responsible_raw", "lead_units",
+                   "support_units", "deadline_raw", "deadline_date") == [
+        (1, "公开执法计划", "年初公布年度监督检查计划。", "执法大队", ["执法大队"], [], "3月底前", "2025-03-31"),
+        (2, "公开事故调查报告", "按规定公开生产安全事故调查报告。", "调查评估科", ["调查评估科"], [], "全年", "2025-12-31"),
+        (3, "公开风险预警", "及时发布自然灾害风险预警信息。", "风险监测科", ["风险监测科"], [], None, None),
+        (4, "公开救灾物资信息", "按季度公开救灾物资储备和调拨情况。", "牵头科室：救灾物资科；配合单位：区财政局",
+         ["救灾物资科"], ["区财政局"], "每季度", None),
+    ]
+
+
+@pytest.mark.parametrize("numbers", [("1）", "2）", "4）"), ("1)", "2)", "4)"), ("⑴", "⑵", "⑷"), ("（1）", "（2）", "（4）")])
+def test_seq_column_written_as_ordinals_keeps_its_numbers(numbers: tuple[str, str, str]) -> None:
+    # kind B in the 序号 column: the written number is the seq, a skipped one stays skipped
+    rows = "".join(f"<tr><td>{n}</td><td>{name}</td><td>县档案馆</td><td>年底前</td></tr>"
+                   for n, name in zip(numbers, ("公开馆藏档案目录", "公开开放档案利用指南", "公开档案移交进度")))
+    html = f"<p>2025年某县档案馆政务公开清单</p><table><tr><td>序号</td><td>任务名称</td><td>责任单位</td>" \
+           f"<td>完成时限</td></tr>{rows}</table>"
+    assert [(r[0], r[2] or r[3]) for r in _read(html)] == [
+        (1, "公开馆藏档案目录"), (2, "公开开放档案利用指南"), (4, "公开档案移交进度")]
+
+
+def test_restarting_ordinal_seq_is_renumbered_before_warnings_name_tasks() -> None:
+    # 序号 `（1）` restarting per section (r06's kind): renumbered with a warning, and the deadline
+    # warnings name the tasks by their final seq
+    html = """<p>2025年某区政务公开任务表</p><table>
+    <tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>
+    <tr><td colspan="4">一、公开财政信息</td></tr>
+    <tr><td>（1）</td><td>公开部门预算</td><td>区财政局</td><td>6月底前</td></tr>
+    <tr><td colspan="4">二、公开民生信息</td></tr>
+    <tr><td>（1）</td><td>公开低保标准</td><td>区民政局</td><td>长期坚持</td></tr></table>"""
+    result = extract_tasks([parse_bytes(html.encode("utf-8"))])
+    assert [(t["seq"], t["section"]) for t in result.tasks] == [(1, "公开财政信息"), (2, "公开民生信息")]
+    assert result.warnings == ["duplicate 序号 in the task table; seq renumbered in reading order",
+                               "task 2: deadline '长期坚持' kept as written, date left empty (unknown deadline form)"]
