@@ -24,6 +24,7 @@ it is new or one of its document versions changed (delete+insert on plan_pair_id
 
 
 MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed at once (bounds the memory of the products)
+KEY_TERMS = 5  # key_terms: the shared terms contributing most, this many at most
 
 
 def top_shared_terms(vectors, left, right, k, np):
@@ -194,15 +195,22 @@ def model(dbt, session):
         inner join _match_task_codes as lefts on lefts.task_id = matches.task_id
         inner join _match_task_codes as rights on rights.task_id = matches.matched_task_id
         order by matches.match_row""").fetchnumpy()
-    key_terms = top_shared_terms(vectors, np.asarray(pairs["left_code"]), np.asarray(pairs["right_code"]), 5, np)
+    key_terms = top_shared_terms(vectors, np.asarray(pairs["left_code"]), np.asarray(pairs["right_code"]), KEY_TERMS, np)
     del vectors
-    session.register("_match_key_term_codes", pd.DataFrame(key_terms))
-    session.execute("""
+    # one row per match, its key term codes in columns k0.. (-1: none), turned into strings by a join
+    # per column (cheaper than list(... order by position) grouped over a row per key term)
+    wide = np.full((len(pairs["left_code"]), KEY_TERMS), -1, dtype=np.int64)
+    wide[key_terms["match_row"], key_terms["position"]] = key_terms["term_code"]
+    shares = wide[:, 0] >= 0  # every match shares a term (similarity > 0); kept as the inner join was
+    session.register("_match_key_term_codes", pd.DataFrame(
+        {"match_row": np.flatnonzero(shares), **{f"k{i}": wide[shares, i] for i in range(KEY_TERMS)}}))
+    terms_list = ", ".join(f"t{i}.term" for i in range(KEY_TERMS))
+    joins = "\n".join(f"left join _match_term_codes as t{i} on t{i}.term_code = key.k{i}" for i in range(KEY_TERMS))
+    session.execute(f"""
         create or replace temp table _match_key_terms as
-        select key.match_row, list(term_codes.term order by key.position) as key_terms
+        select key.match_row, list_filter([{terms_list}], lambda term: term is not null) as key_terms
         from _match_key_term_codes as key
-        inner join _match_term_codes as term_codes using (term_code)
-        group by key.match_row;
+        {joins};
         drop table _match_task_codes; drop table _match_term_codes""")
     session.unregister("_match_key_term_codes")
     return session.sql("""
