@@ -130,14 +130,14 @@ def cut_runs_parallel(runs, tokenizer, stop):
             for terms in part]
 
 
-def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np):
+def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd):
     """Weights of every text: (term codes, weights, terms per text) as int64/float64/int64 arrays,
     each text's terms in the order they first occur, content first.
 
     name_runs/content_runs: per text, a list of run numbers; run_terms: per run, a tuple of term
     codes; idf_of: per term code, its IDF. tf = occurrences in the content + name_weight ×
     occurrences in the name; weight = (1 + ln tf, or tf below 1) × idf, divided by the text's L2
-    norm. Vectorized (numpy over all occurrences at once), yet float for float what the per-text
+    norm. Vectorized (numpy/pandas over all occurrences at once), yet float for float what the per-text
     Python rule gave: ln by math.log of each distinct tf, and each norm summed in the same
     sequential order (numpy's own sums are pairwise)."""
     n_texts = len(content_runs)
@@ -163,15 +163,16 @@ def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np):
     term = np.concatenate([content_terms, name_terms])[merged]
     from_name = (merged >= len(content_key)).astype(np.float64)
     n_terms = len(idf_of)
-    keys, first, inverse = np.unique(text * n_terms + term, return_index=True, return_inverse=True)
-    in_name = np.bincount(inverse, weights=from_name, minlength=len(keys))
-    in_content = np.bincount(inverse, minlength=len(keys)) - in_name
+    # (text, term) numbered in order of first occurrence (hashing, no sort): text by text, each
+    # text's terms in the order they first occur
+    index, keys = pd.factorize(text * n_terms + term)
+    in_name = np.bincount(index, weights=from_name, minlength=len(keys))
+    in_content = np.bincount(index, minlength=len(keys)) - in_name
     tf = in_content + name_weight * in_name
-    by_first = np.argsort(first, kind="stable")  # text by text, terms in order of first occurrence
-    tf, text, term = tf[by_first], keys[by_first] // n_terms, keys[by_first] % n_terms
+    text, term = keys // n_terms, keys % n_terms
     kept = tf > 0
     tf, text, term = tf[kept], text[kept], term[kept]
-    distinct_tf, tf_index = np.unique(tf, return_inverse=True)
+    tf_index, distinct_tf = pd.factorize(tf)
     scale = np.array([1.0 + math.log(value) if value >= 1 else value for value in distinct_tf.tolist()])
     raw = scale[tf_index] * np.asarray(idf_of, dtype=np.float64)[term]
     sizes = np.bincount(text, minlength=n_texts).astype(np.int64)
@@ -265,7 +266,7 @@ def model(dbt, session):
     run_terms = [tuple(term_codes.setdefault(term, len(term_codes)) for term in terms)
                  for terms in cut_runs_parallel(list(run_index), tokenizer, stop)]
     idf_of = [idf.get(term, median_idf) for term in term_codes]
-    codes, weights, sizes = weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np)
+    codes, weights, sizes = weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd)
     session.register("_terms_text_terms", pd.DataFrame({
         "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), "term_code": codes, "weight": weights}))
     session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
