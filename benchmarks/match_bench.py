@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from match_eval import load_labels, score, synthetic_plan  # noqa: E402
 
+THRESHOLDS = (0.15, 0.2, 0.25, 0.3)  # similarity thresholds compared (the product's is 0.2)
 KEY_SQL = """
     select p.comparison_type, p.publisher_id, p.plan_year, l.seq, p.matched_plan_year, r.seq as matched_seq,
            s.plan_pair_id, s.task_id, s.matched_task_id, s.similarity,
@@ -93,15 +94,18 @@ def jaccard_matches(con, threshold: float = 0.2) -> set:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", type=Path)
+    parser.add_argument("--warehouse", type=Path, help="a build of the gold data + the synthetic plan with "
+                        f"--vars '{{task_candidate_min_similarity: {min(THRESHOLDS)}}}' (lower thresholds need those candidates)")
     parser.add_argument("--work", type=Path, help="where to build (default: a temp dir)")
     args = parser.parse_args()
     warehouse = args.warehouse
     if warehouse is None:
         from dbt_runner import build
 
+        # candidates down to the lowest threshold compared (the product stores ≥ task_match_threshold only)
         warehouse = build(Path(tempfile.mkdtemp(prefix="match_bench_", dir=args.work)),
-                          extra_plans=[("city-samr-2024-synthetic", synthetic_plan())]).path
+                          extra_plans=[("city-samr-2024-synthetic", synthetic_plan())],
+                          dbt_args=["--vars", f"{{task_candidate_min_similarity: {min(THRESHOLDS)}}}"]).path
     labels = load_labels()
     print(f"{len(labels)} labelled pairs ({sum(v == 'continued' for v in labels.values())} continued)\n")
     print("| method | threshold / min share of best | matches | labelled true | labelled false | precision | recall |")
@@ -109,7 +113,7 @@ def main() -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = [("bigram Jaccard, greedy (before)", 0.2, jaccard_matches(con))]
         rows += [("jieba tf-idf cosine, linear_sum_assignment", f"{t} / {share}", tfidf_matches(con, t, share))
-                 for share in (0.0, 0.7) for t in (0.15, 0.2, 0.25, 0.3)]
+                 for share in (0.0, 0.7) for t in THRESHOLDS]
     for name, threshold, keys in rows:
         s = score(keys, labels)
         print(f"| {name} | {threshold} | {s['matches']} | {s['true']} | {s['false']} | "

@@ -39,10 +39,12 @@ def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.Complete
     return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=600)
 
 
-def build(tmp: Path, extra_plans: Iterable[tuple[str, dict]] = ()) -> BuiltWarehouse:
+def build(tmp: Path, extra_plans: Iterable[tuple[str, dict]] = (), dbt_args: Iterable[str] = ()) -> BuiltWarehouse:
+    """The gold raw data (+ extra_plans: (document key, plan dict)) in tmp/warehouse.duckdb, then
+    `dbt build` with dbt_args (e.g. ["--vars", "{...}"]); asserts that dbt succeeded."""
     warehouse = tmp / "warehouse.duckdb"
     build_raw_warehouse(warehouse, extra_plans)
-    proc = run_dbt(["build"], warehouse, tmp)
+    proc = run_dbt(["build", *dbt_args], warehouse, tmp)
     assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
     return BuiltWarehouse(warehouse, proc.stdout)
 

@@ -50,3 +50,24 @@ def test_a_weak_fallback_below_the_share_of_best_is_dropped():
     assert _pairs(frame, select(frame, 0.2, 0.7, linear_sum_assignment, np)) == [("m1", "k1"), ("n1", "o1")]
     # the threshold applies before the assignment
     assert _pairs(frame, select(frame, 0.55, 0.7, linear_sum_assignment, np)) == [("n1", "o1")]
+
+
+def test_key_terms_are_the_top_five_contributions_ties_by_the_larger_term():
+    spec = importlib.util.spec_from_file_location("int_task_pairs_matched", MODEL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from scipy import sparse
+
+    # task 0 and task 1 share terms 0..6 and 8; contributions (left × right):
+    # t0 .25, t1 .25, t2 .06, t3 .5, t4 .25, t5 .06, t6 .04, t8 .01; term 7 is task 0's only
+    left = {0: .5, 1: .5, 2: .3, 3: 1.0, 4: .5, 5: .2, 6: .2, 7: .9, 8: .1}
+    right = {0: .5, 1: .5, 2: .2, 3: .5, 4: .5, 5: .3, 6: .2, 8: .1}
+    rows = [(0, t, w) for t, w in left.items()] + [(1, t, w) for t, w in right.items()] + [(2, 9, 1.0)]
+    task, term, weight = (np.array(c) for c in zip(*rows))
+    vectors = sparse.csr_matrix((weight, (task, term)), shape=(3, 10))
+    got = module.top_shared_terms(vectors, np.array([0, 1, 0]), np.array([1, 0, 2]), 5, np)
+    pairs = sorted(zip(got["match_row"].tolist(), got["position"].tolist(), got["term_code"].tolist()))
+    # .5 (t3), then the three .25 by term descending (t4, t1, t0), then .06 (t5 before t2);
+    # the same for the reversed pair; pair 2 (tasks 0 and 2) shares nothing: no rows
+    assert pairs == [(0, 0, 3), (0, 1, 4), (0, 2, 1), (0, 3, 0), (0, 4, 5),
+                     (1, 0, 3), (1, 1, 4), (1, 2, 1), (1, 3, 0), (1, 4, 5)]

@@ -14,7 +14,7 @@ happens to clear the threshold (labelled pairs, docs/BENCHMARKS.md).
 Output: one row per match: task_match_id, plan_pair_id, comparison_type,
 document_version_id, matched_document_version_id, task_id, matched_task_id,
 similarity, shared_term_count, key_terms (the five shared terms contributing most to the
-cosine, best first, ties by term descending; computed in SQL for the matches only),
+cosine, best first, ties by term descending; computed for the matches only, top_shared_terms),
 confidence_band ('high' when similarity >= var('task_match_high_threshold'),
 else 'medium').
 
@@ -23,7 +23,41 @@ it is new or one of its document versions changed (delete+insert on plan_pair_id
 """
 
 
-MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed in one query (bounds its memory)
+MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed at once (bounds the memory of the products)
+KEY_TERMS = 5  # key_terms: the shared terms contributing most, this many at most
+
+
+def top_shared_terms(vectors, left, right, k, np):
+    """The k shared terms contributing most to each pair's cosine, best first.
+
+    vectors: scipy.sparse CSR matrix, task code × term code → weight (no explicit zeros; term codes
+      numbered in term order). left, right: int arrays of task codes (row numbers), one per pair.
+    Returns dict of int64 arrays match_row (index into left/right), position (0 = best) and
+    term_code: for each pair its ≤ k terms with the largest left weight × right weight (the term's
+    share of the cosine), ties by the larger term code — what DuckDB's
+    max_by(term, struct_pack(contribution, term), k) gives. Pairs are taken MATCHES_PER_CHUNK at a
+    time; a pair sharing no term gets no rows."""
+    vectors = vectors.tocsr()
+    vectors.sort_indices()
+    out = {k: [] for k in ("match_row", "position", "term_code")}
+    for start in range(0, len(left), MATCHES_PER_CHUNK):
+        stop = min(start + MATCHES_PER_CHUNK, len(left))
+        shared = vectors[left[start:stop]].multiply(vectors[right[start:stop]]).tocsr()
+        shared.sort_indices()
+        counts = np.diff(shared.indptr)
+        # reversed, each pair's terms run in descending code order; a stable sort on the
+        # contribution (descending) keeps that order among equal contributions, and a stable sort
+        # on the pair then groups them (two argsorts: np.lexsort on three keys takes ~3× as long)
+        rows = np.repeat(np.arange(start, stop), counts)[::-1]
+        order = np.argsort(-shared.data[::-1], kind="stable")
+        order = order[np.argsort(rows[order], kind="stable")]
+        rows, terms = rows[order], shared.indices[::-1][order]
+        position = np.arange(len(rows)) - np.repeat(shared.indptr[:-1], counts)
+        top = position < k
+        out["match_row"].append(rows[top])
+        out["position"].append(position[top])
+        out["term_code"].append(terms[top].astype(np.int64))
+    return {k: np.concatenate(v).astype(np.int64) if v else np.zeros(0, dtype=np.int64) for k, v in out.items()}
 
 
 def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, np):
@@ -65,6 +99,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
     import numpy as np
     import pandas as pd
+    from scipy import sparse
     from scipy.optimize import linear_sum_assignment
 
     threshold = float(dbt.config.get("task_match_threshold"))
@@ -127,66 +162,57 @@ def model(dbt, session):
             and pairs.document_version_id = todo.document_version_id
             and pairs.matched_document_version_id = todo.matched_document_version_id"""
     # the evidence, for the matches only: the shared terms that contribute most to the cosine.
-    # The term rows of the matched tasks are read once (after a pass for the distinct terms), coded
-    # as integers for task and term (terms numbered in term order, so the tie-break on the code is
-    # the tie-break on the term); the top five are found in chunks of plan pairs on those integers
-    # (one join over all matches and the 22M term strings took ~10 GB at 1M tasks; chunks that
-    # each re-read the strings took ~55 CPU s), and only the five winners become strings again.
-    session.execute(f"create or replace temp table _match_matches as {matches}")
+    # The term rows of the matched tasks are read once as integers (task codes; terms numbered in
+    # term order, so the tie-break on the code is the tie-break on the term) into one sparse matrix;
+    # per chunk of matches scipy multiplies the two tasks' rows elementwise (the shared terms'
+    # contributions) and numpy picks the top five; only the winners become strings again, grouped
+    # on an integer match number. (The same top five in SQL, max_by over a join of the term rows per
+    # chunk and a group by on three string ids, took ~60 % of this model's CPU.)
+    session.execute(f"""
+        create or replace temp table _match_matches as
+        select row_number() over () - 1 as match_row, * from ({matches})""")
     session.execute("""
         create or replace temp table _match_task_codes as
-        select task_id, (row_number() over (order by task_id))::integer as task_code
+        select task_id, (row_number() over (order by task_id) - 1)::integer as task_code
         from (select task_id from _match_matches union select matched_task_id from _match_matches)""")
     session.execute(f"""
         create or replace temp table _match_term_codes as
-        select term, (row_number() over (order by term))::integer as term_code
+        select term, (row_number() over (order by term) - 1)::integer as term_code
         from (select distinct term from ({terms_sql}))""")
-    session.execute(f"""
-        create or replace temp table _match_terms as
+    terms = session.sql(f"""
         select codes.task_code, term_codes.term_code, terms.weight
         from ({terms_sql}) as terms
         inner join _match_task_codes as codes using (task_id)
-        inner join _match_term_codes as term_codes using (term)""")
-    session.execute("""
-        create or replace temp table _match_pairs as
-        select matches.plan_pair_id, matches.task_id, matches.matched_task_id,
-               lefts.task_code as left_code, rights.task_code as right_code
+        inner join _match_term_codes as term_codes using (term)""").fetchnumpy()
+    n_tasks, n_terms = session.sql(
+        "select (select count(*) from _match_task_codes), (select count(*) from _match_term_codes)").fetchall()[0]
+    vectors = sparse.csr_matrix((np.asarray(terms["weight"]), (np.asarray(terms["task_code"]), np.asarray(terms["term_code"]))),
+                                shape=(n_tasks, n_terms))
+    del terms
+    pairs = session.sql("""
+        select lefts.task_code as left_code, rights.task_code as right_code
         from _match_matches as matches
         inner join _match_task_codes as lefts on lefts.task_id = matches.task_id
-        inner join _match_task_codes as rights on rights.task_id = matches.matched_task_id""")
-    n_matches = session.execute("select count(*) from _match_pairs").fetchone()[0]
-    chunks = max(1, -(-n_matches // MATCHES_PER_CHUNK))
-    session.execute("""create or replace temp table _match_key_codes (
-        plan_pair_id varchar, task_id varchar, matched_task_id varchar, key_term_codes integer[])""")
-    for chunk in range(chunks):
-        session.execute(f"""
-            insert into _match_key_codes
-            with chunk as (
-                select * from _match_pairs where hash(plan_pair_id) % {chunks} = {chunk}
-            )
-            select
-                chunk.plan_pair_id,
-                chunk.task_id,
-                chunk.matched_task_id,
-                -- top 5 by contribution (ties by term, descending)
-                max_by(left_terms.term_code, struct_pack(contribution := left_terms.weight * right_terms.weight,
-                                                         term_code := left_terms.term_code), 5) as key_term_codes
-            from chunk
-            inner join _match_terms as left_terms on left_terms.task_code = chunk.left_code
-            inner join _match_terms as right_terms
-                on right_terms.task_code = chunk.right_code
-                and right_terms.term_code = left_terms.term_code
-            group by all""")
-    session.execute("""
+        inner join _match_task_codes as rights on rights.task_id = matches.matched_task_id
+        order by matches.match_row""").fetchnumpy()
+    key_terms = top_shared_terms(vectors, np.asarray(pairs["left_code"]), np.asarray(pairs["right_code"]), KEY_TERMS, np)
+    del vectors
+    # one row per match, its key term codes in columns k0.. (-1: none), turned into strings by a join
+    # per column (cheaper than list(... order by position) grouped over a row per key term)
+    wide = np.full((len(pairs["left_code"]), KEY_TERMS), -1, dtype=np.int64)
+    wide[key_terms["match_row"], key_terms["position"]] = key_terms["term_code"]
+    shares = wide[:, 0] >= 0  # every match shares a term (similarity > 0); kept as the inner join was
+    session.register("_match_key_term_codes", pd.DataFrame(
+        {"match_row": np.flatnonzero(shares), **{f"k{i}": wide[shares, i] for i in range(KEY_TERMS)}}))
+    terms_list = ", ".join(f"t{i}.term" for i in range(KEY_TERMS))
+    joins = "\n".join(f"left join _match_term_codes as t{i} on t{i}.term_code = key.k{i}" for i in range(KEY_TERMS))
+    session.execute(f"""
         create or replace temp table _match_key_terms as
-        select key_codes.plan_pair_id, key_codes.task_id, key_codes.matched_task_id,
-               list(term_codes.term order by key.position) as key_terms
-        from _match_key_codes as key_codes,
-             unnest(key_codes.key_term_codes) with ordinality as key(term_code, position)
-        inner join _match_term_codes as term_codes on term_codes.term_code = key.term_code
-        group by all;
-        drop table _match_terms; drop table _match_key_codes; drop table _match_pairs;
+        select key.match_row, list_filter([{terms_list}], lambda term: term is not null) as key_terms
+        from _match_key_term_codes as key
+        {joins};
         drop table _match_task_codes; drop table _match_term_codes""")
+    session.unregister("_match_key_term_codes")
     return session.sql("""
         with matches as (select * from _match_matches),
         key_terms as (select * from _match_key_terms),
@@ -205,6 +231,6 @@ def model(dbt, session):
                 key_terms.key_terms,
                 matches.confidence_band::varchar as confidence_band
             from matches
-            inner join key_terms using (plan_pair_id, task_id, matched_task_id)
+            inner join key_terms using (match_row)
         )
         select * from final""")

@@ -10,10 +10,13 @@ product of every pair sharing a term, nothing for the others (an inverted index 
 work ∝ Σ over shared terms of left × right occurrences, within a plan pair, so linear in plans).
 Plan pairs are stacked into one product per chunk by giving each plan pair its own copy of the
 term columns, so a task never meets a task of another plan pair. Weights are L2-normalized per
-task (int_task_terms), so the dot product is the cosine. Pairs below
-var('task_candidate_min_similarity') are dropped: they can neither match nor be a task's best
-score (var('task_match_threshold') is higher). The evidence (key_terms) is computed for the
-matches only, in int_task_pairs_matched.
+task (int_task_terms), so the dot product is the cosine. Pairs whose similarity as stored
+(rounded to 6 places) is below var('task_candidate_min_similarity') are dropped; that var defaults
+to var('task_match_threshold'), the lowest score anything reads (int_task_pairs_matched reads
+candidates ≥ the threshold, and a task's best score counts only among those), so a 1M-task build
+stores 4.95M candidates instead of the 14M ≥ 0.1 it kept before (docs/BENCHMARKS.md §4).
+benchmarks/match_bench.py builds with a lower value to study lower thresholds. The evidence
+(key_terms) is computed for the matches only, in int_task_pairs_matched.
 
 Incremental: a plan pair is scored again only when it is new or one of its two document versions
 changed (delete+insert on plan_pair_id); term weights do not depend on the rest of the corpus,
@@ -21,6 +24,7 @@ so untouched pairs keep their scores.
 """
 
 PAIRS_PER_CHUNK = 2000  # bounds memory: at most ~PAIRS_PER_CHUNK × tasks² candidate cells at once
+ROUNDING_SLACK = 5e-7  # a cosine this far below the minimum still rounds (6 places) up to it
 
 
 def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
@@ -158,12 +162,17 @@ def model(dbt, session):
     empty = int(codes["version_code"].max()) + 1 if len(codes["version_code"]) else 0
     plan_pairs = {side: np.where(pairs[side] < 0, empty, pairs[side]).astype(np.int64) for side in ("left", "right")}
     scored = score_pairs({k: np.asarray(v) for k, v in entries.items()},
-                         np.asarray(codes["version_code"], dtype=np.int64), plan_pairs, min_similarity, np, sparse,
-                         pd)
+                         np.asarray(codes["version_code"], dtype=np.int64), plan_pairs,
+                         min_similarity - ROUNDING_SLACK, np, sparse, pd)
 
     session.register("_scored_candidates", pd.DataFrame(scored))
-    return session.sql("""
-        with final as (
+    # the minimum applies to the similarity as stored (rounded), so a candidate is kept or dropped
+    # exactly as a consumer's `similarity >= threshold` on this table would see it
+    return session.sql(f"""
+        with candidates as (
+            select * from _scored_candidates where least(round(similarity, 6), 1.0) >= {min_similarity}
+        ),
+        final as (
             select
                 md5(todo.plan_pair_id || '|' || l.task_id || '|' || r.task_id) as task_pair_id,
                 todo.plan_pair_id,
@@ -174,7 +183,7 @@ def model(dbt, session):
                 r.task_id as matched_task_id,
                 least(round(candidates.similarity, 6), 1.0) as similarity,
                 candidates.shared_term_count
-            from _scored_candidates as candidates
+            from candidates
             inner join _scored_todo as todo on todo.pair_code = candidates.pair
             inner join _scored_tasks as l on l.task_code = candidates.task
             inner join _scored_tasks as r on r.task_code = candidates.matched_task

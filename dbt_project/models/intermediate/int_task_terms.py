@@ -31,18 +31,17 @@ tasks' texts. A change of var('task_name_term_weight'), the dictionary or the st
 Speed (docs/BENCHMARKS.md §4): identical texts (tasks carried over verbatim) are weighted once;
 jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its own, so
 the distinct runs are cut once each, half of them in a forked worker process when there are many
-(jieba itself, the very same words, the dictionary loaded once before the fork); Python returns
-integer codes and floats (term strings once each), and DuckDB joins the ids back.
+(jieba itself, the very same words, the dictionary loaded once before the fork); the texts are
+weighed by numpy over all term occurrences at once (weigh_texts); Python returns integer codes and
+floats (term strings once each), and DuckDB joins the ids back.
 """
 
-import array
 import math
 import re
 import sys
-from collections import Counter
 
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
-PARALLEL_MIN_ITEMS = 20_000  # fewer runs or texts are handled in this process (a fork costs ~0.1 s)
+PARALLEL_MIN_ITEMS = 20_000  # fewer runs are cut in this process (a fork costs ~0.1 s)
 WORKER_TIMEOUT_S = 1800  # bound on waiting for the worker process
 
 
@@ -131,24 +130,66 @@ def cut_runs_parallel(runs, tokenizer, stop):
             for terms in part]
 
 
-def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, lo, hi):
-    """Weights of texts lo..hi-1: (term codes, weights, terms per text) as int64/float64/int64 arrays.
+def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd):
+    """Weights of every text: (term codes, weights, terms per text) as int64/float64/int64 arrays,
+    each text's terms in the order they first occur, content first.
 
-    name_runs/content_runs: per text, run numbers; run_terms: per run, a tuple of term codes;
-    idf_of: per term code, its IDF. tf = occurrences in the content + name_weight × occurrences in
-    the name; weight = (1 + ln tf, or tf below 1) × idf, divided by the text's L2 norm (the sums
-    run in the order terms first occur, content first, so every run gives the same floats)."""
-    codes, weights, sizes = array.array("q"), array.array("d"), array.array("q")
-    for n_runs, c_runs in zip(name_runs[lo:hi], content_runs[lo:hi]):
-        counts = Counter(term for run in c_runs for term in run_terms[run])
-        for term, n in Counter(term for run in n_runs for term in run_terms[run]).items():
-            counts[term] = counts.get(term, 0) + name_weight * n
-        raw = {term: (1.0 + math.log(tf) if tf >= 1 else tf) * idf_of[term] for term, tf in counts.items() if tf > 0}
-        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
-        codes.extend(raw)
-        weights.extend(w / norm for w in raw.values())
-        sizes.append(len(raw))
-    return codes, weights, sizes
+    name_runs/content_runs: per text, a list of run numbers; run_terms: per run, a tuple of term
+    codes; idf_of: per term code, its IDF. tf = occurrences in the content + name_weight ×
+    occurrences in the name; weight = (1 + ln tf, or tf below 1) × idf, divided by the text's L2
+    norm. Vectorized (numpy/pandas over all occurrences at once), yet float for float what the per-text
+    Python rule gave: ln by math.log of each distinct tf, and each norm summed in the same
+    sequential order (numpy's own sums are pairwise)."""
+    n_texts = len(content_runs)
+    run_sizes = np.fromiter((len(terms) for terms in run_terms), dtype=np.int64, count=len(run_terms))
+    run_start = np.concatenate([[0], np.cumsum(run_sizes)])
+    run_flat = np.fromiter((term for terms in run_terms for term in terms), dtype=np.int64, count=int(run_start[-1]))
+
+    def occurrences(runs_of_text, source):
+        # (text * 2 + source, term) of every term occurrence, text by text, runs and terms in order
+        counts = np.fromiter(map(len, runs_of_text), dtype=np.int64, count=n_texts)
+        runs = np.fromiter((run for runs in runs_of_text for run in runs), dtype=np.int64, count=int(counts.sum()))
+        sizes = run_sizes[runs]
+        offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        terms = run_flat[np.repeat(run_start[runs], sizes) + offsets]
+        texts = np.repeat(np.repeat(np.arange(n_texts, dtype=np.int64), counts), sizes)
+        return texts * 2 + source, terms
+
+    content_key, content_terms = occurrences(content_runs, 0)
+    name_key, name_terms = occurrences(name_runs, 1)
+    # one sequence, text by text, a text's content before its name (stable: each keeps its order)
+    merged = np.argsort(np.concatenate([content_key, name_key]), kind="stable")
+    text = (np.concatenate([content_key, name_key]) // 2)[merged]
+    term = np.concatenate([content_terms, name_terms])[merged]
+    from_name = (merged >= len(content_key)).astype(np.float64)
+    n_terms = len(idf_of)
+    # (text, term) numbered in order of first occurrence (hashing, no sort): text by text, each
+    # text's terms in the order they first occur
+    index, keys = pd.factorize(text * n_terms + term)
+    in_name = np.bincount(index, weights=from_name, minlength=len(keys))
+    in_content = np.bincount(index, minlength=len(keys)) - in_name
+    tf = in_content + name_weight * in_name
+    text, term = keys // n_terms, keys % n_terms
+    kept = tf > 0
+    tf, text, term = tf[kept], text[kept], term[kept]
+    tf_index, distinct_tf = pd.factorize(tf)
+    scale = np.array([1.0 + math.log(value) if value >= 1 else value for value in distinct_tf.tolist()])
+    raw = scale[tf_index] * np.asarray(idf_of, dtype=np.float64)[term]
+    sizes = np.bincount(text, minlength=n_texts).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    squares = raw * raw
+    # sequential sums per text: step k adds every text's k-th square (texts longest first, so the
+    # texts that still have a k-th term are a prefix)
+    longest_first = np.argsort(-sizes, kind="stable")
+    ordered_sizes, ordered_starts = sizes[longest_first], starts[longest_first]
+    sums = np.zeros(n_texts)
+    for k in range(int(sizes.max()) if n_texts else 0):
+        n = int(np.searchsorted(-ordered_sizes, -k, side="left"))  # texts with more than k terms
+        sums[:n] += squares[ordered_starts[:n] + k]
+    norm = np.empty(n_texts)
+    norm[longest_first] = np.sqrt(sums)
+    norm[norm == 0] = 1.0
+    return term, raw / norm[text], sizes
 
 
 def model(dbt, session):
@@ -225,11 +266,7 @@ def model(dbt, session):
     run_terms = [tuple(term_codes.setdefault(term, len(term_codes)) for term in terms)
                  for terms in cut_runs_parallel(list(run_index), tokenizer, stop)]
     idf_of = [idf.get(term, median_idf) for term in term_codes]
-    # typed arrays, not lists of Python ints and floats: 8 bytes an entry (a 1M-task build has ~20M)
-    parts = in_two_processes(lambda lo, hi: weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight,
-                                                        lo, hi), len(name_runs))
-    codes, weights, sizes = (np.concatenate([np.frombuffer(part[i], dtype=dtype) for part in parts])
-                             for i, dtype in enumerate((np.int64, np.float64, np.int64)))
+    codes, weights, sizes = weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd)
     session.register("_terms_text_terms", pd.DataFrame({
         "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), "term_code": codes, "weight": weights}))
     session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
