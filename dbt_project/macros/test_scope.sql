@@ -101,36 +101,52 @@
     {{ return(merge_sql ~ ";\n" ~ record_sql) }}
 {%- endmacro %}
 
+{% macro merged_rows_condition(relation) -%}
+    {#- When `relation` is an incremental delete+insert model with one unique_key column: a condition
+        on its rows that keeps the rows of the keys it merged in this command (and rows with a null
+        key, which no merge deletes), or every row when it was not merged in a scoping command.
+        none for any other relation. -#}
+    {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+            | selectattr('schema', 'equalto', relation.schema) | selectattr('alias', 'equalto', relation.identifier)
+            | list if execute else [] -%}
+    {%- set config = models[0].config if models else none -%}
+    {%- if not config or config.materialized != 'incremental' or config.incremental_strategy != 'delete+insert'
+            or config.unique_key is not string -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set keys -%}
+        select key_value from dbt_runs.rebuilt_keys
+        where invocation_id = '{{ invocation_id }}' and relation_name = '{{ relation.schema }}.{{ relation.identifier }}'
+    {%- endset -%}
+    {{ return('(not exists (' ~ keys ~ ') or ' ~ config.unique_key ~ ' is null or '
+              ~ config.unique_key ~ '::varchar in (' ~ keys ~ '))') }}
+{%- endmacro %}
+
 {% macro rebuilt_rows_condition(relation) -%}
-    {#- For a generic not_null / accepted_values / unique test attached to an incremental delete+insert
-        model with one unique_key column: a condition on `relation`'s rows that keeps the rows of the
-        keys merged in this command (and rows with a null key, which no merge deletes), or every row
-        when the model was not merged in a scoping command. Row-local checks need only those rows;
-        unique reads every row whose value occurs among them, so a duplicate of an older row is
-        found too. '' for every other test (whole table). -#}
+    {#- The scope of a generic test on `relation`: merged_rows_condition for not_null / accepted_values
+        (row checks); for unique, every row whose value occurs among those rows, so a rewritten row
+        that duplicates an older one is found too. '' (whole table) for every other test. -#}
     {%- set meta = model.get('test_metadata') if execute else none -%}
     {%- if not meta or meta.get('namespace') not in (none, 'dbt')
             or meta.get('name') not in ('not_null', 'accepted_values', 'unique') -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set parent = graph.nodes.get(model.get('attached_node')) -%}
-    {%- if not parent or parent.resource_type != 'model' or parent.config.materialized != 'incremental'
-            or parent.config.incremental_strategy != 'delete+insert' or parent.config.unique_key is not string -%}
+    {%- set rows = merged_rows_condition(relation) -%}
+    {%- if rows is none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set key = parent.config.unique_key -%}
-    {%- set keys -%}
-        select key_value from dbt_runs.rebuilt_keys
-        where invocation_id = '{{ invocation_id }}' and relation_name = '{{ relation.schema }}.{{ relation.identifier }}'
-    {%- endset -%}
-    {%- set rows -%}
-        (not exists ({{ keys }}) or {{ key }} is null or {{ key }}::varchar in ({{ keys }}))
-    {%- endset -%}
     {%- set column = meta.get('kwargs', {}).get('column_name') -%}
-    {%- if meta.get('name') == 'unique' and column != key -%}
+    {%- if meta.get('name') == 'unique' -%}
         {{ return(column ~ ' in (select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ rows ~ ')') }}
     {%- endif -%}
     {{ return(rows) }}
+{%- endmacro %}
+
+{% macro rebuilt_rows(relation) -%}
+    {#- For singular tests whose check holds per row or per unique_key group: `relation`, narrowed by
+        merged_rows_condition when it is a merged incremental model. -#}
+    {%- set rows = merged_rows_condition(relation) -%}
+    {{ return(relation if rows is none else '(select * from ' ~ relation ~ ' where ' ~ rows ~ ')') }}
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
