@@ -19,10 +19,7 @@
     {{ return(['build', 'run', 'test', 'seed', 'snapshot', 'retry']) }}
 {%- endmacro %}
 
-{% macro test_scope_start() -%}
-    {#- on-run-start: create the two tables, forget the previous command's keys, record this command
-        and whether it may scope its tests. -#}
-    {%- if execute and flags.WHICH in test_scope_commands() %}
+{% macro test_scope_tables() -%}
     create schema if not exists dbt_runs;
     create table if not exists dbt_runs.builds (
         invocation_id varchar primary key, command varchar not null, full_refresh boolean not null,
@@ -30,7 +27,14 @@
     );
     create table if not exists dbt_runs.rebuilt_keys (
         invocation_id varchar not null, relation_name varchar not null, key_value varchar
-    );
+    )
+{%- endmacro %}
+
+{% macro test_scope_start() -%}
+    {#- on-run-start: create the two tables, forget the previous command's keys, record this command
+        and whether it may scope its tests. -#}
+    {%- if execute and flags.WHICH in test_scope_commands() %}
+    {{ test_scope_tables() }};
     delete from dbt_runs.rebuilt_keys;
     insert into dbt_runs.builds
     select
@@ -68,6 +72,7 @@
             {%- endfor -%}
         {%- endfor %}
     {%- do log('test_scope_end: failed or untested: ' ~ failed[:5] | join(', '), info=false) if failed %}
+    {{ test_scope_tables() }};
     update dbt_runs.builds set finished_at = now()::timestamp, status = case
         when {{ not failed }} and ({{ not untested }} and not scoped_tests or coalesce((
             select previous.status = 'passed' from dbt_runs.builds as previous
