@@ -107,24 +107,37 @@
 {%- endmacro %}
 
 {% macro merged_rows_condition(relation) -%}
-    {#- When `relation` is an incremental delete+insert model with one unique_key column: a condition
-        on its rows that keeps the rows of the keys it merged in this command (and rows with a null
-        key, which no merge deletes), or every row when it was not merged in a scoping command.
-        none for any other relation. -#}
+    {#- When `relation` is an incremental delete+insert model with one unique_key column that was
+        merged in this (scoping) command: a condition on its rows that keeps the rows of the keys it
+        merged (literals: DuckDB then skips the row groups that hold none of them) and rows with a
+        null key, which no merge deletes. none (every row) for any other relation or command. -#}
+    {%- if not execute or flags.WHICH not in test_scope_commands() -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
             | selectattr('schema', 'equalto', relation.schema) | selectattr('alias', 'equalto', relation.identifier)
-            | list if execute else [] -%}
+            | list -%}
     {%- set config = models[0].config if models else none -%}
     {%- if not config or config.materialized != 'incremental' or config.incremental_strategy != 'delete+insert'
             or config.unique_key is not string -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set keys -%}
-        select key_value from dbt_runs.rebuilt_keys
-        where invocation_id = '{{ invocation_id }}' and relation_name = '{{ relation.schema }}.{{ relation.identifier }}'
-    {%- endset -%}
-    {{ return('(not exists (' ~ keys ~ ') or ' ~ config.unique_key ~ ' is null or '
-              ~ config.unique_key ~ '::varchar in (' ~ keys ~ '))') }}
+    {%- set merged = run_query(
+        "select key_value from dbt_runs.rebuilt_keys where invocation_id = '" ~ invocation_id
+        ~ "' and relation_name = '" ~ relation.schema ~ "." ~ relation.identifier ~ "'") -%}
+    {%- if merged | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set keys = merged.columns[0].values() | reject('none') | list -%}
+    {%- set condition = [config.unique_key ~ ' is null'] -%}
+    {%- if keys -%}
+        {%- set literals = [] -%}
+        {%- for key in keys -%}
+            {%- do literals.append("'" ~ key | replace("'", "''") ~ "'") -%}
+        {%- endfor -%}
+        {%- do condition.append(config.unique_key ~ ' in (' ~ literals | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {{ return('(' ~ condition | join(' or ') ~ ')') }}
 {%- endmacro %}
 
 {% macro rebuilt_rows_condition(relation) -%}
