@@ -1,11 +1,21 @@
 -- Tasks per theme for each plan year × jurisdiction × organ type (long format).
+-- Incremental per jurisdiction-year like fct_jurisdiction_year (macros/incremental_versions.sql).
+
+{{ config_incremental_by_inputs('jurisdiction_year_id', 'jurisdiction_year_inputs') }}
 
 with
+
+versions_to_build as (
+
+    {{ jurisdiction_year_versions_to_build() }}
+
+),
 
 tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
+        and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
 
 ),
 
@@ -34,10 +44,13 @@ final as (
         organ_type,
         theme_code,
         tasks,
-        round(tasks / sum(tasks) over (partition by plan_year, jurisdiction_code, organ_type), 4)
-            as share_of_tasks
+        round(counts.tasks / sum(counts.tasks) over (partition by plan_year, jurisdiction_code, organ_type), 4)
+            as share_of_tasks,
+        inputs.inputs_key
 
     from counts
+    inner join (select distinct jurisdiction_year_id, inputs_key from versions_to_build) as inputs
+        on inputs.jurisdiction_year_id = {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type']) }}
 
 )
 
