@@ -32,7 +32,9 @@ units as (
     inner join {{ ref('int_document_versions_ranked') }} as versions
         on units.document_version_id = versions.document_version_id
         and versions.is_current_version
+    {% if is_incremental() %}
     where units.publisher_id in (select publishers_to_build.publisher_id from publishers_to_build)
+    {% endif %}
 
 ),
 

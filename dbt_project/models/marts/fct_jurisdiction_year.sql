@@ -24,7 +24,9 @@ tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
+    {% if is_incremental() %}
         and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 
@@ -42,7 +44,9 @@ lead_departments as (
     from {{ ref('int_task_units_unnested') }} as units
     inner join tasks using (task_id)
     where units.unit_role = 'lead'
+    {% if is_incremental() %}
         and units.document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 
@@ -50,7 +54,9 @@ plan_pairs as (
 
     select * from {{ ref('int_plan_pairs_enumerated') }}
     where comparison_type = 'district_city'
+    {% if is_incremental() %}
         and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 

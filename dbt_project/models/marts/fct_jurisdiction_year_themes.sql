@@ -15,7 +15,9 @@ tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
+    {% if is_incremental() %}
         and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 

@@ -30,7 +30,9 @@ tasks as (
 
     select document_version_id, count(*) as task_count
     from {{ ref('int_tasks_joined') }}
+    {% if is_incremental() %}
     where document_version_id in (select pair_versions.document_version_id from pair_versions)
+    {% endif %}
     group by document_version_id
 
 ),
@@ -54,7 +56,9 @@ departments as (
     select distinct document_version_id, department_id
     from {{ ref('int_task_units_unnested') }}
     where not is_collective
+    {% if is_incremental() %}
         and document_version_id in (select pair_versions.document_version_id from pair_versions)
+    {% endif %}
 
 ),
 
