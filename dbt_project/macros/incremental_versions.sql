@@ -76,7 +76,7 @@
         {{ this }} does not hold. -#}
     select {{ key }} from {{ inputs }}
     where inputs_key not in (
-        select stored.inputs_key from {{ this }} as stored where stored.inputs_key is not null)
+        select distinct stored.inputs_key from {{ this }} as stored where stored.inputs_key is not null)
 {%- endmacro %}
 
 {% macro plan_pair_inputs() -%}
