@@ -205,3 +205,10 @@
         and inputs.jurisdiction_year_id in ({{ changed_keys('inputs', 'jurisdiction_year_id') }})
     {%- endif %}
 {%- endmacro %}
+
+{% macro plan_pair_versions(plan_pairs) -%}
+    {#- document_version_id of both sides of the plan pairs in `plan_pairs` (a CTE name). -#}
+    select pair_sides.document_version_id from {{ plan_pairs }} as pair_sides
+    union
+    select pair_sides.matched_document_version_id from {{ plan_pairs }} as pair_sides
+{%- endmacro %}

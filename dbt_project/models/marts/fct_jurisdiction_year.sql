@@ -20,6 +20,12 @@ versions_to_build as (
 
 ),
 
+inputs as (
+
+    select distinct jurisdiction_year_id, inputs_key from versions_to_build
+
+),
+
 tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
@@ -184,7 +190,7 @@ final as (
     from task_counts
     left join lead_counts using (plan_year, jurisdiction_code, organ_type)
     left join echo using (plan_year, jurisdiction_code, organ_type)
-    inner join (select distinct jurisdiction_year_id, inputs_key from versions_to_build) as inputs
+    inner join inputs
         on inputs.jurisdiction_year_id = {{ surrogate_key([
             'task_counts.plan_year', 'task_counts.jurisdiction_code', 'task_counts.organ_type']) }}
 

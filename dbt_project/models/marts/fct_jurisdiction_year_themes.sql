@@ -11,6 +11,12 @@ versions_to_build as (
 
 ),
 
+inputs as (
+
+    select distinct jurisdiction_year_id, inputs_key from versions_to_build
+
+),
+
 tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
@@ -38,21 +44,22 @@ counts as (
 final as (
 
     select
-        {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type', 'theme_code']) }}
+        {{ surrogate_key(['counts.plan_year', 'counts.jurisdiction_code', 'counts.organ_type', 'counts.theme_code']) }}
             as jurisdiction_year_theme_id,
-        {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type']) }} as jurisdiction_year_id,
-        plan_year,
-        jurisdiction_code,
-        organ_type,
-        theme_code,
-        tasks,
-        round(counts.tasks / sum(counts.tasks) over (partition by plan_year, jurisdiction_code, organ_type), 4)
-            as share_of_tasks,
+        inputs.jurisdiction_year_id,
+        counts.plan_year,
+        counts.jurisdiction_code,
+        counts.organ_type,
+        counts.theme_code,
+        counts.tasks,
+        round(counts.tasks / sum(counts.tasks) over (
+            partition by counts.plan_year, counts.jurisdiction_code, counts.organ_type), 4) as share_of_tasks,
         inputs.inputs_key
 
     from counts
-    inner join (select distinct jurisdiction_year_id, inputs_key from versions_to_build) as inputs
-        on inputs.jurisdiction_year_id = {{ surrogate_key(['plan_year', 'jurisdiction_code', 'organ_type']) }}
+    inner join inputs
+        on inputs.jurisdiction_year_id = {{ surrogate_key([
+            'counts.plan_year', 'counts.jurisdiction_code', 'counts.organ_type']) }}
 
 )
 

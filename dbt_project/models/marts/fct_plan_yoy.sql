@@ -18,20 +18,12 @@ plan_pairs as (
 
 ),
 
-pair_versions as (
-
-    select document_version_id from plan_pairs
-    union
-    select matched_document_version_id from plan_pairs
-
-),
-
 tasks as (
 
     select document_version_id, count(*) as task_count
     from {{ ref('int_tasks_joined') }}
     {% if is_incremental() %}
-    where document_version_id in (select pair_versions.document_version_id from pair_versions)
+    where document_version_id in ({{ plan_pair_versions('plan_pairs') }})
     {% endif %}
     group by document_version_id
 
@@ -57,7 +49,7 @@ departments as (
     from {{ ref('int_task_units_unnested') }}
     where not is_collective
     {% if is_incremental() %}
-        and document_version_id in (select pair_versions.document_version_id from pair_versions)
+        and document_version_id in ({{ plan_pair_versions('plan_pairs') }})
     {% endif %}
 
 ),

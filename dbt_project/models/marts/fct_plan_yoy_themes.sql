@@ -19,11 +19,7 @@ tasks as (
     select task_id, document_version_id, theme_code
     from {{ ref('int_tasks_joined') }}
     {% if is_incremental() %}
-    where document_version_id in (
-        select plan_pairs.document_version_id from plan_pairs
-        union
-        select plan_pairs.matched_document_version_id from plan_pairs
-    )
+    where document_version_id in ({{ plan_pair_versions('plan_pairs') }})
     {% endif %}
 
 ),
