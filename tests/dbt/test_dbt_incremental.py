@@ -1,17 +1,20 @@
-"""Incremental models keyed on document version (issue 14 item 2): after the raw data changes
-the way the pipeline changes it, `dbt build` on the built warehouse equals `dbt build
---full-refresh` of the same raw data, table for table, and rows of versions nothing touched are
-not rewritten.
+"""Incremental models keyed on document version, plan pair, jurisdiction-year or publisher (issue
+14): after the raw data changes the way the pipeline changes it, `dbt build` on the built warehouse
+equals `dbt build --full-refresh` of the same raw data, table for table, and rows of versions and
+keys nothing touched are not rewritten.
 
-One raw change set on top of the gold seeds (docs/ARCHITECTURE.md, "Incremental marts"):
+The built warehouse holds the gold seeds and a synthetic Jiading 2021 plan (so the Jiading 2023
+plan has a year-over-year pair). One raw change set on top (docs/ARCHITECTURE.md, "Incremental marts"):
 - a new plan: the synthetic SAMR 2024 plan (new year-over-year pair 2024 → 2023);
 - a document re-published as a new version: the Pudong SAMR plan, one task dropped, one reworded
   (its district → city pair changes versions; the old version's rows must leave the marts);
 - a re-parse by a newer parser: the Pudong government plan keeps its version id, a task gets
   another deadline and lead unit, new load_id and parser_version;
 - a version that fails validation: the current version of the Jiading plan is quarantined
-  (re-validated, failed), so its earlier version is current again.
-The SAMR 2019 plan is untouched by all four.
+  (re-validated, failed), so its earlier version is current again;
+- a plan withdrawn: the Jiading 2021 plan, its only version, is quarantined too: its jurisdiction-year,
+  its plan pair and the department only it named leave the aggregates.
+The SAMR 2019 plan is untouched by all five.
 """
 
 from __future__ import annotations
@@ -27,21 +30,47 @@ import pytest
 
 from dbt_runner import BuiltWarehouse, build, run_dbt
 from match_eval import synthetic_plan
-from raw_fixture import BASE_TIME, _insert, _plan_rows, add_plan, load_gold
+from raw_fixture import BASE_TIME, _insert, _plan_rows, add_plan, load_gold, synthetic_next_year_plan
 
-# incremental SQL models (the Python pair models have their own tests) and a task-level column each
-# (not one the incremental filter compares) that the test overwrites on the untouched plan's rows,
-# with the value written, to see whether the run rewrote them
+# incremental SQL models (the Python pair models have their own tests), a column each (not one the
+# incremental filter compares) that the test overwrites on the untouched plan's rows, the value
+# written, and those rows (`?` = the untouched version), to see whether the run rewrote them.
+# The aggregates' untouched keys: the SAMR 2023 → 2019 plan pair, the 2019 jurisdiction-year (only
+# SAMR's plan). dim_department has none: every publisher of the gold seeds gets a change.
+UNTOUCHED_VERSION = "document_version_id = ?"
+UNTOUCHED_PAIR = "plan_year = 2023 and previous_plan_year = 2019"
 TAMPERED = {
-    "intermediate.int_tasks_deadlines_parsed": ("deadline_raw", "'TAMPERED'"),
-    "intermediate.int_tasks_themed": ("theme_keyword", "'TAMPERED'"),
-    "intermediate.int_task_units_unnested": ("unit_raw", "'TAMPERED'"),
-    "intermediate.int_tasks_joined": ("task_content", "'TAMPERED'"),
-    "marts.fct_task_lineage": ("seq", "-1"),
-    "marts.fct_task_responsibilities": ("unit_raw", "'TAMPERED'"),
-    "marts.fct_work_plan_tasks": ("task_content", "'TAMPERED'"),
+    "intermediate.int_tasks_deadlines_parsed": ("deadline_raw", "'TAMPERED'", UNTOUCHED_VERSION),
+    "intermediate.int_tasks_themed": ("theme_keyword", "'TAMPERED'", UNTOUCHED_VERSION),
+    "intermediate.int_task_units_unnested": ("unit_raw", "'TAMPERED'", UNTOUCHED_VERSION),
+    "intermediate.int_tasks_joined": ("task_content", "'TAMPERED'", UNTOUCHED_VERSION),
+    "marts.fct_task_lineage": ("seq", "-1", UNTOUCHED_VERSION),
+    "marts.fct_task_responsibilities": ("unit_raw", "'TAMPERED'", UNTOUCHED_VERSION),
+    "marts.fct_work_plan_tasks": ("task_content", "'TAMPERED'", UNTOUCHED_VERSION),
+    "marts.fct_plan_yoy": ("tasks_new", "-1", UNTOUCHED_PAIR),
+    "marts.fct_plan_yoy_themes": ("tasks_new", "-1", UNTOUCHED_PAIR),
+    "marts.fct_jurisdiction_year": ("tasks", "-1", "plan_year = 2019"),
+    "marts.fct_jurisdiction_year_themes": ("tasks", "-1", "plan_year = 2019"),
 }
 SAMR_2019 = "上海市市场监督管理局", 2019
+# the Python pair models may keep the rows of a plan pair no longer compared (the withdrawn plan's);
+# every mart reads them through the macro current_task_matches(), i.e. joined to the current pairs
+PAIR_MODELS = {"intermediate.int_task_pairs_scored", "intermediate.int_task_pairs_matched"}
+CURRENT_PAIRS = "intermediate.int_plan_pairs_enumerated using (plan_pair_id, document_version_id, matched_document_version_id)"
+
+
+# the aggregate rows of the Jiading 2021 plan: its jurisdiction-year, its plan pair, the department only it names
+WITHDRAWN_ROWS = """select
+    (select count(*) from marts.fct_jurisdiction_year where plan_year = 2021),
+    (select count(*) from marts.fct_jurisdiction_year_themes where plan_year = 2021),
+    (select count(*) from marts.fct_plan_yoy where previous_plan_year = 2021),
+    (select count(*) from marts.fct_plan_yoy_themes where previous_plan_year = 2021),
+    (select count(*) from marts.fct_task_matches where matched_plan_year = 2021),
+    (select count(*) from marts.dim_department where department_name = '区档案局')"""
+
+
+def _params(where: str, untouched: str) -> list[str]:
+    return [untouched] if "?" in where else []
 
 
 def _version(con: duckdb.DuckDBPyConnection, issuer: str, year: int) -> tuple[str, str]:
@@ -55,8 +84,24 @@ def _gold(issuer: str, year: int) -> dict:
     return next(d for d in load_gold() if d["issuer"] == issuer and d["year"] == year)
 
 
+def jiading_2021() -> dict:
+    """The Jiading plan of 2023 as a 2021 plan: its first task replaced by one only it has."""
+    return synthetic_next_year_plan(_gold("嘉定区人民政府", 2023), year=2021, drop_seq=1, new_task={
+        "seq": 0, "task_name": "档案信息公开", "task_content": "做好档案开放审核和档案信息公开工作。",
+        "responsible_raw": "区档案局", "deadline_raw": "全年", "lead_units": ["区档案局"], "support_units": [],
+        "units_open_list": False, "deadline_date": "2021-12-31"})
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, version: str, key: str, reason: str, at) -> None:
+    con.execute(
+        "insert into raw.quarantine (document_version_id, document_key, source_url, request_id, stage, reasons, "
+        "quarantined_at, dag_id, run_id) values (?, ?, 'https://www.jiading.gov.cn/files/seed-004.docx', "
+        "'req-seed-004-v2', 'validate', ?, ?, 'workplans_ingest', 'manual__recheck')",
+        [version, key, json.dumps([reason]), at])
+
+
 def change_raw(path: Path) -> dict[str, str]:
-    """Apply the four changes of the module docstring to the raw schema; returns the version ids."""
+    """Apply the five changes of the module docstring to the raw schema; returns the version ids."""
     add_plan(path, "city-samr-2024-synthetic", synthetic_plan())
     republished = copy.deepcopy(_gold("浦东新区市场监督管理局", 2023))
     republished["tasks"] = republished["tasks"][:-1]
@@ -94,14 +139,12 @@ def change_raw(path: Path) -> dict[str, str]:
             "1.24.0", reparsed_at, "load-recheck"))
         _insert(con, "load_audit", ("load-recheck", "workplans_ingest", "manual__recheck", "validate", failed,
                                     reparsed_at, reparsed_at + timedelta(seconds=1), 0, "quarantined"))
-        con.execute(
-            "insert into raw.quarantine (document_version_id, document_key, source_url, request_id, stage, reasons, "
-            "quarantined_at, dag_id, run_id) values (?, ?, 'https://www.jiading.gov.cn/files/seed-004.docx', "
-            "'req-seed-004-v2', 'validate', ?, ?, 'workplans_ingest', 'manual__recheck')",
-            [failed, failed_key, json.dumps(["task_content null"]), reparsed_at])
+        _quarantine(con, failed, failed_key, "task_content null", reparsed_at)
+        withdrawn, withdrawn_key = _version(con, "嘉定区人民政府", 2021)
+        _quarantine(con, withdrawn, withdrawn_key, "withdrawn", reparsed_at)
         untouched, _ = _version(con, *SAMR_2019)
     return {"old_pudong_samr": old_pudong_samr, "new_pudong_samr": new_pudong_samr, "reparsed": reparsed,
-            "failed": failed, "untouched": untouched}
+            "failed": failed, "withdrawn": withdrawn, "untouched": untouched}
 
 
 def _tables(wh: BuiltWarehouse) -> list[str]:
@@ -114,14 +157,15 @@ def _tables(wh: BuiltWarehouse) -> list[str]:
 def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
     """(incremental warehouse, full-refresh warehouse of the same raw data, version ids, tampered rows)."""
     work = tmp_path_factory.mktemp("dbt_incremental")
-    wh = build(work)
+    wh = build(work, extra_plans=[("jiading-2021-synthetic", jiading_2021())])
     with duckdb.connect(str(wh.path)) as con:
         untouched, _ = _version(con, *SAMR_2019)
         originals = {}
-        for table, (column, value) in TAMPERED.items():
-            originals[table] = con.execute(
-                f"select count(*) from {table} where document_version_id = ?", [untouched]).fetchone()[0]
-            con.execute(f"update {table} set {column} = {value} where document_version_id = ?", [untouched])
+        for table, (column, value, where) in TAMPERED.items():
+            params = _params(where, untouched)
+            originals[table] = con.execute(f"select count(*) from {table} where {where}", params).fetchone()[0]
+            con.execute(f"update {table} set {column} = {value} where {where}", params)
+        originals["withdrawn"] = con.execute(WITHDRAWN_ROWS).fetchone()
         # a plan pair nothing touched: SAMR 2023 → 2019
         con.execute("update marts.fct_task_matches set key_terms = 'TAMPERED' where plan_year = 2023 "
                     "and matched_plan_year = 2019")
@@ -129,8 +173,9 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
     proc = run_dbt(["build"], wh.path, work)
     assert proc.returncode == 0, proc.stdout[-6000:]
     with duckdb.connect(str(wh.path)) as con:
-        kept = {table: con.execute(f"select count(*) from {table} where document_version_id = ? and {column} = {value}",
-                                   [untouched]).fetchone()[0] for table, (column, value) in TAMPERED.items()}
+        kept = {table: con.execute(f"select count(*) from {table} where {where} and {column} = {value}",
+                                   _params(where, untouched)).fetchone()[0]
+                for table, (column, value, where) in TAMPERED.items()}
         kept["marts.fct_task_matches"] = con.execute(
             "select count(*) from marts.fct_task_matches where key_terms = 'TAMPERED'").fetchone()[0]
     # the untouched rows are restored by a full refresh of the incremental warehouse's own raw data
@@ -147,7 +192,7 @@ def test_untouched_versions_are_not_rewritten(incremental_and_full):
     for table in TAMPERED:
         assert originals[table] > 0, table
     # every tampered row survived the incremental run: nothing re-read the untouched plan
-    assert {t: kept[t] for t in TAMPERED} == originals
+    assert {t: kept[t] for t in TAMPERED} == {t: originals[t] for t in TAMPERED}
     assert kept["marts.fct_task_matches"] >= 6
 
 
@@ -162,15 +207,19 @@ def test_incremental_build_equals_full_refresh(incremental_and_full):
         if table == "marts.fct_task_matches":  # tampered on purpose: compared without key_terms below
             continue
         sql = f"select * from {table} order by all"
+        if table in PAIR_MODELS:
+            sql = f"select * from {table} semi join {CURRENT_PAIRS} order by all"
         if table in TAMPERED:
             column = TAMPERED[table][0]
             sql = f"select * exclude ({column}) from {table} order by all"
         if incremental.query(sql) != full.query(sql):
             differing.append(table)
         if table in TAMPERED:
-            # the tampered column itself equals on every other version's rows
-            sql = f"select task_id, {column} from {table} where document_version_id <> ? order by all"
-            if incremental.query(sql, [ids["untouched"]]) != full.query(sql, [ids["untouched"]]):
+            # the tampered column itself equals on every other row
+            where = TAMPERED[table][2]
+            sql = f"select * from {table} where not ({where}) order by all"
+            params = _params(where, ids["untouched"])
+            if incremental.query(sql, params) != full.query(sql, params):
                 differing.append(f"{table}.{column}")
     sql = "select * exclude (key_terms) from marts.fct_task_matches order by all"
     if incremental.query(sql) != full.query(sql):
@@ -188,6 +237,10 @@ def test_changes_reached_the_marts(incremental_and_full):
     versions = {r[0] for r in incremental.query(current)}
     assert ids["new_pudong_samr"] in versions and ids["old_pudong_samr"] not in versions
     assert ids["failed"] not in versions and ids["reparsed"] in versions
+    # the withdrawn plan's aggregate rows were there and are gone
+    _, _, _, originals, _ = incremental_and_full
+    assert all(n > 0 for n in originals["withdrawn"]), originals["withdrawn"]
+    assert incremental.query(WITHDRAWN_ROWS) == [(0, 0, 0, 0, 0, 0)]
     # the Jiading plan's earlier version (90 tasks) is current again
     assert incremental.scalar("select count(*) from marts.fct_work_plan_tasks where issuer = '嘉定区人民政府'") == 90
     assert incremental.scalar(

@@ -2,7 +2,28 @@
 -- seeds.department_aliases and identified within their publisher.
 -- department_category is the functional category used to compare districts.
 
+-- Incremental per publisher (macros/incremental_versions.sql, publisher_inputs): a department
+-- belongs to one publisher (its id hashes the publisher); a publisher's departments are
+-- rebuilt when one of its current versions changed.
+
+{{ config_incremental_by_inputs('publisher_id', 'publisher_inputs') }}
+
 with
+
+publishers as (
+
+    {{ publisher_inputs() }}
+
+),
+
+publishers_to_build as (
+
+    select * from publishers
+    {% if is_incremental() %}
+        where publisher_id in ({{ changed_keys('publishers', 'publisher_id') }})
+    {% endif %}
+
+),
 
 units as (
 
@@ -11,10 +32,13 @@ units as (
     inner join {{ ref('int_document_versions_ranked') }} as versions
         on units.document_version_id = versions.document_version_id
         and versions.is_current_version
+    {% if is_incremental() %}
+    where units.publisher_id in (select publishers_to_build.publisher_id from publishers_to_build)
+    {% endif %}
 
 ),
 
-final as (
+departments as (
 
     select
         department_id,
@@ -32,6 +56,14 @@ final as (
 
     from units
     group by department_id
+
+),
+
+final as (
+
+    select departments.*, publishers_to_build.inputs_key
+    from departments
+    inner join publishers_to_build using (publisher_id)
 
 )
 

@@ -4,15 +4,35 @@
 -- of the city's tasks that have a one-to-one match in the district plan(s).
 -- Tasks per theme: fct_jurisdiction_year_themes.
 
+-- Incremental per jurisdiction-year (macros/incremental_versions.sql, jurisdiction_year_inputs):
+-- a key is rebuilt when one of its current versions or its district → city pairs changed.
+
 {#- one deadlines_<kind> column per deadline kind; month and day deadlines are counted per month -#}
 {%- set kind_columns = var('deadline_kinds') | reject('in', ['month', 'day']) | list %}
 
+{{ config_incremental_by_inputs('jurisdiction_year_id', 'jurisdiction_year_inputs') }}
+
 with
+
+versions_to_build as (
+
+    {{ jurisdiction_year_versions_to_build() }}
+
+),
+
+inputs as (
+
+    select distinct jurisdiction_year_id, inputs_key from versions_to_build
+
+),
 
 tasks as (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
+    {% if is_incremental() %}
+        and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 
@@ -30,6 +50,9 @@ lead_departments as (
     from {{ ref('int_task_units_unnested') }} as units
     inner join tasks using (task_id)
     where units.unit_role = 'lead'
+    {% if is_incremental() %}
+        and units.document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 
@@ -37,13 +60,15 @@ plan_pairs as (
 
     select * from {{ ref('int_plan_pairs_enumerated') }}
     where comparison_type = 'district_city'
+    {% if is_incremental() %}
+        and document_version_id in (select versions_to_build.document_version_id from versions_to_build)
+    {% endif %}
 
 ),
 
 matches as (
 
-    select * from ({{ current_task_matches() }})
-    where comparison_type = 'district_city'
+    {{ current_task_matches('plan_pairs') }}
 
 ),
 
@@ -105,7 +130,9 @@ district_plans as (
 city_task_counts as (
 
     select document_version_id, count(*) as city_tasks
-    from tasks
+    from {{ ref('int_tasks_joined') }}
+    where is_current_version
+        and document_version_id in (select district_plans.city_document_version_id from district_plans)
     group by document_version_id
 
 ),
@@ -157,11 +184,15 @@ final as (
         echo.city_tasks,
         echo.city_tasks_echoed,
         echo.tasks_matching_city,
-        round(echo.city_tasks_echoed / nullif(echo.city_tasks, 0), 4) as city_echo_share
+        round(echo.city_tasks_echoed / nullif(echo.city_tasks, 0), 4) as city_echo_share,
+        inputs.inputs_key
 
     from task_counts
     left join lead_counts using (plan_year, jurisdiction_code, organ_type)
     left join echo using (plan_year, jurisdiction_code, organ_type)
+    inner join inputs
+        on inputs.jurisdiction_year_id = {{ surrogate_key([
+            'task_counts.plan_year', 'task_counts.jurisdiction_code', 'task_counts.organ_type']) }}
 
 )
 

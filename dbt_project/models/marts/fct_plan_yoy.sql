@@ -5,12 +5,16 @@
 -- dropped = unmatched on either side. Units = distinct canonical departments
 -- (lead or support), collective placeholders such as 各单位 excluded.
 
+-- Incremental per plan pair (macros/incremental_versions.sql, plan_pair_inputs): a pair is
+-- rebuilt when it is new or one of its versions changed (new version, re-load, publisher).
+
+{{ config_incremental_by_inputs('plan_yoy_id', 'plan_pair_inputs') }}
+
 with
 
 plan_pairs as (
 
-    select * from {{ ref('int_plan_pairs_enumerated') }}
-    where comparison_type = 'year_over_year'
+    {{ plan_pairs_to_build('year_over_year') }}
 
 ),
 
@@ -18,6 +22,9 @@ tasks as (
 
     select document_version_id, count(*) as task_count
     from {{ ref('int_tasks_joined') }}
+    {% if is_incremental() %}
+    where document_version_id in ({{ plan_pair_versions('plan_pairs') }})
+    {% endif %}
     group by document_version_id
 
 ),
@@ -31,7 +38,7 @@ matches as (
         count(*) filter (where confidence_band = 'medium') as tasks_continued_medium,
         avg(similarity) as avg_continued_similarity
 
-    from ({{ current_task_matches() }})
+    from ({{ current_task_matches('plan_pairs') }})
     group by plan_pair_id
 
 ),
@@ -41,6 +48,9 @@ departments as (
     select distinct document_version_id, department_id
     from {{ ref('int_task_units_unnested') }}
     where not is_collective
+    {% if is_incremental() %}
+        and document_version_id in ({{ plan_pair_versions('plan_pairs') }})
+    {% endif %}
 
 ),
 
@@ -108,7 +118,8 @@ final as (
         coalesce(department_changes.units_previous, 0) as units_previous,
         coalesce(department_changes.units_added, 0) as units_added,
         coalesce(department_changes.units_removed, 0) as units_removed,
-        coalesce(department_changes.units_kept, 0) as units_kept
+        coalesce(department_changes.units_kept, 0) as units_kept,
+        plan_pairs.inputs_key
 
     from plan_pairs
     left join tasks as current_tasks

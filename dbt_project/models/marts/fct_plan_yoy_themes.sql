@@ -2,12 +2,15 @@
 -- occurs in either the plan or its previous plan. Long format so BI tools can
 -- pivot / filter by theme without parsing JSON.
 
+-- Incremental per plan pair like fct_plan_yoy (macros/incremental_versions.sql).
+
+{{ config_incremental_by_inputs('plan_yoy_id', 'plan_pair_inputs') }}
+
 with
 
 plan_pairs as (
 
-    select * from {{ ref('int_plan_pairs_enumerated') }}
-    where comparison_type = 'year_over_year'
+    {{ plan_pairs_to_build('year_over_year') }}
 
 ),
 
@@ -15,12 +18,15 @@ tasks as (
 
     select task_id, document_version_id, theme_code
     from {{ ref('int_tasks_joined') }}
+    {% if is_incremental() %}
+    where document_version_id in ({{ plan_pair_versions('plan_pairs') }})
+    {% endif %}
 
 ),
 
 matches as (
 
-    {{ current_task_matches() }}
+    {{ current_task_matches('plan_pairs') }}
 
 ),
 
@@ -91,7 +97,8 @@ final as (
         combined.tasks - combined.tasks_previous as tasks_change,
         combined.tasks_continued,
         combined.tasks_new,
-        combined.tasks_dropped
+        combined.tasks_dropped,
+        plan_pairs.inputs_key
 
     from combined
     inner join plan_pairs using (plan_pair_id)

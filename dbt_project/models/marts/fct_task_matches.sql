@@ -4,62 +4,24 @@
 -- similarity = cosine of the tasks' jieba tf-idf vectors (int_task_terms); key_terms =
 -- the shared terms that weigh most; confidence_band high / medium (var thresholds).
 
--- Incremental per plan pair (delete+insert on plan_pair_id): a plan pair is rebuilt when it
--- has a current match this table lacks (new pair, or a document of the pair got a new version)
--- or its pair columns changed; the post-hook drops matches no longer current (pair gone, or its
--- new versions have no match). Seeds or match vars changed: --full-refresh.
+-- Incremental per plan pair (macros/incremental_versions.sql, plan_pair_inputs): a pair is rebuilt
+-- when it is new or one of its versions changed (new version, re-load: the task columns come
+-- from int_tasks_joined); the post-hook drops the matches of pairs gone or rebuilt without a match.
+-- Seeds or match vars changed: --full-refresh.
 
-{% set pair_columns = [
-    'plan_pair_id', 'comparison_type', 'document_id', 'matched_document_id', 'publisher_id', 'plan_year',
-    'matched_plan_year', 'year_gap'] %}
-
-{{ config(
-    materialized='incremental',
-    unique_key='plan_pair_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="delete from {{ this }} where task_match_id not in (select task_match_id from ({{ current_task_matches() }}))"
-) }}
+{{ config_incremental_by_inputs('plan_pair_id', 'plan_pair_inputs') }}
 
 with
 
 plan_pairs as (
 
-    select
-        plan_pair_id,
-        comparison_type,
-        document_key as document_id,
-        matched_document_key as matched_document_id,
-        publisher_id,
-        plan_year,
-        matched_plan_year,
-        year_gap
-
-    from {{ ref('int_plan_pairs_enumerated') }}
-
-),
-
-current_matches as (
-
-    {{ current_task_matches() }}
+    {{ plan_pairs_to_build() }}
 
 ),
 
 matches as (
 
-    select * from current_matches
-    {% if is_incremental() %}
-        where plan_pair_id in (
-            select plan_pair_id from (
-                select {{ pair_columns | join(', ') }} from plan_pairs
-                except
-                select distinct {{ pair_columns | join(', ') }} from {{ this }}
-            ) as changed_pairs
-            union
-            select plan_pair_id from current_matches
-            where task_match_id not in (select stored.task_match_id from {{ this }} as stored)
-        )
-    {% endif %}
+    {{ current_task_matches('plan_pairs') }}
 
 ),
 
@@ -67,6 +29,9 @@ tasks as (
 
     select task_id, seq, task_name, task_content, theme_code
     from {{ ref('int_tasks_joined') }}
+    {% if is_incremental() %}
+    where document_version_id in ({{ plan_pair_versions('plan_pairs') }})
+    {% endif %}
 
 ),
 
@@ -76,8 +41,8 @@ final as (
         matches.task_match_id,
         matches.plan_pair_id,
         matches.comparison_type,
-        plan_pairs.document_id,
-        plan_pairs.matched_document_id,
+        plan_pairs.document_key as document_id,
+        plan_pairs.matched_document_key as matched_document_id,
         plan_pairs.publisher_id,
         plan_pairs.plan_year,
         plan_pairs.matched_plan_year,
@@ -96,7 +61,8 @@ final as (
         matches.shared_term_count,
         array_to_string(matches.key_terms, '、') as key_terms,
         matches.confidence_band,
-        {{ var('task_match_threshold') }} as similarity_threshold
+        {{ var('task_match_threshold') }} as similarity_threshold,
+        plan_pairs.inputs_key
 
     from matches
     inner join plan_pairs using (plan_pair_id)

@@ -36,6 +36,18 @@ version_pairs as (
 
 ),
 
+pairs_keys as (
+
+    select
+        document_key,
+        {{ md5_of_sorted(
+            "plan_pair_id || '|' || left_version_id || '|' || matched_document_version_id") }} as plan_pairs_key
+
+    from version_pairs
+    group by document_key
+
+),
+
 version_state as (
 
     select
@@ -50,14 +62,10 @@ version_state as (
         current_versions.organ_type,
         current_versions.plan_year,
         current_versions.is_primary_plan,
-        md5(string_agg(
-            version_pairs.plan_pair_id || '|' || version_pairs.left_version_id
-            || '|' || version_pairs.matched_document_version_id, ',' order by version_pairs.plan_pair_id
-        )) as plan_pairs_key
+        pairs_keys.plan_pairs_key
 
     from current_versions
-    left join version_pairs using (document_key)
-    group by all
+    left join pairs_keys using (document_key)
 
 ),
 
@@ -71,15 +79,20 @@ tasks as (
 
 ),
 
+-- the plan pairs of the versions built (their matches only are read)
 plan_pairs as (
 
     select * from {{ ref('int_plan_pairs_enumerated') }}
+    {% if is_incremental() %}
+        where document_key in (select tasks.document_key from tasks)
+            or matched_document_key in (select tasks.document_key from tasks)
+    {% endif %}
 
 ),
 
 matches as (
 
-    {{ current_task_matches() }}
+    {{ current_task_matches('plan_pairs') }}
 
 ),
 
