@@ -9,7 +9,8 @@ plan has a year-over-year pair). One raw change set on top (docs/ARCHITECTURE.md
 - a document re-published as a new version: the Pudong SAMR plan, one task dropped, one reworded
   (its district → city pair changes versions; the old version's rows must leave the marts);
 - a re-parse by a newer parser: the Pudong government plan keeps its version id, a task gets
-  another deadline and lead unit, new load_id and parser_version;
+  another deadline and lead unit, another task another text (its district → city pair, to a
+  synthetic city government plan, must be scored again), new load_id and parser_version;
 - a version that fails validation: the current version of the Jiading plan is quarantined
   (re-validated, failed), so its earlier version is current again;
 - a plan withdrawn: the Jiading 2021 plan, its only version, is quarantined too: its jurisdiction-year,
@@ -56,7 +57,8 @@ SAMR_2019 = "上海市市场监督管理局", 2019
 # the Python pair models may keep the rows of a plan pair no longer compared (the withdrawn plan's);
 # every mart reads them through the macro current_task_matches(), i.e. joined to the current pairs
 PAIR_MODELS = {"intermediate.int_task_pairs_scored", "intermediate.int_task_pairs_matched"}
-CURRENT_PAIRS = "intermediate.int_plan_pairs_enumerated using (plan_pair_id, document_version_id, matched_document_version_id)"
+CURRENT_PAIRS = ("intermediate.int_plan_pairs_enumerated "
+                 "using (plan_pair_id, document_version_id, matched_document_version_id, load_id, matched_load_id)")
 
 
 # the aggregate rows of the Jiading 2021 plan: its jurisdiction-year, its plan pair, the department only it names
@@ -92,6 +94,24 @@ def jiading_2021() -> dict:
         "units_open_list": False, "deadline_date": "2021-12-31"})
 
 
+def city_government_2023() -> dict:
+    """A city government plan of 2023 for the Pudong government plan's district → city pair: the
+    Pudong plan's first 20 tasks, issued by the city government office."""
+    doc = copy.deepcopy(_gold("浦东新区人民政府办公室", 2023))
+    doc |= {"issuer": "上海市人民政府办公厅", "jurisdiction": "上海市", "level": "city", "doc_number": None,
+            "issued_on": None}
+    doc["tasks"] = doc["tasks"][:20]
+    doc["task_count"] = len(doc["tasks"])
+    return doc
+
+
+# the re-parse's new reading of one Pudong government task: a text no city task shares terms with
+REPARSED_SEQ = 3
+REPARSED_TEXT = ("落实档案开放审查制度", "完成馆藏档案开放审核并公布开放目录。")
+REPARSED_TASK_MATCHES = ("select count(*) from marts.fct_task_matches where task_id in "
+                         "(select task_id from marts.fct_work_plan_tasks where document_version_id = ? and seq = ?)")
+
+
 def _quarantine(con: duckdb.DuckDBPyConnection, version: str, key: str, reason: str, at) -> None:
     con.execute(
         "insert into raw.quarantine (document_version_id, document_key, source_url, request_id, stage, reasons, "
@@ -125,6 +145,8 @@ def change_raw(path: Path) -> dict[str, str]:
                     "deadline_date = date '2023-06-30', lead_units = (select lead_units from raw.tasks "
                     "where document_version_id = $1 and seq = 2) where document_version_id = $1 and seq = 1",
                     [reparsed])
+        con.execute("update raw.tasks set task_name = ?, task_content = ? where document_version_id = ? and seq = ?",
+                    [*REPARSED_TEXT, reparsed, REPARSED_SEQ])
         con.execute("update raw.document_versions set parser_version = '1.1.0', load_id = 'load-reparse', "
                     "loaded_at = ? where document_version_id = ?", [reparsed_at, reparsed])
         _insert(con, "load_audit", ("load-reparse", "workplans_ingest", "manual__reparse", "load_document", reparsed,
@@ -157,10 +179,13 @@ def _tables(wh: BuiltWarehouse) -> list[str]:
 def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
     """(incremental warehouse, full-refresh warehouse of the same raw data, version ids, tampered rows)."""
     work = tmp_path_factory.mktemp("dbt_incremental")
-    wh = build(work, extra_plans=[("jiading-2021-synthetic", jiading_2021())])
+    wh = build(work, extra_plans=[("jiading-2021-synthetic", jiading_2021()),
+                                  ("city-government-2023-synthetic", city_government_2023())])
     with duckdb.connect(str(wh.path)) as con:
         untouched, _ = _version(con, *SAMR_2019)
-        originals = {}
+        reparsed, _ = _version(con, "浦东新区人民政府办公室", 2023)
+        originals = {"reparsed_task_matched": con.execute(
+            REPARSED_TASK_MATCHES, [reparsed, REPARSED_SEQ]).fetchone()[0]}
         for table, (column, value, where) in TAMPERED.items():
             params = _params(where, untouched)
             originals[table] = con.execute(f"select count(*) from {table} where {where}", params).fetchone()[0]
@@ -251,6 +276,13 @@ def test_changes_reached_the_marts(incremental_and_full):
     assert first == ("month", 6, second[2])
     assert incremental.scalar("select lead_unit_count from marts.fct_work_plan_tasks where document_version_id = ? "
                               "and seq = 1", [ids["reparsed"]]) == len(second[2])
+    # the re-parsed task was matched to its city twin before; its new text is scored again: no match
+    assert originals["reparsed_task_matched"] == 1
+    assert incremental.scalar(
+        REPARSED_TASK_MATCHES, [ids["reparsed"], REPARSED_SEQ]) == 0
+    assert incremental.scalar(
+        "select count(*) from marts.fct_task_matches where task_id in "
+        "(select task_id from marts.fct_work_plan_tasks where document_version_id = ?)", [ids["reparsed"]]) > 0
     assert incremental.query(
         "select distinct parser_version, load_id from marts.fct_task_lineage where document_version_id = ?",
         [ids["reparsed"]]) == [("1.1.0", "load-reparse")]

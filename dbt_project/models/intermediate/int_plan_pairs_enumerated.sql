@@ -2,6 +2,8 @@
 --   year_over_year : a publisher's plan vs its previous plan (latest earlier year)
 --   district_city  : a district plan vs the city plan of the same organ type and year
 -- "plan" is the left side (the newer / district plan), "matched plan" the right.
+-- load_id / matched_load_id: the loads of the two versions' tasks (a re-parse keeps the version id
+-- and gets a new load): the pair models score a pair again when any of the four ids changes.
 
 with
 
@@ -18,8 +20,10 @@ year_over_year as (
         'year_over_year' as comparison_type,
         current_plan.document_key,
         current_plan.document_version_id,
+        current_plan.load_id,
         previous_plan.document_key as matched_document_key,
         previous_plan.document_version_id as matched_document_version_id,
+        previous_plan.load_id as matched_load_id,
         current_plan.publisher_id,
         current_plan.plan_year,
         previous_plan.plan_year as matched_plan_year
@@ -41,8 +45,10 @@ district_city as (
         'district_city' as comparison_type,
         district_plan.document_key,
         district_plan.document_version_id,
+        district_plan.load_id,
         city_plan.document_key as matched_document_key,
         city_plan.document_version_id as matched_document_version_id,
+        city_plan.load_id as matched_load_id,
         district_plan.publisher_id,
         district_plan.plan_year,
         city_plan.plan_year as matched_plan_year

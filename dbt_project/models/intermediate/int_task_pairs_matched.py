@@ -12,14 +12,17 @@ counterpart went to a closer part must not fall back to an unrelated task that
 happens to clear the threshold (labelled pairs, docs/BENCHMARKS.md).
 
 Output: one row per match: task_match_id, plan_pair_id, comparison_type,
-document_version_id, matched_document_version_id, task_id, matched_task_id,
-similarity, shared_term_count, key_terms (the five shared terms contributing most to the
+document_version_id, matched_document_version_id, load_id, matched_load_id, task_id,
+matched_task_id, similarity, shared_term_count, key_terms (the five shared terms contributing most to the
 cosine, best first, ties by term descending; computed for the matches only, top_shared_terms),
 confidence_band ('high' when similarity >= var('task_match_high_threshold'),
 else 'medium').
 
 Incremental like int_task_pairs_scored: a plan pair is assigned again only when
-it is new or one of its document versions changed (delete+insert on plan_pair_id).
+it is new or one of its document versions or their loads changed (delete+insert on
+plan_pair_id). A pair whose new assignment has no match keeps its old rows here, under the old
+ids: readers take matches through current_task_matches(), which joins the current pairs on all
+five ids.
 """
 
 
@@ -96,7 +99,9 @@ def select_matches(candidates, threshold, share_of_best, linear_sum_assignment, 
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert")
+    # sync_all_columns: a table written before the load ids were stored gets them (assigned again whole)
+    dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert",
+               on_schema_change="sync_all_columns")
     import numpy as np
     import pandas as pd
     from scipy import sparse
@@ -108,10 +113,10 @@ def model(dbt, session):
     scored_sql = dbt.ref("int_task_pairs_scored").sql_query()
     pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
     terms_sql = dbt.ref("int_task_terms").sql_query()
-    todo_sql = f"select plan_pair_id, document_version_id, matched_document_version_id from ({pairs_sql})"
-    if dbt.is_incremental:
-        todo_sql += (" except select distinct plan_pair_id, document_version_id, matched_document_version_id "
-                     f"from {dbt.this}")
+    pair_ids = "plan_pair_id, document_version_id, matched_document_version_id, load_id, matched_load_id"
+    todo_sql = f"select {pair_ids} from ({pairs_sql})"
+    if dbt.is_incremental and "load_id" in session.sql(f"select * from {dbt.this} limit 0").columns:
+        todo_sql += f" except select distinct {pair_ids} from {dbt.this}"
     # best_similarity over the eligible candidates only: it is only read for eligible pairs, and
     # a pair below the threshold can never be the best of a task that has an eligible pair.
     # Strings stay in DuckDB; Python gets integer codes that sort like the ids (small dictionary
@@ -126,7 +131,8 @@ def model(dbt, session):
             row_number() over () - 1 as candidate_row,
             plan_pair_id, task_id, matched_task_id, similarity, shared_term_count
         from ({scored_sql}) as scored
-        semi join _match_todo as todo using (plan_pair_id, document_version_id, matched_document_version_id)
+        semi join _match_todo as todo using (plan_pair_id, document_version_id, matched_document_version_id, load_id,
+                                             matched_load_id)
         where similarity >= {threshold}""")
     for column in ("plan_pair_id", "task_id", "matched_task_id"):
         session.execute(f"""
@@ -151,7 +157,8 @@ def model(dbt, session):
     session.register("_matched_rows", pd.DataFrame({"candidate_row": codes["candidate_row"].to_numpy()[keep]}))
     matches = f"""
         select candidates.plan_pair_id, pairs.comparison_type, todo.document_version_id,
-               todo.matched_document_version_id, candidates.task_id, candidates.matched_task_id,
+               todo.matched_document_version_id, todo.load_id, todo.matched_load_id, candidates.task_id,
+               candidates.matched_task_id,
                candidates.similarity, candidates.shared_term_count,
                case when candidates.similarity >= {high} then 'high' else 'medium' end as confidence_band
         from _match_candidates as candidates
@@ -224,6 +231,8 @@ def model(dbt, session):
                 matches.comparison_type,
                 matches.document_version_id,
                 matches.matched_document_version_id,
+                matches.load_id,
+                matches.matched_load_id,
                 matches.task_id,
                 matches.matched_task_id,
                 matches.similarity::double as similarity,

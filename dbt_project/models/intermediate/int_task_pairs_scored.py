@@ -1,8 +1,8 @@
 """Candidate task pairs of each compared plan pair, scored with the cosine of their tf-idf vectors.
 
 Output: one row per candidate: task_pair_id (md5 of plan_pair_id | task_id | matched_task_id),
-plan_pair_id, comparison_type, document_version_id, matched_document_version_id, task_id,
-matched_task_id, similarity (0..1, rounded to 6 places), shared_term_count.
+plan_pair_id, comparison_type, document_version_id, matched_document_version_id, load_id,
+matched_load_id (the loads of the two versions' tasks), task_id, matched_task_id, similarity (0..1, rounded to 6 places), shared_term_count.
 
 Only tasks that share at least one term of int_task_terms meet: per plan pair the two plans'
 term vectors are sparse rows (scipy.sparse CSR) and one sparse product L · Rᵀ gives the dot
@@ -19,7 +19,8 @@ benchmarks/match_bench.py builds with a lower value to study lower thresholds. T
 (key_terms) is computed for the matches only, in int_task_pairs_matched.
 
 Incremental: a plan pair is scored again only when it is new or one of its two document versions
-changed (delete+insert on plan_pair_id); term weights do not depend on the rest of the corpus,
+or their loads changed (a re-parse keeps the version id, gets a new load; delete+insert on
+plan_pair_id; a table written before the load ids were stored is scored again whole); term weights do not depend on the rest of the corpus,
 so untouched pairs keep their scores.
 """
 
@@ -109,17 +110,20 @@ def model(dbt, session):
     terms_sql = dbt.ref("int_task_terms").sql_query()
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     todo_filter = ""
-    if dbt.is_incremental:
+    if dbt.is_incremental and "load_id" in session.sql(f"select * from {dbt.this} limit 0").columns:
         todo_filter = f"""
             where not exists (
                 select 1 from {dbt.this} as scored
                 where scored.plan_pair_id = plan_pairs.plan_pair_id
                     and scored.document_version_id = plan_pairs.document_version_id
-                    and scored.matched_document_version_id = plan_pairs.matched_document_version_id)"""
+                    and scored.matched_document_version_id = plan_pairs.matched_document_version_id
+                    and scored.load_id is not distinct from plan_pairs.load_id
+                    and scored.matched_load_id is not distinct from plan_pairs.matched_load_id)"""
     session.execute(f"""
         create or replace temp table _scored_todo as
         select row_number() over (order by plan_pair_id) - 1 as pair_code,
-               plan_pair_id, comparison_type, document_version_id, matched_document_version_id
+               plan_pair_id, comparison_type, document_version_id, matched_document_version_id, load_id,
+               matched_load_id
         from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
     # integer codes for tasks, versions and terms (int32 for the 22M entries at 1M tasks: scipy's own
     # index type, so the matrix is built without a copy; strings stay in DuckDB; a 1M-task corpus has
@@ -179,6 +183,8 @@ def model(dbt, session):
                 todo.comparison_type,
                 todo.document_version_id,
                 todo.matched_document_version_id,
+                todo.load_id,
+                todo.matched_load_id,
                 l.task_id,
                 r.task_id as matched_task_id,
                 least(round(candidates.similarity, 6), 1.0) as similarity,
