@@ -15,6 +15,7 @@ column named, whether the table is created (first build, --full-refresh) or merg
 6. the same with --full-refresh of fct_task_matches (create table): fails the CHECK;
 7. fct_task_lineage recreated without its constraints (as a table built before the contract): the
    on-run-start hook stops the build, naming it; --full-refresh of it passes and restores them.
+Apart: a raw column a staging view's `not_null_in_raw` relies on, without its NOT NULL, stops the build.
 """
 
 from __future__ import annotations
@@ -122,3 +123,15 @@ def test_table_built_before_its_contract_stops_the_build(steps):
     step = steps[8]
     assert step["rc"] == 0 and step["errors"] == {}
     assert step["constraints"] == [("NOT NULL", "document_version_id"), ("NOT NULL", "task_id")]
+
+
+def test_raw_column_without_its_not_null_stops_the_build(tmp_path: Path) -> None:
+    # stg_work_plans__tasks.seq has no not_null test: it relies on raw.tasks.seq being NOT NULL
+    wh = tmp_path / "warehouse.duckdb"
+    build_raw_warehouse(wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("alter table raw.tasks alter seq drop not null")
+    proc = run_dbt(["build", "--select", "stg_work_plans__tasks"], wh, tmp_path)
+    assert proc.returncode != 0
+    assert "lack a NOT NULL constraint that a staging view's not_null_in_raw column relies on" in proc.stdout
+    assert "raw.tasks" in proc.stdout and "raw.documents" not in proc.stdout
