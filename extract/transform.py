@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 # Flags of every product `dbt build` (benchmarks/warehouse_bench.py times the same command): dbt's
 # unit tests check logic on static inputs and run in CI (tests/dbt), not on each warehouse run.
-BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
+# dbt.log (var/dbt/logs) at info level, the lines stdout (Airflow's task log) has: dbt's debug
+# events (every SQL statement, adapter and cache events) cost ~1.5-2 CPU s of a 100k routine build
+# (docs/BENCHMARKS.md §4); WP_DBT_LOG_LEVEL_FILE=debug brings them back for debugging.
+BUILD_FLAGS = ("--exclude-resource-type", "unit_test",
+               "--log-level-file", os.environ.get("WP_DBT_LOG_LEVEL_FILE", "info"))
 # dbt_project/selectors.yml: every node but the seeds unchanged since the state manifest and the
 # tests that read only those seeds.
 ROUTINE_SELECTOR = "routine_build"

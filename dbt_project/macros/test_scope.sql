@@ -111,34 +111,39 @@
         merged in this (scoping) command: a condition on its rows that keeps the rows of the keys it
         merged (literals: DuckDB then skips the row groups that hold none of them; a subquery on the
         ledger above var('test_scope_max_literal_keys') keys) and rows with a null key, which no
-        merge deletes. none (every row) for any other relation or command. -#}
+        merge deletes. none (every row) for any other relation or command. Called once per test
+        node, so it looks the model up among the test's own parents (not the whole graph) and reads
+        the ledger with one query (counts and literals together). -#}
     {%- if not execute or flags.WHICH not in test_scope_commands() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-            | selectattr('schema', 'equalto', relation.schema) | selectattr('alias', 'equalto', relation.identifier)
-            | list -%}
-    {%- set config = models[0].config if models else none -%}
+    {%- set config = namespace(value=none) -%}
+    {%- for parent in model.depends_on.nodes if parent.startswith('model.') -%}
+        {%- set node = graph.nodes.get(parent) -%}
+        {%- if node and node.schema == relation.schema and node.alias == relation.identifier -%}
+            {%- set config.value = node.config -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set config = config.value -%}
     {%- if not config or config.materialized != 'incremental' or config.incremental_strategy != 'delete+insert'
             or config.unique_key is not string -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set keys_sql = "select key_value from dbt_runs.rebuilt_keys where invocation_id = '" ~ invocation_id
         ~ "' and relation_name = '" ~ relation.schema ~ "." ~ relation.identifier ~ "'" -%}
-    {%- set counts = run_query("select count(*), count(key_value) from (" ~ keys_sql ~ ")").rows[0] -%}
+    {%- set max_literals = var('test_scope_max_literal_keys') -%}
+    {%- set counts = run_query("select count(*), count(key_value), case when count(key_value) <= " ~ max_literals
+        ~ " then string_agg('''' || replace(key_value, '''', '''''') || '''', ', ') end from (" ~ keys_sql ~ ")"
+        ).rows[0] -%}
     {%- if counts[0] == 0 -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set condition = [config.unique_key ~ ' is null'] -%}
-    {%- if counts[1] > var('test_scope_max_literal_keys') -%}
+    {%- if counts[1] > max_literals -%}
         {#- many keys (a re-parse of every plan): the subquery keeps the test's SQL bounded -#}
         {%- do condition.append(config.unique_key ~ '::varchar in (' ~ keys_sql ~ ')') -%}
     {%- elif counts[1] > 0 -%}
-        {%- set literals = [] -%}
-        {%- for key in run_query(keys_sql ~ " and key_value is not null").columns[0].values() -%}
-            {%- do literals.append("'" ~ key | replace("'", "''") ~ "'") -%}
-        {%- endfor -%}
-        {%- do condition.append(config.unique_key ~ ' in (' ~ literals | join(', ') ~ ')') -%}
+        {%- do condition.append(config.unique_key ~ ' in (' ~ counts[2] ~ ')') -%}
     {%- endif -%}
     {{ return('(' ~ condition | join(' or ') ~ ')') }}
 {%- endmacro %}

@@ -6,9 +6,10 @@ One warehouse of the gold seeds, five commands in a row:
 2. an older row made bad behind dbt's back (load_id null on the untouched SAMR 2019 plan),
    a new plan loaded: the build scopes its tests to the new plan's rows and passes;
 3. (keys by subquery on the ledger, not literals) a second new plan with a task without load_id (staging does not test it), and an older row of
-   int_tasks_themed given the task_id of one of its tasks: the scoped tests fail on exactly the rows
-   this build wrote (one null; the duplicate of an older row through unique's lookup of the whole
-   table);
+   int_tasks_deadlines_parsed given the task_id of one of its tasks: the scoped tests fail on exactly
+   the rows this build wrote (one null; the duplicate of an older row through unique's lookup of the
+   whole table); int_tasks_themed, whose contract makes load_id NOT NULL
+   (macros/contract_constraints.sql), stops at the null instead;
 4. the same build again: the build before failed, so every test reads whole tables (two nulls);
 5. --full-refresh: whole tables, no keys recorded.
 """
@@ -26,7 +27,7 @@ from match_eval import synthetic_plan
 from raw_fixture import add_plan, synthetic_next_year_plan
 
 NOT_NULL = "not_null_int_tasks_deadlines_parsed_load_id"
-UNIQUE_THEMED = "unique_int_tasks_themed_task_id"
+UNIQUE = "unique_int_tasks_deadlines_parsed_task_id"
 
 
 def _failures(work: Path) -> dict[str, int]:
@@ -34,6 +35,13 @@ def _failures(work: Path) -> dict[str, int]:
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[2]: r["failures"]
             for r in results if r["unique_id"].startswith("test.") and r["status"] != "pass"}
+
+
+def _model_errors(work: Path) -> dict[str, str]:
+    """model name → message of every model that errored in the last command."""
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: r["message"]
+            for r in results if r["unique_id"].startswith("model.") and r["status"] == "error"}
 
 
 def _last_build(path: Path) -> tuple[str, bool, bool, str, int]:
@@ -78,15 +86,16 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
         # the loader never writes it (raw NOT NULL, extract/records.py): lifted here to let one through
         con.execute("alter table raw.tasks alter load_id drop not null")
         con.execute("update raw.tasks set load_id = null where task_id = ?", [new_tasks[0][0]])
-        # an older row (SAMR 2019's first task) takes the id a task of the new plan will get
-        con.execute("update intermediate.int_tasks_themed set task_id = ? where task_id = ?",
+        # the older row tampered above takes the id a task of the new plan will get
+        con.execute("update intermediate.int_tasks_deadlines_parsed set task_id = ? where task_id = ?",
                     [new_tasks[1][0], old_task])
     # step 3 with the keys read from the ledger by subquery instead of literals (the form a build
     # that merged more than test_scope_max_literal_keys keys uses): the same failures
     for step, args in ((3, ["build", "--vars", "{test_scope_max_literal_keys: 0}"]), (4, ["build"]),
                        (5, ["build", "--full-refresh"])):
         proc = run_dbt(args, wh, work)
-        out[step] = {"rc": proc.returncode, "build": _last_build(wh), "failures": _failures(work)}
+        out[step] = {"rc": proc.returncode, "build": _last_build(wh), "failures": _failures(work),
+                     "errors": _model_errors(work)}
     return out
 
 
@@ -113,7 +122,10 @@ def test_bad_rows_written_by_a_scoped_build_fail_its_tests(steps):
     # the new plan's task without load_id, not the older such row nobody rewrote
     assert step["failures"][NOT_NULL] == 1
     # the new plan's task_id is also held by an older row: found through the whole table
-    assert step["failures"][UNIQUE_THEMED] == 1
+    assert step["failures"][UNIQUE] == 1
+    # a contracted model refuses the null row on insert (no test node needed)
+    assert list(step["errors"]) == ["int_tasks_themed"]
+    assert "NOT NULL constraint failed: int_tasks_themed.load_id" in step["errors"]["int_tasks_themed"]
 
 
 def test_build_after_a_failed_build_reads_whole_tables(steps):
@@ -121,11 +133,14 @@ def test_build_after_a_failed_build_reads_whole_tables(steps):
     assert step["rc"] != 0
     assert step["build"][:4] == ("build", False, False, "failed")
     assert step["failures"][NOT_NULL] == 2  # the older row as well
-    assert step["failures"][UNIQUE_THEMED] == 1
+    assert step["failures"][UNIQUE] == 1
+    assert list(step["errors"]) == ["int_tasks_themed"]
 
 
 def test_full_refresh_reads_whole_tables(steps):
     step = steps[5]
     assert step["build"] == ("build", True, False, "failed", 0)
     # rebuilt from raw: the older rows' tampering is gone, the raw task without load_id stays
-    assert step["failures"][NOT_NULL] == 1 and UNIQUE_THEMED not in step["failures"]
+    assert step["failures"][NOT_NULL] == 1 and UNIQUE not in step["failures"]
+    # built under a temporary name, then renamed (dbt-duckdb's full refresh)
+    assert "NOT NULL constraint failed: int_tasks_themed__dbt_tmp.load_id" in step["errors"]["int_tasks_themed"]
