@@ -23,8 +23,11 @@ changed (delete+insert on plan_pair_id); term weights do not depend on the rest 
 so untouched pairs keep their scores.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 PAIRS_PER_CHUNK = 2000  # bounds memory: at most ~PAIRS_PER_CHUNK × tasks² candidate cells at once
 ROUNDING_SLACK = 5e-7  # a cosine this far below the minimum still rounds (6 places) up to it
+SCORING_THREADS = 2  # chunks scored at once (the machine's two cores; dbt's other thread is mostly idle then)
 
 
 def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
@@ -48,12 +51,13 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
     # tasks of version v: by_version[version_start[v]:version_start[v + 1]] (v may be one past the last: none)
     version_start = np.searchsorted(task_version[by_version], np.arange(task_version.max() + 3))
     n_pairs = len(plan_pairs["left"])
-    for start in range(0, n_pairs, PAIRS_PER_CHUNK):
+
+    def score_chunk(start):
         pairs = np.arange(start, min(start + PAIRS_PER_CHUNK, n_pairs))
         left_pair, left_task = _expand(pairs, plan_pairs["left"][pairs], by_version, version_start, np)
         right_pair, right_task = _expand(pairs, plan_pairs["right"][pairs], by_version, version_start, np)
         if not len(left_task) or not len(right_task):
-            continue
+            return None
         left, right = matrix[left_task], matrix[right_task]  # CSR rows, in stacked order
         # each plan pair gets its own copy of the term columns (pair × term, renumbered densely)
         keys = np.concatenate([np.repeat(left_pair, np.diff(left.indptr)).astype(np.int64) * n_terms + left.indices,
@@ -63,8 +67,7 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         shape_left, shape_right = (len(left_task), len(uniques)), (len(right_task), len(uniques))
         left_cols, right_cols = columns[:left.nnz], columns[left.nnz:]
 
-        def product(left_data, right_data, left=left, right=right, left_cols=left_cols, right_cols=right_cols,
-                    shape_left=shape_left, shape_right=shape_right):
+        def product(left_data, right_data):
             return (sparse.csr_matrix((left_data, left_cols, left.indptr), shape=shape_left)
                     @ sparse.csr_matrix((right_data, right_cols, right.indptr), shape=shape_right).T).tocsr()
 
@@ -79,11 +82,15 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         rows = np.repeat(np.arange(len(left_task)), np.diff(weights.indptr))
         keep = weights.data >= min_similarity
         rows, cols = rows[keep], weights.indices[keep]
-        out["pair"].append(left_pair[rows])
-        out["task"].append(left_task[rows])
-        out["matched_task"].append(right_task[cols])
-        out["similarity"].append(weights.data[keep])
-        out["shared_term_count"].append(counts.data[keep].round().astype(np.int64))
+        return {"pair": left_pair[rows], "task": left_task[rows], "matched_task": right_task[cols],
+                "similarity": weights.data[keep], "shared_term_count": counts.data[keep].round().astype(np.int64)}
+
+    # chunks are independent; scipy's sparse products and pandas' hashing release the GIL, so two
+    # threads use both cores (results in chunk order: the same arrays as one thread gives)
+    with ThreadPoolExecutor(SCORING_THREADS) as pool:
+        for chunk in pool.map(score_chunk, range(0, n_pairs, PAIRS_PER_CHUNK)):
+            for k, v in (chunk or {}).items():
+                out[k].append(v)
     return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k == "similarity" else np.int64)
             for k, v in out.items()}
 
