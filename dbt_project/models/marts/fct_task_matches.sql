@@ -25,10 +25,7 @@ matches as (
 
 ),
 
--- not materialized: read once per side. DuckDB would otherwise materialize a CTE read twice, and
--- joining the matches to that copy of 1M task texts took 41 s wall (26 CPU s) at 1M tasks, against
--- 19 s (23 CPU s) inlined (docs/BENCHMARKS.md §4).
-tasks as not materialized (
+tasks as (
 
     select task_id, seq, task_name, task_content, theme_code
     from {{ ref('int_tasks_joined') }}
