@@ -178,6 +178,10 @@ def model(dbt, session):
     session.execute(f"""
         create or replace temp table _match_matches as
         select row_number() over () - 1 as match_row, * from ({matches})""")
+    # temp tables live as long as dbt's connection (through the marts): the candidates (4.95M rows at
+    # 1M tasks) are not read again
+    session.execute("drop table _match_candidates; drop table _match_todo")
+    session.unregister("_matched_rows")
     session.execute("""
         create or replace temp table _match_task_codes as
         select task_id, (row_number() over (order by task_id) - 1)::integer as task_code
