@@ -36,3 +36,22 @@ def test_two_processes_cut_the_same_words_in_the_same_order(monkeypatch):
     assert len(alone) == len(runs) > 1000
     assert sum(map(len, alone)) > 5 * len(runs) // 2  # words, not empty tuples
     assert all(len(term) >= 2 and term not in stop for terms in alone for term in terms)
+
+
+def test_dictionary_is_read_from_jiebas_cache_as_jieba_reads_it(tmp_path):
+    module = _module()
+    first = jieba.Tokenizer()
+    first.tmp_dir = str(tmp_path)
+    module._load_dictionary(first)  # no cache there yet: jieba's own load, which writes it
+    assert (tmp_path / "jieba.cache").is_file() and first.initialized
+    ours, theirs = jieba.Tokenizer(), jieba.Tokenizer()
+    ours.tmp_dir = theirs.tmp_dir = str(tmp_path)
+    module._load_dictionary(ours)  # read whole by us
+    theirs.check_initialized()  # read by jieba
+    assert ours.initialized and ours.total == theirs.total == first.total
+    assert ours.FREQ == theirs.FREQ == first.FREQ and len(ours.FREQ) > 300_000
+    (tmp_path / "jieba.cache").write_bytes(b"not marshal")
+    broken = jieba.Tokenizer()
+    broken.tmp_dir = str(tmp_path)
+    module._load_dictionary(broken)  # unreadable cache: jieba's own load
+    assert broken.initialized and broken.FREQ == theirs.FREQ

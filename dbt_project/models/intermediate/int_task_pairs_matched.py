@@ -26,7 +26,10 @@ five ids.
 """
 
 
+from concurrent.futures import ThreadPoolExecutor
+
 MATCHES_PER_CHUNK = 100_000  # matches whose key terms are computed at once (bounds the memory of the products)
+KEY_TERM_THREADS = 2  # chunks computed at once (the machine's two cores; dbt's other thread is mostly idle then)
 KEY_TERMS = 5  # key_terms: the shared terms contributing most, this many at most
 
 
@@ -43,7 +46,8 @@ def top_shared_terms(vectors, left, right, k, np):
     vectors = vectors.tocsr()
     vectors.sort_indices()
     out = {k: [] for k in ("match_row", "position", "term_code")}
-    for start in range(0, len(left), MATCHES_PER_CHUNK):
+
+    def top_of_chunk(start):
         stop = min(start + MATCHES_PER_CHUNK, len(left))
         shared = vectors[left[start:stop]].multiply(vectors[right[start:stop]]).tocsr()
         shared.sort_indices()
@@ -57,9 +61,13 @@ def top_shared_terms(vectors, left, right, k, np):
         rows, terms = rows[order], shared.indices[::-1][order]
         position = np.arange(len(rows)) - np.repeat(shared.indptr[:-1], counts)
         top = position < k
-        out["match_row"].append(rows[top])
-        out["position"].append(position[top])
-        out["term_code"].append(terms[top].astype(np.int64))
+        return {"match_row": rows[top], "position": position[top], "term_code": terms[top].astype(np.int64)}
+
+    # chunks are independent and scipy / numpy's sorts release the GIL: two threads, results in chunk order
+    with ThreadPoolExecutor(KEY_TERM_THREADS) as pool:
+        for chunk in pool.map(top_of_chunk, range(0, len(left), MATCHES_PER_CHUNK)):
+            for key, values in chunk.items():
+                out[key].append(values)
     return {k: np.concatenate(v).astype(np.int64) if v else np.zeros(0, dtype=np.int64) for k, v in out.items()}
 
 
@@ -145,8 +153,7 @@ def model(dbt, session):
         from _match_candidates as candidates
         inner join _match_codes_plan_pair_id as pairs using (plan_pair_id)
         inner join _match_codes_task_id as lefts using (task_id)
-        inner join _match_codes_matched_task_id as rights using (matched_task_id)
-        order by candidates.candidate_row""").df()
+        inner join _match_codes_matched_task_id as rights using (matched_task_id)""").df()
     session.execute("drop table _match_codes_plan_pair_id; drop table _match_codes_task_id; "
                     "drop table _match_codes_matched_task_id")
     codes["best_similarity"] = np.maximum(
@@ -178,6 +185,10 @@ def model(dbt, session):
     session.execute(f"""
         create or replace temp table _match_matches as
         select row_number() over () - 1 as match_row, * from ({matches})""")
+    # temp tables live as long as dbt's connection (through the marts): the candidates (4.95M rows at
+    # 1M tasks) are not read again
+    session.execute("drop table _match_candidates; drop table _match_todo")
+    session.unregister("_matched_rows")
     session.execute("""
         create or replace temp table _match_task_codes as
         select task_id, (row_number() over (order by task_id) - 1)::integer as task_code

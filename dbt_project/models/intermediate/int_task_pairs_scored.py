@@ -2,7 +2,8 @@
 
 Output: one row per candidate: task_pair_id (md5 of plan_pair_id | task_id | matched_task_id),
 plan_pair_id, comparison_type, document_version_id, matched_document_version_id, load_id,
-matched_load_id (the loads of the two versions' tasks), task_id, matched_task_id, similarity (0..1, rounded to 6 places), shared_term_count.
+matched_load_id (the loads of the two versions' tasks), task_id, matched_task_id, similarity
+(0..1, rounded to 6 places), shared_term_count.
 
 Only tasks that share at least one term of int_task_terms meet: per plan pair the two plans'
 term vectors are sparse rows (scipy.sparse CSR) and one sparse product L · Rᵀ gives the dot
@@ -24,8 +25,11 @@ plan_pair_id; a table written before the load ids were stored is scored again wh
 so untouched pairs keep their scores.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 PAIRS_PER_CHUNK = 2000  # bounds memory: at most ~PAIRS_PER_CHUNK × tasks² candidate cells at once
 ROUNDING_SLACK = 5e-7  # a cosine this far below the minimum still rounds (6 places) up to it
+SCORING_THREADS = 2  # chunks scored at once (the machine's two cores; dbt's other thread is mostly idle then)
 
 
 def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
@@ -49,12 +53,13 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
     # tasks of version v: by_version[version_start[v]:version_start[v + 1]] (v may be one past the last: none)
     version_start = np.searchsorted(task_version[by_version], np.arange(task_version.max() + 3))
     n_pairs = len(plan_pairs["left"])
-    for start in range(0, n_pairs, PAIRS_PER_CHUNK):
+
+    def score_chunk(start):
         pairs = np.arange(start, min(start + PAIRS_PER_CHUNK, n_pairs))
         left_pair, left_task = _expand(pairs, plan_pairs["left"][pairs], by_version, version_start, np)
         right_pair, right_task = _expand(pairs, plan_pairs["right"][pairs], by_version, version_start, np)
         if not len(left_task) or not len(right_task):
-            continue
+            return None
         left, right = matrix[left_task], matrix[right_task]  # CSR rows, in stacked order
         # each plan pair gets its own copy of the term columns (pair × term, renumbered densely)
         keys = np.concatenate([np.repeat(left_pair, np.diff(left.indptr)).astype(np.int64) * n_terms + left.indices,
@@ -64,8 +69,7 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         shape_left, shape_right = (len(left_task), len(uniques)), (len(right_task), len(uniques))
         left_cols, right_cols = columns[:left.nnz], columns[left.nnz:]
 
-        def product(left_data, right_data, left=left, right=right, left_cols=left_cols, right_cols=right_cols,
-                    shape_left=shape_left, shape_right=shape_right):
+        def product(left_data, right_data):
             return (sparse.csr_matrix((left_data, left_cols, left.indptr), shape=shape_left)
                     @ sparse.csr_matrix((right_data, right_cols, right.indptr), shape=shape_right).T).tocsr()
 
@@ -80,11 +84,15 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         rows = np.repeat(np.arange(len(left_task)), np.diff(weights.indptr))
         keep = weights.data >= min_similarity
         rows, cols = rows[keep], weights.indices[keep]
-        out["pair"].append(left_pair[rows])
-        out["task"].append(left_task[rows])
-        out["matched_task"].append(right_task[cols])
-        out["similarity"].append(weights.data[keep])
-        out["shared_term_count"].append(counts.data[keep].round().astype(np.int64))
+        return {"pair": left_pair[rows], "task": left_task[rows], "matched_task": right_task[cols],
+                "similarity": weights.data[keep], "shared_term_count": counts.data[keep].round().astype(np.int64)}
+
+    # chunks are independent; scipy's sparse products and pandas' hashing release the GIL, so two
+    # threads use both cores (results in chunk order: the same arrays as one thread gives)
+    with ThreadPoolExecutor(SCORING_THREADS) as pool:
+        for chunk in pool.map(score_chunk, range(0, n_pairs, PAIRS_PER_CHUNK)):
+            for k, v in (chunk or {}).items():
+                out[k].append(v)
     return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k == "similarity" else np.int64)
             for k, v in out.items()}
 

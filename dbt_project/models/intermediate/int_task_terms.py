@@ -63,14 +63,39 @@ def _idf_table():
     return idf, median
 
 
+def _load_dictionary(tokenizer):
+    """Load a jieba.Tokenizer's default dictionary from jieba's own cache file, read whole.
+
+    The same file and rule as jieba's Tokenizer.initialize (tmp_dir or the temp dir, cache_file or
+    jieba.cache, the default dictionary's cache taken without an mtime check), but marshal.loads on
+    its bytes: jieba's marshal.load on the open file reads it piecewise, ~3 × as long (1.4 against
+    0.4 s for the 9 MB cache). No cache file, another dictionary, or an unreadable cache: jieba's own
+    initialize (which writes the cache)."""
+    import marshal
+    import os
+    import tempfile
+
+    import jieba
+
+    cache = os.path.join(tokenizer.tmp_dir or tempfile.gettempdir(), tokenizer.cache_file or "jieba.cache")
+    if tokenizer.dictionary == jieba.DEFAULT_DICT and os.path.isfile(cache):
+        try:
+            with open(cache, "rb") as handle:
+                tokenizer.FREQ, tokenizer.total = marshal.loads(handle.read())
+            tokenizer.initialized = True
+        except (OSError, EOFError, ValueError, TypeError):
+            tokenizer.FREQ, tokenizer.total = {}, 0
+    tokenizer.check_initialized()
+
+
 def _segmenter(domain_words):
     import jieba
 
     jieba.setLogLevel(60)
     tokenizer = jieba.Tokenizer()  # own instance: the default one is process-global
-    for word in domain_words:  # the first add_word loads the dictionary (jieba's cache file)
+    _load_dictionary(tokenizer)
+    for word in domain_words:
         tokenizer.add_word(word)
-    tokenizer.check_initialized()
     return tokenizer
 
 
@@ -225,13 +250,25 @@ def model(dbt, session):
         ),
         hashed as (
             select *, md5($prefix || '|' || task_name || '|' || task_content) as text_md5 from tasks
+        ),
+        -- texts numbered in any order (each text is weighed on its own): a numbering of the
+        -- distinct hashes joined back, not a dense_rank over every task (4 × the CPU at 1M tasks)
+        text_codes as (
+            select text_md5, row_number() over () - 1 as text_code
+            from (select distinct text_md5 from hashed)
         )
-        select hashed.*, dense_rank() over (order by text_md5) - 1 as text_code
-        from hashed""", {"prefix": f"{name_weight}"})
+        select hashed.*, text_codes.text_code
+        from hashed
+        inner join text_codes using (text_md5)""", {"prefix": f"{name_weight}"})
     texts = session.sql("""
         select any_value(task_name) as task_name, any_value(task_content) as task_content
         from _terms_todo group by text_code order by text_code""").fetchnumpy()
     names, contents = texts["task_name"].tolist(), texts["task_content"].tolist()
+    # the texts are in Python now; the temp table lives as long as dbt's connection (through the
+    # marts), so it keeps only the ids (at 1M tasks ~0.4 GB less of DuckDB's 2GB)
+    session.execute("""
+        create or replace temp table _terms_todo as
+        select task_id, document_version_id, load_id, text_md5, text_code from _terms_todo""")
     result = """
         with final as (
             select todo.task_id, todo.document_version_id, todo.load_id, todo.text_md5,

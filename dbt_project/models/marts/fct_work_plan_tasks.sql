@@ -69,7 +69,10 @@ version_state as (
 
 ),
 
-tasks as (
+-- not materialized: only `final` reads every column; the three match lookups read `task_keys`.
+-- DuckDB materializes a CTE read more than once, and a copy of all the columns of 1M tasks beside
+-- fct_task_matches' joins ran out of DuckDB's 2GB in a 1M full build (docs/BENCHMARKS.md §4).
+tasks as not materialized (
 
     select * from {{ ref('int_tasks_joined') }}
     where is_current_version
@@ -79,13 +82,19 @@ tasks as (
 
 ),
 
+task_keys as (
+
+    select task_id, document_key from tasks
+
+),
+
 -- the plan pairs of the versions built (their matches only are read)
 plan_pairs as (
 
     select * from {{ ref('int_plan_pairs_enumerated') }}
     {% if is_incremental() %}
-        where document_key in (select tasks.document_key from tasks)
-            or matched_document_key in (select tasks.document_key from tasks)
+        where document_key in (select tasks.document_key from task_keys as tasks)
+            or matched_document_key in (select tasks.document_key from task_keys as tasks)
     {% endif %}
 
 ),
@@ -111,7 +120,7 @@ vs_previous as (
         matches.matched_task_id as previous_plan_task_id,
         matches.similarity as previous_plan_similarity
 
-    from tasks
+    from task_keys as tasks
     inner join plan_pairs
         on tasks.document_key = plan_pairs.document_key
         and plan_pairs.comparison_type = 'year_over_year'
@@ -129,7 +138,7 @@ in_next as (
         plan_pairs.plan_year as next_plan_year,
         matches.task_id as next_plan_task_id
 
-    from tasks
+    from task_keys as tasks
     inner join plan_pairs
         on tasks.document_key = plan_pairs.matched_document_key
         and plan_pairs.comparison_type = 'year_over_year'
@@ -146,7 +155,7 @@ vs_city as (
         matches.matched_task_id as city_plan_task_id,
         matches.similarity as city_plan_similarity
 
-    from tasks
+    from task_keys as tasks
     inner join plan_pairs
         on tasks.document_key = plan_pairs.document_key
         and plan_pairs.comparison_type = 'district_city'
