@@ -21,8 +21,8 @@ benchmarks/match_bench.py builds with a lower value to study lower thresholds. T
 
 Incremental: a plan pair is scored again only when it is new or one of its two document versions
 or their loads changed (a re-parse keeps the version id, gets a new load; delete+insert on
-plan_pair_id; a table written before the load ids were stored is scored again whole); term weights do not depend on the rest of the corpus,
-so untouched pairs keep their scores.
+plan_pair_id; a table written before the load ids were stored is scored again whole); term
+weights do not depend on the rest of the corpus, so untouched pairs keep their scores.
 """
 
 from concurrent.futures import ThreadPoolExecutor
