@@ -8,9 +8,10 @@ plan has a year-over-year pair). One raw change set on top (docs/ARCHITECTURE.md
 - a new plan: the synthetic SAMR 2024 plan (new year-over-year pair 2024 → 2023);
 - a document re-published as a new version: the Pudong SAMR plan, one task dropped, one reworded
   (its district → city pair changes versions; the old version's rows must leave the marts);
-- a re-parse by a newer parser: the Pudong government plan keeps its version id, a task gets
-  another deadline and lead unit, another task another text (its district → city pair, to a
-  synthetic city government plan, must be scored again), new load_id and parser_version;
+- a re-parse by a newer parser: a synthetic city government plan keeps its version id, a task gets
+  another deadline and lead unit, another task another text, new load_id and parser_version; it is
+  the city side of the Pudong government plan's district → city pair, which must be scored again,
+  and the Pudong plan's rows (untouched themselves) must lose that task's city match;
 - a version that fails validation: the current version of the Jiading plan is quarantined
   (re-validated, failed), so its earlier version is current again;
 - a plan withdrawn: the Jiading 2021 plan, its only version, is quarantined too: its jurisdiction-year,
@@ -106,10 +107,14 @@ def city_government_2023() -> dict:
 
 
 # the re-parse's new reading of one Pudong government task: a text no city task shares terms with
+REPARSED_PLAN = "上海市人民政府办公厅", 2023
+PUDONG_GOVERNMENT = "浦东新区人民政府办公室", 2023
 REPARSED_SEQ = 3
 REPARSED_TEXT = ("落实档案开放审查制度", "完成馆藏档案开放审核并公布开放目录。")
-REPARSED_TASK_MATCHES = ("select count(*) from marts.fct_task_matches where task_id in "
+REPARSED_TASK_MATCHES = ("select count(*) from marts.fct_task_matches where matched_task_id in "
                          "(select task_id from marts.fct_work_plan_tasks where document_version_id = ? and seq = ?)")
+# the city counterpart of a task of the Pudong government plan, as fct_work_plan_tasks holds it
+CITY_TASK = "select city_plan_task_id from marts.fct_work_plan_tasks where issuer = ? and plan_year = ? and seq = ?"
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, version: str, key: str, reason: str, at) -> None:
@@ -136,7 +141,7 @@ def change_raw(path: Path) -> dict[str, str]:
         new_pudong_samr, _ = _version(con, "浦东新区市场监督管理局", 2023)
 
         # re-parse: same version id, its rows replaced under a new load (extract/load.py load_document)
-        reparsed, _ = _version(con, "浦东新区人民政府办公室", 2023)
+        reparsed, _ = _version(con, *REPARSED_PLAN)
         reparsed_at = BASE_TIME + timedelta(days=4)
         con.execute("update raw.tasks set load_id = 'load-reparse', loaded_at = ? where document_version_id = ?",
                     [reparsed_at, reparsed])
@@ -183,9 +188,12 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory):
                                   ("city-government-2023-synthetic", city_government_2023())])
     with duckdb.connect(str(wh.path)) as con:
         untouched, _ = _version(con, *SAMR_2019)
-        reparsed, _ = _version(con, "浦东新区人民政府办公室", 2023)
+        reparsed, _ = _version(con, *REPARSED_PLAN)
         originals = {"reparsed_task_matched": con.execute(
-            REPARSED_TASK_MATCHES, [reparsed, REPARSED_SEQ]).fetchone()[0]}
+            REPARSED_TASK_MATCHES, [reparsed, REPARSED_SEQ]).fetchone()[0],
+            "city_task": con.execute(CITY_TASK, [*PUDONG_GOVERNMENT, REPARSED_SEQ]).fetchone()[0],
+            "reparsed_task": con.execute("select task_id from marts.fct_work_plan_tasks where document_version_id = ? "
+                                         "and seq = ?", [reparsed, REPARSED_SEQ]).fetchone()[0]}
         for table, (column, value, where) in TAMPERED.items():
             params = _params(where, untouched)
             originals[table] = con.execute(f"select count(*) from {table} where {where}", params).fetchone()[0]
@@ -276,12 +284,16 @@ def test_changes_reached_the_marts(incremental_and_full):
     assert first == ("month", 6, second[2])
     assert incremental.scalar("select lead_unit_count from marts.fct_work_plan_tasks where document_version_id = ? "
                               "and seq = 1", [ids["reparsed"]]) == len(second[2])
-    # the re-parsed task was matched to its city twin before; its new text is scored again: no match
-    assert originals["reparsed_task_matched"] == 1
+    # the re-parsed city task was matched before by two district tasks, its Pudong twin one; its new text
+    # is scored again: no match, and the Pudong plan (not re-parsed) no longer names it as its task's
+    # city counterpart
+    assert originals["reparsed_task_matched"] == 2
+    assert originals["city_task"] == originals["reparsed_task"] is not None
     assert incremental.scalar(
         REPARSED_TASK_MATCHES, [ids["reparsed"], REPARSED_SEQ]) == 0
+    assert incremental.query(CITY_TASK, [*PUDONG_GOVERNMENT, REPARSED_SEQ]) == [(None,)]
     assert incremental.scalar(
-        "select count(*) from marts.fct_task_matches where task_id in "
+        "select count(*) from marts.fct_task_matches where matched_task_id in "
         "(select task_id from marts.fct_work_plan_tasks where document_version_id = ?)", [ids["reparsed"]]) > 0
     assert incremental.query(
         "select distinct parser_version, load_id from marts.fct_task_lineage where document_version_id = ?",

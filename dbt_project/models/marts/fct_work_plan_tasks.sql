@@ -4,9 +4,9 @@
 
 -- Incremental per document version (macros/incremental_versions.sql): a current version is
 -- rebuilt when new, re-loaded, re-attributed, or when the plan pairs it takes part in changed
--- (plan_pairs_key: a previous / next / city plan appeared or got a new version); the post-hook
--- drops versions no longer current. Matches of an unchanged plan pair are unchanged
--- (int_task_pairs_matched assigns a pair again only when one of its versions changed).
+-- (plan_pairs_key: a previous / next / city plan appeared, got a new version or was re-parsed);
+-- the post-hook drops versions no longer current. Matches of an unchanged plan pair are unchanged
+-- (int_task_pairs_matched assigns a pair again only when one of its versions or their loads changed).
 
 {% set version_columns = [
     'document_version_id', 'load_id', 'document_id', 'jurisdiction', 'jurisdiction_code', 'jurisdiction_level',
@@ -27,10 +27,14 @@ current_versions as (
 -- (vs_previous, vs_city) or as the previous plan of a year-over-year pair (in_next)
 version_pairs as (
 
-    select document_key, plan_pair_id, document_version_id as left_version_id, matched_document_version_id
+    select
+        document_key, plan_pair_id, document_version_id as left_version_id, load_id as left_load_id,
+        matched_document_version_id, matched_load_id
     from {{ ref('int_plan_pairs_enumerated') }}
     union all
-    select matched_document_key, plan_pair_id, document_version_id as left_version_id, matched_document_version_id
+    select
+        matched_document_key, plan_pair_id, document_version_id as left_version_id, load_id as left_load_id,
+        matched_document_version_id, matched_load_id
     from {{ ref('int_plan_pairs_enumerated') }}
     where comparison_type = 'year_over_year'
 
@@ -41,7 +45,8 @@ pairs_keys as (
     select
         document_key,
         {{ md5_of_sorted(
-            "plan_pair_id || '|' || left_version_id || '|' || matched_document_version_id") }} as plan_pairs_key
+            "plan_pair_id || '|' || left_version_id || '|' || coalesce(left_load_id, '') || '|' "
+            ~ "|| matched_document_version_id || '|' || coalesce(matched_load_id, '')") }} as plan_pairs_key
 
     from version_pairs
     group by document_key
