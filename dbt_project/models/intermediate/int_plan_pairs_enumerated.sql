@@ -17,28 +17,34 @@ plans as (
 
 ),
 
-year_over_year as (
+-- a publisher has one primary plan a year (int_document_versions_ranked), so the row before a plan
+-- in year order is its latest earlier plan: one window over the 16.7k plans instead of joining
+-- every earlier plan and keeping the first (4.1M joined rows, 0.5 s at 1M tasks)
+plans_with_previous as (
 
     select
         'year_over_year' as comparison_type,
-        current_plan.document_key,
-        current_plan.document_version_id,
-        current_plan.load_id,
-        previous_plan.document_key as matched_document_key,
-        previous_plan.document_version_id as matched_document_version_id,
-        previous_plan.load_id as matched_load_id,
-        previous_plan.publisher_id as matched_publisher_id,
-        current_plan.publisher_id,
-        current_plan.plan_year,
-        previous_plan.plan_year as matched_plan_year
+        document_key,
+        document_version_id,
+        load_id,
+        lag(document_key) over by_year as matched_document_key,
+        lag(document_version_id) over by_year as matched_document_version_id,
+        lag(load_id) over by_year as matched_load_id,
+        lag(publisher_id) over by_year as matched_publisher_id,
+        publisher_id,
+        plan_year,
+        lag(plan_year) over by_year as matched_plan_year
 
-    -- the latest earlier plan of the same publisher: an ASOF join takes the one nearest
-    -- previous year per plan (a publisher has one primary plan a year) instead of joining every
-    -- earlier plan and keeping the first (4.1M joined rows, 0.5 s at 1M tasks)
-    from plans as current_plan
-    asof inner join plans as previous_plan
-        on current_plan.publisher_id = previous_plan.publisher_id
-        and current_plan.plan_year > previous_plan.plan_year
+    from plans
+    where publisher_id is not null
+    window by_year as (partition by publisher_id order by plan_year)
+
+),
+
+year_over_year as (
+
+    select * from plans_with_previous
+    where matched_plan_year is not null
 
 ),
 
