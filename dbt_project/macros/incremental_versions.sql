@@ -80,22 +80,11 @@
 {%- endmacro %}
 
 {% macro plan_pair_inputs() -%}
-    {#- One row per plan pair (int_plan_pairs_enumerated): plan_pair_id, inputs_key = md5 of the
-        pair's columns and, for both document versions, id, load_id and publisher (a pair's
+    {#- One row per plan pair: plan_pair_id, inputs_key (int_plan_pairs_enumerated computes it: md5
+        of the pair's columns and, for both document versions, id, load_id and publisher; a pair's
         matches, task counts, themes and departments are computed from these). -#}
-    select
-        plan_pairs.plan_pair_id,
-        {{ surrogate_key([
-            'plan_pairs.plan_pair_id', 'plan_pairs.comparison_type', 'plan_pairs.document_key',
-            'plan_pairs.matched_document_key', 'plan_pairs.publisher_id', 'plan_pairs.plan_year',
-            'plan_pairs.matched_plan_year', 'plan_pairs.document_version_id', 'versions.load_id',
-            'plan_pairs.matched_document_version_id', 'matched_versions.load_id',
-            'matched_versions.publisher_id']) }} as inputs_key
+    select plan_pairs.plan_pair_id, plan_pairs.inputs_key
     from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs
-    left join {{ ref('int_document_versions_ranked') }} as versions
-        on plan_pairs.document_version_id = versions.document_version_id
-    left join {{ ref('int_document_versions_ranked') }} as matched_versions
-        on plan_pairs.matched_document_version_id = matched_versions.document_version_id
 {%- endmacro %}
 
 {% macro jurisdiction_year_inputs() -%}
@@ -160,7 +149,7 @@
 {%- endmacro %}
 
 {% macro plan_pairs_to_build(comparison_type=none) -%}
-    {#- The plan pairs (int_plan_pairs_enumerated's columns + inputs_key), of `comparison_type`
+    {#- The plan pairs (int_plan_pairs_enumerated's columns, inputs_key among them), of `comparison_type`
         if given, that a model incremental per plan pair builds: all, or on an incremental run
         those whose inputs_key it does not hold. -#}
     with
@@ -171,9 +160,8 @@
 
     )
 
-    select plan_pairs.*, pair_inputs.inputs_key
+    select plan_pairs.*
     from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs
-    inner join pair_inputs using (plan_pair_id)
     where true
     {%- if comparison_type %}
         and plan_pairs.comparison_type = '{{ comparison_type }}'
