@@ -38,7 +38,7 @@ floats (term strings once each), and DuckDB joins the ids back.
 
 import math
 import re
-import sys
+from concurrent.futures import ThreadPoolExecutor
 
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
 PARALLEL_MIN_ITEMS = 20_000  # fewer runs are cut in this process (a fork costs ~0.1 s)
@@ -236,12 +236,14 @@ def model(dbt, session):
     # segmented again once)
     dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert",
                on_schema_change="append_new_columns")
-    import numpy as np
-    import pandas as pd
-
     name_weight = float(dbt.config.get("task_name_term_weight"))
     stoplist = dbt.ref("task_term_stoplist")
-    dictionary = dbt.ref("task_term_dictionary")
+    domain_words = [word for word, in dbt.ref("task_term_dictionary").select("term").fetchall()]
+    # imports and jieba's dictionary (~1 s of Python in a fresh dbt process) while DuckDB finds and
+    # strips the tasks to segment below (it releases the GIL); joined before any fork
+    background = ThreadPoolExecutor(1)
+    segmenter = background.submit(lambda: (__import__("pandas"), _segmenter(domain_words))[1])
+    background.shutdown(wait=False)
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     spaces = whitespace_class()
     changed_only = ""
@@ -274,6 +276,9 @@ def model(dbt, session):
         select hashed.*, text_codes.text_code
         from hashed
         inner join text_codes using (text_md5)""", {"prefix": f"{name_weight}"})
+    import numpy as np
+    import pandas as pd
+
     texts = session.sql("""
         select any_value(task_name) as task_name, any_value(task_content) as task_content
         from _terms_todo group by text_code order by text_code""").fetchnumpy()
@@ -292,7 +297,8 @@ def model(dbt, session):
             inner join _terms_codes as term_codes using (term_code)
         )
         select * from final"""
-    if not names:  # nothing new: no dictionary to load
+    if not names:  # nothing new: the dictionary is not used
+        segmenter.result()  # (its thread ends here)
         session.register("_terms_text_terms", pd.DataFrame({"text_code": np.zeros(0, np.int64),
                                                             "term_code": np.zeros(0, np.int64),
                                                             "weight": np.zeros(0, np.float64)}))
@@ -301,7 +307,7 @@ def model(dbt, session):
         return session.sql(result)
 
     stop = set(stoplist.df()["term"])
-    tokenizer = _segmenter(list(dictionary.df()["term"]))
+    tokenizer = segmenter.result()
     import jieba
 
     han_runs = jieba.re_han_default.findall
