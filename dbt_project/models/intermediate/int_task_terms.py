@@ -33,7 +33,9 @@ jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) 
 the distinct runs are cut once each, half of them in a forked worker process when there are many
 (jieba itself, the very same words, the dictionary loaded once before the fork); the texts are
 weighed by numpy over all term occurrences at once (weigh_texts); Python returns integer codes and
-floats (term strings once each), and DuckDB joins the ids back.
+floats (term strings once each), and DuckDB joins the ids back. In an incremental build of a few new
+tasks the fixed costs dominate: pandas' import and jieba's dictionary run in a thread while DuckDB
+finds the tasks, and only the IDF of the terms found is read (idf_of_terms).
 """
 
 import math
