@@ -55,3 +55,25 @@ def test_dictionary_is_read_from_jiebas_cache_as_jieba_reads_it(tmp_path):
     broken.tmp_dir = str(tmp_path)
     module._load_dictionary(broken)  # unreadable cache: jieba's own load
     assert broken.initialized and broken.FREQ == theirs.FREQ
+
+
+def test_idf_of_the_asked_terms_is_jiebas_table_with_its_median_for_the_rest():
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    # the rule as jieba.analyse's IDFLoader reads idf.txt: "term idf" lines, median = sorted values[n // 2]
+    idf = {}
+    with open(os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            term, _, value = line.rstrip("\n").partition(" ")
+            if value:
+                idf[term] = float(value)
+    median = sorted(idf.values())[len(idf) // 2]
+    terms = [*list(idf)[::5], "不在表中的词", "政务公开", "AI", "12345"]
+    con = duckdb.connect()
+    con.register("asked", pd.DataFrame({"term_code": np.arange(len(terms)), "term": pd.Series(terms, dtype=object)}))
+    got = _module().idf_of_terms(con, "asked")
+    assert got == [idf.get(term, median) for term in terms]  # float for float
+    assert len(got) > 50_000 and got.count(median) >= 3 and len(idf) > 250_000

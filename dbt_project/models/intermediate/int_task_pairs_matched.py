@@ -193,10 +193,12 @@ def model(dbt, session):
         create or replace temp table _match_task_codes as
         select task_id, (row_number() over (order by task_id) - 1)::integer as task_code
         from (select task_id from _match_matches union select matched_task_id from _match_matches)""")
+    # terms numbered in term order, those of the matched tasks only (the order among them is the
+    # same, so the same tie-break; a hash aggregate over a few terms, not all 22M rows at 1M tasks)
     session.execute(f"""
         create or replace temp table _match_term_codes as
         select term, (row_number() over (order by term) - 1)::integer as term_code
-        from (select distinct term from ({terms_sql}))""")
+        from (select distinct term from ({terms_sql}) semi join _match_task_codes using (task_id))""")
     terms = session.sql(f"""
         select codes.task_code, term_codes.term_code, terms.weight
         from ({terms_sql}) as terms

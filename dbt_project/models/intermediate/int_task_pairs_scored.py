@@ -109,9 +109,16 @@ def model(dbt, session):
     # sync_all_columns: a warehouse built by the SQL version of this model had a key_terms column
     dbt.config(materialized="incremental", unique_key="plan_pair_id", incremental_strategy="delete+insert",
                on_schema_change="sync_all_columns")
+    import importlib
+    import threading
+
+    # scipy.sparse (below) and scipy.optimize (int_task_pairs_matched, next on this chain) cost ~0.7 s
+    # of Python to import, once per dbt process: imported in a thread while this model waits on
+    # DuckDB (which releases the GIL). A failed import shows again, raised, where it is used.
+    threading.Thread(target=lambda: [importlib.import_module(name) for name in ("scipy.sparse", "scipy.optimize")],
+                     daemon=True).start()
     import numpy as np
     import pandas as pd
-    from scipy import sparse
 
     min_similarity = float(dbt.config.get("task_candidate_min_similarity"))
     plan_pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
@@ -170,6 +177,8 @@ def model(dbt, session):
         left join (select distinct document_version_id, version_code from _scored_tasks) as r
             on r.document_version_id = todo.matched_document_version_id
         order by todo.pair_code""").fetchnumpy()
+    from scipy import sparse
+
     # a plan with no terms pairs with nothing: point it at an empty version past the last
     empty = int(codes["version_code"].max()) + 1 if len(codes["version_code"]) else 0
     plan_pairs = {side: np.where(pairs[side] < 0, empty, pairs[side]).astype(np.int64) for side in ("left", "right")}

@@ -33,34 +33,48 @@ jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) 
 the distinct runs are cut once each, half of them in a forked worker process when there are many
 (jieba itself, the very same words, the dictionary loaded once before the fork); the texts are
 weighed by numpy over all term occurrences at once (weigh_texts); Python returns integer codes and
-floats (term strings once each), and DuckDB joins the ids back.
+floats (term strings once each), and DuckDB joins the ids back. In an incremental build of a few new
+tasks the fixed costs dominate: pandas' import and jieba's dictionary run in a thread while DuckDB
+finds the tasks, and only the IDF of the terms found is read (idf_of_terms).
 """
 
 import math
 import re
-import sys
+from concurrent.futures import ThreadPoolExecutor
 
 _TERM = re.compile(r"[\u3400-\u9fffA-Za-z]")
 PARALLEL_MIN_ITEMS = 20_000  # fewer runs are cut in this process (a fork costs ~0.1 s)
 WORKER_TIMEOUT_S = 1800  # bound on waiting for the worker process
 
 
-def _idf_table():
+def idf_of_terms(session, table):
+    """IDF of each term of ``table`` (a registered table of term_code int, term str, term_code
+    0..n-1): float list indexed by term_code, from the IDF table that ships with jieba
+    (jieba/analyse/idf.txt, "term idf" per line, the file jieba.analyse reads); a term missing from it
+    gets the table's median, sorted(values)[n // 2], as jieba.analyse's IDFLoader does.
+
+    DuckDB reads the file and joins only the terms asked for (a Python parse of its 270k lines took
+    ~0.45 s per run, for a few hundred terms in an incremental build). Not importing jieba.analyse
+    either: it imports jieba.posseg, whose HMM tables are megabytes of Python literals."""
     import os
 
     import jieba
 
-    # the file jieba.analyse reads, without importing jieba.analyse (it imports jieba.posseg, whose
-    # HMM tables are megabytes of Python literals: seconds to load)
     path = os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt")
-    idf = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            word, _, value = line.rstrip("\n").partition(" ")
-            if value:
-                idf[word] = float(value)
-    median = sorted(idf.values())[len(idf) // 2]
-    return idf, median
+    columns = "{'term': 'varchar', 'idf': 'double'}"
+    return session.execute(f"""
+        with idf as (
+            select term, idf from read_csv($path, delim = ' ', header = false, quote = '', escape = '',
+                                           auto_detect = false, columns = {columns})
+        ),
+        median as (select list_sort(list(idf))[count(*) // 2 + 1] as idf from idf),
+        final as (
+            select terms.term_code, coalesce(idf.idf, median.idf) as idf
+            from {table} as terms
+            cross join median
+            left join idf using (term)
+        )
+        select idf from final order by term_code""", {"path": path}).fetchnumpy()["idf"].tolist()
 
 
 def _load_dictionary(tokenizer):
@@ -101,10 +115,12 @@ def _segmenter(domain_words):
 
 def whitespace_class():
     """An RE2 character class of exactly the characters Python's str.isspace() accepts (what
-    "".join(text.split()) drops), so DuckDB strips the same characters as the Python rule."""
+    "".join(text.split()) drops), so DuckDB strips the same characters as the Python rule. All of
+    them are below U+3001 (the last is U+3000; tests/dbt/test_task_terms.py checks every code
+    point), so only that range is scanned (the whole of Unicode took ~0.3 s per run)."""
     # no Jinja braces in a dbt Python model, hence the concatenation
-    return "[" + "".join("\\x{" + format(ord(c), "x") + "}" for c in map(chr, range(sys.maxunicode + 1))
-                         if c.isspace()) + "]"
+    spaces = filter(str.isspace, map(chr, range(0x3001)))
+    return "[" + "".join("\\x{" + format(ord(c), "x") + "}" for c in spaces) + "]"
 
 
 def cut_runs(runs, tokenizer, stop):
@@ -222,12 +238,14 @@ def model(dbt, session):
     # segmented again once)
     dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert",
                on_schema_change="append_new_columns")
-    import numpy as np
-    import pandas as pd
-
     name_weight = float(dbt.config.get("task_name_term_weight"))
     stoplist = dbt.ref("task_term_stoplist")
-    dictionary = dbt.ref("task_term_dictionary")
+    domain_words = [word for word, in dbt.ref("task_term_dictionary").select("term").fetchall()]
+    # imports and jieba's dictionary (~1 s of Python in a fresh dbt process) while DuckDB finds and
+    # strips the tasks to segment below (it releases the GIL); joined before any fork
+    background = ThreadPoolExecutor(1)
+    segmenter = background.submit(lambda: (__import__("pandas"), _segmenter(domain_words))[1])
+    background.shutdown(wait=False)
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     spaces = whitespace_class()
     changed_only = ""
@@ -260,6 +278,9 @@ def model(dbt, session):
         select hashed.*, text_codes.text_code
         from hashed
         inner join text_codes using (text_md5)""", {"prefix": f"{name_weight}"})
+    import numpy as np
+    import pandas as pd
+
     texts = session.sql("""
         select any_value(task_name) as task_name, any_value(task_content) as task_content
         from _terms_todo group by text_code order by text_code""").fetchnumpy()
@@ -278,7 +299,8 @@ def model(dbt, session):
             inner join _terms_codes as term_codes using (term_code)
         )
         select * from final"""
-    if not names:  # nothing new: no dictionary to load
+    if not names:  # nothing new: the dictionary is not used
+        segmenter.result()  # (its thread ends here)
         session.register("_terms_text_terms", pd.DataFrame({"text_code": np.zeros(0, np.int64),
                                                             "term_code": np.zeros(0, np.int64),
                                                             "weight": np.zeros(0, np.float64)}))
@@ -287,11 +309,10 @@ def model(dbt, session):
         return session.sql(result)
 
     stop = set(stoplist.df()["term"])
-    tokenizer = _segmenter(list(dictionary.df()["term"]))
+    tokenizer = segmenter.result()
     import jieba
 
     han_runs = jieba.re_han_default.findall
-    idf, median_idf = _idf_table()
     run_index = {}  # distinct runs → their number; texts become lists of run numbers
 
     def run_numbers(text):
@@ -302,10 +323,10 @@ def model(dbt, session):
     term_codes = {}  # distinct terms → their number, in order of first occurrence
     run_terms = [tuple(term_codes.setdefault(term, len(term_codes)) for term in terms)
                  for terms in cut_runs_parallel(list(run_index), tokenizer, stop)]
-    idf_of = [idf.get(term, median_idf) for term in term_codes]
+    session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
+                                                   "term": pd.Series(list(term_codes), dtype=object)}))
+    idf_of = idf_of_terms(session, "_terms_codes")
     codes, weights, sizes = weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd)
     session.register("_terms_text_terms", pd.DataFrame({
         "text_code": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), "term_code": codes, "weight": weights}))
-    session.register("_terms_codes", pd.DataFrame({"term_code": np.arange(len(term_codes), dtype=np.int64),
-                                                   "term": pd.Series(list(term_codes), dtype=object)}))
     return session.sql(result)
