@@ -15,7 +15,10 @@ Per size it measures, in a temp dir (WP_WAREHOUSE points there, nothing in var/)
 2. full `dbt build` as the product runs it (seeds, models, data tests; extract.transform.BUILD_FLAGS) on the loaded warehouse, wall time, CPU time
    and the peak RSS of the dbt process, and dbt's own time per node (run_results.json);
 3. one new plan (next year of one publisher) loaded, then `dbt build` again (incremental), as the
-   product's routine build runs it (``run_dbt``: unchanged seeds skipped, data tests on the rebuilt rows).
+   product's routine build runs it (``run_dbt``: unchanged seeds, views and seed-only models skipped, data
+   tests on the rebuilt rows);
+4. with ``--refresh``: ``dbt build --full-refresh`` of the same warehouse, as an operator's full refresh runs
+   it (dbt's saved parse reused; step 2 is a first build that parses the whole project).
 Prints a markdown table with the ratios, the load average around the run and the slowest nodes.
 With --work DIR the loaded raw warehouse of each size is kept there and copied on later runs
 (the loader is slow: 100k tasks take minutes), so the builds can be re-measured on the same data.
