@@ -54,7 +54,7 @@ from dbt_runner import run_dbt as _run_dbt  # noqa: E402
 from extract import records as rec  # noqa: E402
 from extract.crawl.crawler import RunInfo  # noqa: E402
 from extract.load import document_rows, load_document, load_documents  # noqa: E402
-from extract.transform import BUILD_FLAGS, keep_state, routine_args  # noqa: E402
+from extract.transform import BUILD_FLAGS, keep_state, project_file_bytes, routine_args  # noqa: E402
 from extract.warehouse import ensure_raw_schema  # noqa: E402
 from tests.gold import gold_seeds, load_gold  # noqa: E402
 
@@ -269,9 +269,10 @@ def run_dbt(args: list[str], warehouse: Path, work: Path):
     in ``work/state``, kept after the build passes."""
     if args[:1] != ["build"] or {"--select", "-s", "--selector", "--exclude", "--full-refresh"} & set(args):
         return _run_dbt(args, warehouse, work)
-    proc = _run_dbt([*args, *routine_args(warehouse, work / "state")], warehouse, work)
+    project = project_file_bytes()
+    proc = _run_dbt([*args, *routine_args(warehouse, work / "state", project)], warehouse, work)
     if proc.returncode == 0:
-        keep_state(work / "target", work / "state")
+        keep_state(work / "target", work / "state", project)
     return proc
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,14 @@ class DbtError(Exception):
     """dbt exited non-zero."""
 
 
-def routine_args(warehouse: Path, state_dir: Path) -> list[str]:
+def project_file_bytes() -> bytes:
+    """The bytes of dbt_project.yml as a build is about to use it. ``dbt_build`` reads them once, before
+    dbt starts, and both compares them with the state's copy and keeps them with the new state: a file
+    edited while a build runs then differs next time, and that build builds everything. Raises OSError."""
+    return (settings.DBT_PROJECT_DIR / STATE_PROJECT_FILE).read_bytes()
+
+
+def routine_args(warehouse: Path, state_dir: Path, project: bytes | None = None) -> list[str]:
     """Selection arguments of a routine ``dbt build`` of ``warehouse``: ``--selector routine_build
     --state <state_dir>`` (skip the seeds, views and seed-only models unchanged since then, and the
     tests that read only those) when ``state_dir`` holds the manifest of the last dbt command on this
@@ -46,16 +52,19 @@ def routine_args(warehouse: Path, state_dir: Path) -> list[str]:
     warehouse and every view in it still binds (``select * ... limit 0``: a raw column dropped or
     renamed under an unchanged view is found here, not by the views' readers); else ``[]``
     (everything). A missing or foreign state directory, a changed dbt_project.yml, a warehouse
-    without one of the relations, a failed or interrupted last build all give ``[]``. Never raises on a bad state: logs and returns ``[]``."""
+    without one of the relations, a failed or interrupted last build all give ``[]``. ``project``: the
+    dbt_project.yml bytes the build will use (``project_file_bytes``; read now when None). Never raises
+    on a bad state (unreadable, truncated or malformed manifest, foreign warehouse): logs and returns
+    ``[]``."""
     manifest = state_dir / "manifest.json"
-    project = settings.DBT_PROJECT_DIR / STATE_PROJECT_FILE
     if not manifest.is_file() or not warehouse.is_file():
         return []
     try:
-        if (state_dir / STATE_PROJECT_FILE).read_bytes() != project.read_bytes():
-            log.info("dbt state %s not used: %s changed since", state_dir, project)
+        if (state_dir / STATE_PROJECT_FILE).read_bytes() != (project_file_bytes() if project is None else project):
+            log.info("dbt state %s not used: %s changed since", state_dir, STATE_PROJECT_FILE)
             return []
         state = json.loads(manifest.read_text(encoding="utf-8"))
+        state_invocation = state["metadata"]["invocation_id"]
         relations = {(n["schema"], n["alias"]): n["config"]["materialized"] for n in state["nodes"].values()
                      if n["resource_type"] in ("seed", "model") and n["config"]["materialized"] != "ephemeral"}
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -67,25 +76,28 @@ def routine_args(warehouse: Path, state_dir: Path) -> list[str]:
                 for (schema, alias), materialized in relations.items():
                     if materialized == "view":
                         con.execute(f'select * from "{schema}"."{alias}" limit 0')
-    except (OSError, ValueError, KeyError, duckdb.Error) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, duckdb.Error) as exc:
+        # TypeError / AttributeError: valid JSON of the wrong shape (a list, a null config)
         log.info("dbt state %s not used: %s", state_dir, exc)
         return []
-    if last != (state["metadata"]["invocation_id"], "passed") or missing:
+    if last != (state_invocation, "passed") or missing:
         log.info("dbt state %s not used: last build %s, manifest %s, relations missing %s", state_dir, last,
-                 state["metadata"]["invocation_id"], missing)
+                 state_invocation, missing)
         return []
     return ["--selector", ROUTINE_SELECTOR, "--state", str(state_dir)]
 
 
-def keep_state(target_dir: Path, state_dir: Path) -> None:
+def keep_state(target_dir: Path, state_dir: Path, project: bytes | None = None) -> None:
     """After a build that passed and built every changed node (no --select): its manifest (and the
     project file, whose vars dbt's state comparison does not see) become the state the next routine
-    build compares the project with."""
+    build compares the project with. ``project``: the dbt_project.yml bytes read before that build
+    started (``project_file_bytes``; read now when None), not the file as it may be after it."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    for source, name in ((target_dir / "manifest.json", "manifest.json"),
-                         (settings.DBT_PROJECT_DIR / STATE_PROJECT_FILE, STATE_PROJECT_FILE)):
+    contents = {"manifest.json": (target_dir / "manifest.json").read_bytes(),
+                STATE_PROJECT_FILE: project_file_bytes() if project is None else project}
+    for name, data in contents.items():
         tmp = state_dir / f"{name}.tmp"
-        shutil.copyfile(source, tmp)
+        tmp.write_bytes(data)
         tmp.replace(state_dir / name)
 
 
@@ -110,10 +122,11 @@ def dbt_build(*, select: str | None = None, full_refresh: bool = False,
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
            "--log-path", str(target / "logs"), *BUILD_FLAGS]
+    project = project_file_bytes()  # once, before dbt reads it: compared and kept as this build's
     if select:
         cmd += ["--select", select]
     elif not full_refresh:
-        cmd += routine_args(settings.warehouse_path(), state)
+        cmd += routine_args(settings.warehouse_path(), state, project)
     if full_refresh:
         cmd.append("--full-refresh")
     proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
@@ -123,5 +136,5 @@ def dbt_build(*, select: str | None = None, full_refresh: bool = False,
         tail = "\n".join(proc.stdout.splitlines()[-40:])
         raise DbtError(f"dbt build failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
     if not select:
-        keep_state(target / "target", state)
+        keep_state(target / "target", state, project)
     return {"returncode": 0, "target": str(target / "target")}
