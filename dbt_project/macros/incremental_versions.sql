@@ -151,15 +151,7 @@
 {% macro plan_pairs_to_build(comparison_type=none) -%}
     {#- The plan pairs (int_plan_pairs_enumerated's columns, inputs_key among them), of `comparison_type`
         if given, that a model incremental per plan pair builds: all, or on an incremental run
-        those whose inputs_key it does not hold. -#}
-    with
-
-    pair_inputs as (
-
-        {{ plan_pair_inputs() }}
-
-    )
-
+        those whose inputs_key it does not hold (the pairs carry their own, so no join). -#}
     select plan_pairs.*
     from {{ ref('int_plan_pairs_enumerated') }} as plan_pairs
     where true
@@ -167,7 +159,7 @@
         and plan_pairs.comparison_type = '{{ comparison_type }}'
     {%- endif %}
     {%- if is_incremental() %}
-        and plan_pairs.plan_pair_id in ({{ changed_keys('pair_inputs', 'plan_pair_id') }})
+        and plan_pairs.plan_pair_id in ({{ changed_keys(ref('int_plan_pairs_enumerated'), 'plan_pair_id') }})
     {%- endif %}
 {%- endmacro %}
 
