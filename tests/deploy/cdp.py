@@ -88,6 +88,18 @@ class Browser:
             raise RuntimeError(f"JS error: {res['exceptionDetails'].get('text')}")
         return res["result"].get("value")
 
+    def wait_value(self, expression: str, expected: Any, timeout: float = 60.0) -> Any:
+        """Poll a JavaScript expression until its value equals ``expected`` (the page may re-render in
+        between: a React UI replaces an iframe after its first paint); AssertionError with the last
+        value when it never does within ``timeout`` seconds."""
+        deadline, value = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value == expected:
+                return value
+            time.sleep(0.5)
+        raise AssertionError(f"{expression[:80]}… never gave {expected!r}; last {value!r}")
+
     def wait_text(self, *needles: str, timeout: float = 60.0, frame: bool = False) -> str:
         """Poll the page's visible text (or its first iframe's) until it contains every needle."""
         js = ("(() => { const f = document.querySelector('iframe');"

@@ -192,12 +192,12 @@ def test_airflow_sh_runs_the_pipeline_live_and_stops_clean(standalone_root: Path
             b.goto(f"{url}/plugin/workplans-report")      # Browse → Work-plan report (iframe in the UI)
             report = b.wait_text("上海市市场监督管理局", "嘉定区", frame=True)
             assert "逐年对比" in report
-            figures = b.evaluate(
-                "(() => { const d = document.querySelector('iframe').contentDocument;"
-                " const rows = [...d.querySelectorAll('tr.document[data-tasks]')];"
+            # (polled: the UI may swap the iframe for a fresh one right after its first paint)
+            b.wait_value(
+                "(() => { const f = document.querySelector('iframe'); const d = f && f.contentDocument;"
+                " const rows = d ? [...d.querySelectorAll('tr.document[data-tasks]')] : [];"
                 " return [rows.length, rows.reduce((s, r) => s + Number(r.dataset.tasks), 0),"
-                " [...new Set(rows.map(r => r.dataset.validation))]]; })()")
-            assert figures == [5, SAMPLE_TASKS, ["passed"]]
+                " [...new Set(rows.map(r => r.dataset.validation))]]; })()", [5, SAMPLE_TASKS, ["passed"]])
             b.goto(f"{url}/workplans/lineage?task_id={task_id}")
             b.wait_text(f"lineage {task_id} --verify", "(exit 0)", "WARC", "sha256 MATCHES", timeout=90)
             b.goto(f"{url}/workplans/quarantine")
