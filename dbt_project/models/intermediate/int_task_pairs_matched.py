@@ -120,7 +120,12 @@ def model(dbt, session):
     share_of_best = float(dbt.config.get("task_match_min_share_of_best"))
     scored_sql = dbt.ref("int_task_pairs_scored").sql_query()
     pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
-    terms_sql = dbt.ref("int_task_terms").sql_query()
+    # a task's terms are its text's (int_task_texts → int_task_terms on text_md5)
+    terms_sql = f"""
+        select texts.task_id, terms.term, terms.weight
+        from ({dbt.ref("int_task_texts").sql_query()}) as texts
+        inner join ({dbt.ref("int_task_terms").sql_query()}) as terms using (text_md5)
+        where terms.term is not null"""
     pair_ids = "plan_pair_id, document_version_id, matched_document_version_id, load_id, matched_load_id"
     todo_sql = f"select {pair_ids} from ({pairs_sql})"
     if dbt.is_incremental and "load_id" in session.sql(f"select * from {dbt.this} limit 0").columns:

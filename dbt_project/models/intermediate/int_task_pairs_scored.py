@@ -11,7 +11,7 @@ product of every pair sharing a term, nothing for the others (an inverted index 
 work ∝ Σ over shared terms of left × right occurrences, within a plan pair, so linear in plans).
 Plan pairs are stacked into one product per chunk by giving each plan pair its own copy of the
 term columns, so a task never meets a task of another plan pair. Weights are L2-normalized per
-task (int_task_terms), so the dot product is the cosine. Pairs whose similarity as stored
+text (int_task_terms; a task's text from int_task_texts), so the dot product is the cosine. Pairs whose similarity as stored
 (rounded to 6 places) is below var('task_candidate_min_similarity') are dropped; that var defaults
 to var('task_match_threshold'), the lowest score anything reads (int_task_pairs_matched reads
 candidates ≥ the threshold, and a task's best score counts only among those), so a 1M-task build
@@ -32,12 +32,14 @@ ROUNDING_SLACK = 5e-7  # a cosine this far below the minimum still rounds (6 pla
 SCORING_THREADS = 2  # chunks scored at once (the machine's two cores; dbt's other thread is mostly idle then)
 
 
-def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, pd):
+def score_pairs(entries, task_text, task_version, plan_pairs, min_similarity, np, sparse, pd):
     """Scored candidate pairs, as integer codes.
 
-    entries: dict of equal-length arrays task (int, code of a task), term (int, code of a term),
-      weight (float, L2-normalized per task).
-    task_version: int array, task code → version code (task codes 0..n-1).
+    entries: dict of equal-length arrays text (int, code of a text), term (int, code of a term),
+      weight (float, L2-normalized per text).
+    task_text: int array, task code → text code (task codes 0..n-1; tasks with the same text share
+      its code, so a text's terms are held once).
+    task_version: int array, task code → version code.
     plan_pairs: dict of arrays left, right (version codes), one element per plan pair.
     Returns dict of arrays pair (index into plan_pairs), task, matched_task (task codes),
     similarity (float, unrounded), shared_term_count (int), for every pair of a task of the left
@@ -48,7 +50,8 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
     if not n_tasks:
         return {k: np.zeros(0, dtype=np.float64 if k == "similarity" else np.int64) for k in out}
     n_terms = int(entries["term"].max()) + 1
-    matrix = sparse.csr_matrix((entries["weight"], (entries["task"], entries["term"])), shape=(n_tasks, n_terms))
+    n_texts = int(task_text.max()) + 1
+    matrix = sparse.csr_matrix((entries["weight"], (entries["text"], entries["term"])), shape=(n_texts, n_terms))
     by_version = np.argsort(task_version, kind="stable")
     # tasks of version v: by_version[version_start[v]:version_start[v + 1]] (v may be one past the last: none)
     version_start = np.searchsorted(task_version[by_version], np.arange(task_version.max() + 3))
@@ -60,7 +63,7 @@ def score_pairs(entries, task_version, plan_pairs, min_similarity, np, sparse, p
         right_pair, right_task = _expand(pairs, plan_pairs["right"][pairs], by_version, version_start, np)
         if not len(left_task) or not len(right_task):
             return None
-        left, right = matrix[left_task], matrix[right_task]  # CSR rows, in stacked order
+        left, right = matrix[task_text[left_task]], matrix[task_text[right_task]]  # CSR rows, in stacked order
         # each plan pair gets its own copy of the term columns (pair × term, renumbered densely)
         keys = np.concatenate([np.repeat(left_pair, np.diff(left.indptr)).astype(np.int64) * n_terms + left.indices,
                                np.repeat(right_pair, np.diff(right.indptr)).astype(np.int64) * n_terms
@@ -123,7 +126,7 @@ def model(dbt, session):
     min_similarity = float(dbt.config.get("task_candidate_min_similarity"))
     plan_pairs_sql = dbt.ref("int_plan_pairs_enumerated").sql_query()
     terms_sql = dbt.ref("int_task_terms").sql_query()
-    tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
+    texts_sql = dbt.ref("int_task_texts").sql_query()
     todo_filter = ""
     if dbt.is_incremental and "load_id" in session.sql(f"select * from {dbt.this} limit 0").columns:
         todo_filter = f"""
@@ -140,35 +143,42 @@ def model(dbt, session):
                plan_pair_id, comparison_type, document_version_id, matched_document_version_id, load_id,
                matched_load_id
         from ({plan_pairs_sql}) as plan_pairs {todo_filter}""")
-    # integer codes for tasks, versions and terms (int32 for the 22M entries at 1M tasks: scipy's own
-    # index type, so the matrix is built without a copy; strings stay in DuckDB; a 1M-task corpus has
-    # tens of millions of task × term rows, so they are read twice from the table rather than held
-    # in a temp table: ~2 GB of strings at 1M); small dictionaries, then one join, no window over all rows
+    # integer codes for tasks, texts, versions and terms (int32 for the entries: scipy's own index
+    # type, so the matrix is built without a copy; strings stay in DuckDB). A task's terms are its
+    # text's (int_task_texts → int_task_terms on text_md5), read once per distinct text: tasks
+    # carried over verbatim share one matrix row. Small dictionaries, then one join, no window over
+    # all term rows.
     session.execute("""
         create or replace temp table _scored_versions as
         select document_version_id from _scored_todo union select matched_document_version_id from _scored_todo""")
-    terms = f"""(
-        select terms.task_id, terms.document_version_id, terms.term, terms.weight
-        from ({terms_sql}) as terms
-        inner join _scored_versions using (document_version_id)
-        -- a task deleted by a re-parse of its version keeps no terms here
-        semi join ({tasks_sql}) as tasks using (task_id, document_version_id))"""
+    terms = f"(select text_md5, term, weight from ({terms_sql}) where term is not null)"
+    # the tasks with at least one term (int_task_texts holds the current tasks of every version)
     session.execute(f"""
         create or replace temp table _scored_tasks as
-        select row_number() over (order by task_id) - 1 as task_code, task_id, document_version_id,
+        select row_number() over (order by task_id) - 1 as task_code, task_id, document_version_id, text_md5,
                dense_rank() over (order by document_version_id) - 1 as version_code
-        from (select distinct task_id, document_version_id from {terms} as terms)""")
+        from ({texts_sql}) as texts
+        inner join _scored_versions using (document_version_id)
+        semi join {terms} as terms using (text_md5)""")
+    session.execute("""
+        create or replace temp table _scored_texts as
+        select row_number() over (order by text_md5) - 1 as text_code, text_md5
+        from (select distinct text_md5 from _scored_tasks)""")
     session.execute(f"""
         create or replace temp table _scored_term_codes as
         select row_number() over (order by term) - 1 as term_code, term
-        from (select distinct term from {terms} as terms)""")
+        from (select distinct term from {terms} as terms semi join _scored_texts using (text_md5))""")
     entries = session.sql(f"""
-        select tasks.task_code::integer as task, term_codes.term_code::integer as term, terms.weight
+        select texts.text_code::integer as text, term_codes.term_code::integer as term, terms.weight
         from {terms} as terms
-        inner join _scored_tasks as tasks using (task_id)
+        inner join _scored_texts as texts using (text_md5)
         inner join _scored_term_codes as term_codes using (term)""").fetchnumpy()
-    session.execute("drop table _scored_term_codes; drop table _scored_versions")  # temp tables live on
-    codes = session.sql("select task_code, version_code from _scored_tasks order by task_code").fetchnumpy()
+    codes = session.sql("""
+        select tasks.task_code, tasks.version_code, texts.text_code
+        from _scored_tasks as tasks
+        inner join _scored_texts as texts using (text_md5)
+        order by tasks.task_code""").fetchnumpy()
+    session.execute("drop table _scored_term_codes; drop table _scored_versions; drop table _scored_texts")
     pairs = session.sql("""
         select coalesce(l.version_code, -1) as left, coalesce(r.version_code, -1) as right
         from _scored_todo as todo
@@ -182,7 +192,7 @@ def model(dbt, session):
     # a plan with no terms pairs with nothing: point it at an empty version past the last
     empty = int(codes["version_code"].max()) + 1 if len(codes["version_code"]) else 0
     plan_pairs = {side: np.where(pairs[side] < 0, empty, pairs[side]).astype(np.int64) for side in ("left", "right")}
-    scored = score_pairs({k: np.asarray(v) for k, v in entries.items()},
+    scored = score_pairs({k: np.asarray(v) for k, v in entries.items()}, np.asarray(codes["text_code"], dtype=np.int64),
                          np.asarray(codes["version_code"], dtype=np.int64), plan_pairs,
                          min_similarity - ROUNDING_SLACK, np, sparse, pd)
 

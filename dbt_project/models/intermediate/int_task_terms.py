@@ -1,10 +1,9 @@
-"""Weighted terms of every task: jieba word segmentation × IDF, L2-normalized.
+"""Weighted terms of every distinct task text: jieba word segmentation × IDF, L2-normalized.
 
-One row per task × term: task_id, document_version_id, load_id (the load whose text was
-segmented), text_md5 (md5 of the name weight, name and content segmented; identical texts are
-weighted once),
-term, weight (tf-idf / ||tf-idf||₂, so the dot product of two tasks' weights is
-their cosine similarity, 0..1).
+One row per text × term: text_md5 (the text, int_task_texts.text_md5: tasks carried over verbatim
+share one), term, weight (tf-idf / ||tf-idf||₂, so the dot product of two texts' weights is
+their cosine similarity, 0..1); a text without any term has one row with term and weight null.
+A task's terms are its text's: int_task_texts joined on text_md5.
 
 Rules (docs/ARCHITECTURE.md, "Task matching"):
 - task_name and task_content are segmented separately, all whitespace removed
@@ -21,21 +20,20 @@ Rules (docs/ARCHITECTURE.md, "Task matching"):
   jieba.analyse does). A fixed IDF keeps a task's weights independent of the
   rest of the corpus, so this model and the pair scoring are incremental.
 
-Incremental: only the tasks of versions new or re-loaded since they were segmented (their
-(document_version_id, load_id) is not yet here: a task's text changes only with a load of its
-version) are segmented, delete+insert on task_id. DuckDB finds them on those two columns before
-any text is touched, so an incremental run strips, hashes and reads into Python only the new
-tasks' texts. A change of var('task_name_term_weight'), the dictionary or the stoplist needs
---full-refresh (docs/ARCHITECTURE.md, "Incremental marts").
+Incremental: only the texts of int_task_texts not yet here are segmented (delete+insert on
+text_md5); stored per text, a 1M-task corpus holds a third of the rows it held per task. Texts no
+task uses any more stay (unread) until a --full-refresh. A change of var('task_name_term_weight')
+(it is part of text_md5), the dictionary or the stoplist needs --full-refresh (docs/ARCHITECTURE.md,
+"Incremental marts").
 
 Speed (docs/BENCHMARKS.md §4): identical texts (tasks carried over verbatim) are weighted once;
 jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its own, so
 the distinct runs are cut once each, half of them in a forked worker process when there are many
 (jieba itself, the very same words, the dictionary loaded once before the fork); the texts are
 weighed by numpy over all term occurrences at once (weigh_texts); Python returns integer codes and
-floats (term strings once each), and DuckDB joins the ids back. In an incremental build of a few new
-tasks the fixed costs dominate: pandas' import and jieba's dictionary run in a thread while DuckDB
-finds the tasks, and only the IDF of the terms found is read (idf_of_terms).
+floats (term strings once each), and DuckDB joins the text hashes back. In an incremental build of a
+few new tasks the fixed costs dominate: pandas' import and jieba's dictionary run in a thread while
+DuckDB finds the texts, and only the IDF of the terms found is read (idf_of_terms).
 """
 
 import math
@@ -234,69 +232,55 @@ def weigh_texts(name_runs, content_runs, run_terms, idf_of, name_weight, np, pd)
 
 
 def model(dbt, session):
-    # append_new_columns: a table built before load_id was stored gets it (null: every version is
-    # segmented again once)
-    dbt.config(materialized="incremental", unique_key="task_id", incremental_strategy="delete+insert",
-               on_schema_change="append_new_columns")
+    # on_schema_change append: the table keeps its columns; a table of the older per-task layout
+    # (task_id, ...) is emptied below and written again whole
+    dbt.config(materialized="incremental", unique_key="text_md5", incremental_strategy="delete+insert",
+               on_schema_change="sync_all_columns")
     name_weight = float(dbt.config.get("task_name_term_weight"))
     stoplist = dbt.ref("task_term_stoplist")
     domain_words = [word for word, in dbt.ref("task_term_dictionary").select("term").fetchall()]
     # imports and jieba's dictionary (~1 s of Python in a fresh dbt process) while DuckDB finds and
-    # strips the tasks to segment below (it releases the GIL); joined before any fork
+    # strips the texts to segment below (it releases the GIL); joined before any fork
     background = ThreadPoolExecutor(1)
     segmenter = background.submit(lambda: (__import__("pandas"), _segmenter(domain_words))[1])
     background.shutdown(wait=False)
+    texts_sql = dbt.ref("int_task_texts").sql_query()
     tasks_sql = dbt.ref("stg_work_plans__tasks").sql_query()
     spaces = whitespace_class()
-    changed_only = ""
+    not_yet_here = ""
     if dbt.is_incremental:
-        # versions new or re-loaded since they were segmented: a task's text changes only with a load
-        changed_only = f"""
-            semi join (
-                select distinct document_version_id, load_id from ({tasks_sql})
-                except
-                select distinct document_version_id, load_id from {dbt.this}
-            ) as changed using (document_version_id, load_id)"""
-    # text_md5 = md5(name weight | name | content), whitespace removed, as it was computed in Python
+        if "task_id" in session.sql(f"select * from {dbt.this} limit 0").columns:
+            session.execute(f"delete from {dbt.this}")  # the per-task layout: every text again
+        not_yet_here = f"anti join {dbt.this} as here using (text_md5)"
+    # one task per new text (int_task_texts holds the current tasks only), its texts with all
+    # whitespace removed; texts numbered in any order (each text is weighed on its own)
     session.execute(f"""
         create or replace temp table _terms_todo as
-        with tasks as (
-            select task_id, document_version_id, load_id,
-                   regexp_replace(coalesce(task_name, ''), '{spaces}', '', 'g') as task_name,
-                   regexp_replace(coalesce(task_content, ''), '{spaces}', '', 'g') as task_content
-            from ({tasks_sql}) as tasks {changed_only}
-        ),
-        hashed as (
-            select *, md5($prefix || '|' || task_name || '|' || task_content) as text_md5 from tasks
-        ),
-        -- texts numbered in any order (each text is weighed on its own): a numbering of the
-        -- distinct hashes joined back, not a dense_rank over every task (4 × the CPU at 1M tasks)
-        text_codes as (
-            select text_md5, row_number() over () - 1 as text_code
-            from (select distinct text_md5 from hashed)
+        with new_texts as (
+            select text_md5, any_value(task_id) as task_id
+            from ({texts_sql}) as texts {not_yet_here}
+            group by text_md5
         )
-        select hashed.*, text_codes.text_code
-        from hashed
-        inner join text_codes using (text_md5)""", {"prefix": f"{name_weight}"})
+        select row_number() over () - 1 as text_code, new_texts.text_md5,
+               regexp_replace(coalesce(tasks.task_name, ''), '{spaces}', '', 'g') as task_name,
+               regexp_replace(coalesce(tasks.task_content, ''), '{spaces}', '', 'g') as task_content
+        from new_texts
+        inner join ({tasks_sql}) as tasks using (task_id)""")
     import numpy as np
     import pandas as pd
 
-    texts = session.sql("""
-        select any_value(task_name) as task_name, any_value(task_content) as task_content
-        from _terms_todo group by text_code order by text_code""").fetchnumpy()
+    texts = session.sql("select task_name, task_content from _terms_todo order by text_code").fetchnumpy()
     names, contents = texts["task_name"].tolist(), texts["task_content"].tolist()
     # the texts are in Python now; the temp table lives as long as dbt's connection (through the
-    # marts), so it keeps only the ids (at 1M tasks ~0.4 GB less of DuckDB's 2GB)
-    session.execute("""
-        create or replace temp table _terms_todo as
-        select task_id, document_version_id, load_id, text_md5, text_code from _terms_todo""")
+    # marts), so it keeps only the codes
+    session.execute("create or replace temp table _terms_todo as select text_code, text_md5 from _terms_todo")
+    # a text without any term keeps one row (term and weight null), so it is not segmented again
     result = """
         with final as (
-            select todo.task_id, todo.document_version_id, todo.load_id, todo.text_md5,
-                   term_codes.term::varchar as term, text_terms.weight::double as weight
+            select todo.text_md5, term_codes.term::varchar as term, text_terms.weight::double as weight
             from _terms_todo as todo
-            inner join _terms_text_terms as text_terms using (text_code)
-            inner join _terms_codes as term_codes using (term_code)
+            left join _terms_text_terms as text_terms using (text_code)
+            left join _terms_codes as term_codes using (term_code)
         )
         select * from final"""
     if not names:  # nothing new: the dictionary is not used

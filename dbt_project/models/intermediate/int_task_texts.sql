@@ -1,0 +1,48 @@
+-- The text of every task that int_task_terms segments, as a hash: text_md5 = surrogate key of the
+-- name weight (var task_name_term_weight), the name's length, the name and the content, so tasks
+-- carried over verbatim share one text and int_task_terms segments and weighs it once (the length
+-- makes the split between name and content unambiguous). Raw texts are hashed: two texts that
+-- differ only in whitespace get two hashes and the same terms (int_task_terms strips whitespace
+-- before it segments).
+-- Incremental per document version (macros/incremental_versions.sql): only versions new or
+-- re-loaded (new load_id) since the last run are read; a version's rows are replaced whole, so a
+-- task a re-parse dropped leaves no row.
+
+{{ config_incremental_by_version('stg_work_plans__document_versions') }}
+-- depends_on: {{ ref('stg_work_plans__document_versions') }}
+
+with
+
+{% if is_incremental() %}
+versions as (
+
+    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
+
+),
+{% endif %}
+
+tasks as (
+
+    select task_id, document_version_id, load_id, task_name, task_content
+    from {{ ref('stg_work_plans__tasks') }}
+    {% if is_incremental() %}
+        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        task_id,
+        document_version_id,
+        load_id,
+        {{ surrogate_key([
+            "'" ~ var('task_name_term_weight') ~ "'", 'length(task_name)', 'task_name', 'task_content'
+        ]) }} as text_md5
+
+    from tasks
+
+)
+
+select * from final
