@@ -9,7 +9,10 @@
 
     Staging views pass raw columns through; where the raw column is NOT NULL (the raw DDL,
     extract/records.py), the view's column declares `meta: {not_null_in_raw: true}` instead of a
-    not_null test: DuckDB refuses the null when the loader writes the row.
+    not_null test: DuckDB refuses the null when the loader writes the row. Likewise
+    `meta: {unique_in_raw: true}` instead of a unique test, where the raw column alone is the
+    table's PRIMARY KEY (or UNIQUE): a view over one source without a join or filter keeps its rows
+    one to one, so the key stays unique.
 
     The on-run-start hook below checks, with one query, that those constraints are in the
     warehouse, and stops the command otherwise, naming the tables. -#}
@@ -18,7 +21,8 @@
     {#- [(schema, table, 'NOT NULL' | 'CHECK', column, check expression or '', remedy)], from the
         graph (no query): the constraints of every selected incremental model with an enforced
         contract (remedy 'full_refresh'; not on --full-refresh, which recreates the tables), and
-        the raw NOT NULL constraints the staging views' `not_null_in_raw` columns rely on (remedy 'raw'). -#}
+        the raw NOT NULL and UNIQUE (a PRIMARY KEY counts) constraints the staging views'
+        `not_null_in_raw` and `unique_in_raw` columns rely on (remedy 'raw'). -#}
     {%- set expected = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
         {%- if node.config.materialized == 'incremental' and node.config.contract.enforced
@@ -36,17 +40,22 @@
                 {%- endfor -%}
             {%- endfor -%}
         {%- endif -%}
-        {%- for column in node.columns.values() if column.meta.get('not_null_in_raw') -%}
+        {%- for column in node.columns.values()
+                if column.meta.get('not_null_in_raw') or column.meta.get('unique_in_raw') -%}
             {%- set sources = [] -%}
             {%- for parent in node.depends_on.nodes if parent.startswith('source.') -%}
                 {%- do sources.append(parent) -%}
             {%- endfor -%}
             {%- if sources | length != 1 -%}
                 {%- do exceptions.raise_compiler_error(
-                    "not_null_in_raw on " ~ node.name ~ "." ~ column.name ~ ": the model must read exactly one source") -%}
+                    "not_null_in_raw / unique_in_raw on " ~ node.name ~ "." ~ column.name
+                    ~ ": the model must read exactly one source") -%}
             {%- endif -%}
             {%- set source = graph.sources[sources[0]] -%}
-            {%- do expected.append([source.schema, source.identifier, 'NOT NULL', column.name, '', 'raw']) -%}
+            {%- for kind, key in [('NOT NULL', 'not_null_in_raw'), ('UNIQUE', 'unique_in_raw')]
+                    if column.meta.get(key) -%}
+                {%- do expected.append([source.schema, source.identifier, kind, column.name, '', 'raw']) -%}
+            {%- endfor -%}
         {%- endfor -%}
     {%- endfor -%}
     {{ return(expected) }}
@@ -54,7 +63,8 @@
 
 {% macro assert_constraints_present() -%}
     {#- on-run-start: raise when a table lacks a constraint of constraints_expected() (same type,
-        column and, for check, expression up to case, spaces and parentheses). One query. -#}
+        a PRIMARY KEY counting as UNIQUE, same column and, for check, expression up to case, spaces
+        and parentheses). One query. -#}
     {%- if execute and flags.WHICH in ('build', 'run', 'test') -%}
         {%- set rows = [] -%}
         {%- for expected in constraints_expected() -%}
@@ -75,7 +85,8 @@
                 where (t.table_name is not null or remedy = 'raw') and not exists (
                     select 1 from duckdb_constraints() as c
                     where c.schema_name = expected.schema_name and c.table_name = expected.table_name
-                        and c.constraint_type = expected.constraint_type
+                        and (c.constraint_type = expected.constraint_type
+                            or expected.constraint_type = 'UNIQUE' and c.constraint_type = 'PRIMARY KEY')
                         and c.constraint_column_names = [expected.column_name]
                         and regexp_replace(lower(coalesce(c.expression, '')), '[\\s()]', '', 'g')
                             = regexp_replace(lower(expected.expression), '[\\s()]', '', 'g')
@@ -93,8 +104,9 @@
             {%- endif -%}
             {%- if raw -%}
                 {%- do exceptions.raise_compiler_error(
-                    "These raw tables lack a NOT NULL constraint that a staging view's not_null_in_raw column "
-                    ~ "relies on (raw DDL: extract/records.py, extract.warehouse.ensure_raw_schema): raw."
+                    "These raw tables lack a NOT NULL or UNIQUE constraint that a staging view's not_null_in_raw "
+                    ~ "or unique_in_raw column relies on (raw DDL: extract/records.py, "
+                    ~ "extract.warehouse.ensure_raw_schema): raw."
                     ~ raw | join(', raw.')) -%}
             {%- endif -%}
         {%- endif -%}

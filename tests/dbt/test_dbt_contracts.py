@@ -15,12 +15,14 @@ column named, whether the table is created (first build, --full-refresh) or merg
 6. the same with --full-refresh of fct_task_matches (create table): fails the CHECK;
 7. fct_task_lineage recreated without its constraints (as a table built before the contract): the
    on-run-start hook stops the build, naming it; --full-refresh of it passes and restores them.
-Apart: a raw column a staging view's `not_null_in_raw` relies on, without its NOT NULL, stops the build.
+Apart: a raw column a staging view's `not_null_in_raw` relies on, without its NOT NULL, stops the build;
+so does a raw key a view's `unique_in_raw` relies on, without its PRIMARY KEY.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -133,5 +135,25 @@ def test_raw_column_without_its_not_null_stops_the_build(tmp_path: Path) -> None
         con.execute("alter table raw.tasks alter seq drop not null")
     proc = run_dbt(["build", "--select", "stg_work_plans__tasks"], wh, tmp_path)
     assert proc.returncode != 0
-    assert "lack a NOT NULL constraint that a staging view's not_null_in_raw column relies on" in proc.stdout
+    assert "lack a NOT NULL or UNIQUE constraint that a staging view's not_null_in_raw or unique_in_raw" in proc.stdout
     assert "raw.tasks" in proc.stdout and "raw.documents" not in proc.stdout
+
+
+def test_raw_key_without_its_primary_key_stops_the_build(tmp_path: Path) -> None:
+    # stg_work_plans__load_audit.load_id has no unique test: it relies on raw.load_audit's PRIMARY KEY
+    wh = tmp_path / "warehouse.duckdb"
+    build_raw_warehouse(wh)
+    with duckdb.connect(str(wh)) as con:
+        ddl = con.execute("select sql from duckdb_tables() where schema_name = 'raw' and table_name = 'load_audit'"
+                          ).fetchone()[0]
+        # the same table without its key (DuckDB writes it inline or as a table constraint)
+        unkeyed = re.sub(r"load_id VARCHAR( PRIMARY KEY)?", "load_id VARCHAR NOT NULL",
+                         re.sub(r",\s*PRIMARY KEY\s*\(load_id\)", "", ddl))
+        assert "PRIMARY KEY" in ddl and "PRIMARY KEY" not in unkeyed
+        con.execute("create table raw.load_audit_rows as select * from raw.load_audit; drop table raw.load_audit")
+        con.execute(unkeyed)
+        con.execute("insert into raw.load_audit select * from raw.load_audit_rows; drop table raw.load_audit_rows")
+    proc = run_dbt(["build", "--select", "stg_work_plans__load_audit"], wh, tmp_path)
+    assert proc.returncode != 0
+    assert "lack a NOT NULL or UNIQUE constraint that a staging view's not_null_in_raw or unique_in_raw" in proc.stdout
+    assert "raw.load_audit" in proc.stdout and "raw.tasks" not in proc.stdout
