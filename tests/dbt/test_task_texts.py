@@ -6,7 +6,9 @@ text. On the gold seeds, then after a next-year plan that carries most tasks ove
 - a text without any term keeps one row (term null), so the next build does not segment it again;
 - the carried-over tasks match their previous-year twins at similarity 1 (one matrix row per text);
 - a warehouse whose int_task_terms still has the per-task layout (task_id, …) is rewritten whole,
-  with the same rows a fresh build gives.
+  with the same rows a fresh build gives;
+- int_task_terms built alone after a re-parse that int_task_texts has not seen yet does not store
+  the re-parsed text under the old text's hash: the text waits for the next build of both.
 """
 
 from __future__ import annotations
@@ -75,6 +77,31 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
                        "terms": wh.query(f"{TERMS} order by all") == terms_before,
                        "merged": dict(wh.query(MERGED))}
     out["texts_after"] = wh.query(COUNTS)[0]
+
+    # a plan whose texts int_task_texts hashed but int_task_terms never segmented (its build
+    # stopped in between), then re-parsed: same version and task ids, another text, a new load
+    plan = _next_year_plan() | {"year": 2025}
+    for task in plan["tasks"]:
+        task["task_content"] = "2025年" + task["task_content"]  # texts not seen before
+    add_plan(wh.path, "city-samr-2025-texts", plan, position=1)
+    assert run_dbt(["build", "--select", "int_task_texts"], wh.path, work).returncode == 0
+    version = wh.scalar("select document_version_id from raw.document_versions where plan_year = 2025")
+    hashed = wh.scalar("select texts.text_md5 from intermediate.int_task_texts as texts join raw.tasks as tasks "
+                       "using (task_id) where tasks.document_version_id = ? and tasks.seq = 1", [version])
+    with duckdb.connect(str(wh.path)) as con:
+        con.execute("update raw.tasks set load_id = 'load-reparse', task_content = '公示抽查结果' || task_content "
+                    "where document_version_id = ?", [version])
+        con.execute("update raw.document_versions set load_id = 'load-reparse' where document_version_id = ?",
+                    [version])
+    assert run_dbt(["build", "--select", "int_task_terms"], wh.path, work).returncode == 0
+    out["stale_hash_rows"] = wh.scalar(f"select count(*) from intermediate.int_task_terms where text_md5 = '{hashed}'")
+    assert run_dbt(["build"], wh.path, work).returncode == 0
+    out["after_reparse"] = {
+        "stale_hash_rows": wh.scalar(f"select count(*) from intermediate.int_task_terms where text_md5 = '{hashed}'"),
+        "unsegmented": wh.scalar("select count(*) from intermediate.int_task_texts "
+                                 "anti join intermediate.int_task_terms using (text_md5)"),
+        "reparsed_tasks": wh.scalar(f"select count(*) from intermediate.int_task_texts where document_version_id = "
+                                    f"'{version}' and load_id = 'load-reparse'")}
     return out
 
 
@@ -109,3 +136,12 @@ def test_a_per_task_terms_table_is_rewritten_whole_with_the_same_rows(steps):
     assert upgraded["terms"] is True
     assert upgraded["merged"]["intermediate.int_task_terms"] == steps["new_plan"]["counts"][1]
     assert steps["texts_after"] == steps["new_plan"]["counts"]
+
+
+def test_a_text_read_under_another_load_than_hashed_waits_for_its_hash(steps):
+    # int_task_terms alone saw the re-parsed text under the hash of the text before: it skipped it
+    assert steps["stale_hash_rows"] == 0
+    # the next build hashed the re-parsed texts and segmented them; the old hash was never stored
+    after = steps["after_reparse"]
+    assert after["stale_hash_rows"] == 0 and after["unsegmented"] == 0
+    assert after["reparsed_tasks"] == steps["carried"] + 2

@@ -252,12 +252,15 @@ def model(dbt, session):
         if "task_id" in session.sql(f"select * from {dbt.this} limit 0").columns:
             session.execute(f"delete from {dbt.this}")  # the per-task layout: every text again
         not_yet_here = f"anti join {dbt.this} as here using (text_md5)"
-    # one task per new text (int_task_texts holds the current tasks only), its texts with all
-    # whitespace removed; texts numbered in any order (each text is weighed on its own)
+    # one task per new text, its texts with all whitespace removed; texts numbered in any order
+    # (each text is weighed on its own). The task is read under the load int_task_texts hashed (a
+    # task's text changes only with a load of its version): were int_task_texts not rebuilt after a
+    # re-parse (this model built alone), the text waits for it instead of being stored under the
+    # other text's hash
     session.execute(f"""
         create or replace temp table _terms_todo as
         with new_texts as (
-            select text_md5, any_value(task_id) as task_id
+            select text_md5, min(task_id) as task_id, arg_min(load_id, task_id) as load_id
             from ({texts_sql}) as texts {not_yet_here}
             group by text_md5
         )
@@ -265,7 +268,7 @@ def model(dbt, session):
                regexp_replace(coalesce(tasks.task_name, ''), '{spaces}', '', 'g') as task_name,
                regexp_replace(coalesce(tasks.task_content, ''), '{spaces}', '', 'g') as task_content
         from new_texts
-        inner join ({tasks_sql}) as tasks using (task_id)""")
+        inner join ({tasks_sql}) as tasks using (task_id, load_id)""")
     import numpy as np
     import pandas as pd
 
