@@ -5,10 +5,11 @@ The SQL table and incremental models check not_null and fixed accepted values as
 constraints, which DuckDB enforces on every insert: a bad value stops the model's build, with the
 column named, whether the table is created (first build, --full-refresh) or merged into
 (delete+insert of an incremental build). One warehouse of the gold seeds, in a row:
-1. a raw task without load_id before the first build: int_tasks_themed (created) fails on load_id;
+1. a raw task without load_id before the first build: int_tasks_themed and int_task_texts (created)
+   fail on load_id;
 2. repaired, built with --full-refresh (passes; int_tasks_deadlines_parsed, no contract, kept the
    null row and tests it);
-3. a new plan whose first task has no load_id: int_tasks_themed's merge fails on load_id;
+3. a new plan whose first task has no load_id: int_tasks_themed's and int_task_texts' merges fail on load_id;
 4. repaired, built with --full-refresh (passes);
 5. one plan pair's matches deleted from fct_task_matches and its comparison_type in
    int_task_pairs_matched made 'sideways': the pair's merge into fct_task_matches fails the CHECK;
@@ -95,7 +96,8 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
 def test_null_stops_the_first_build_of_a_contracted_model(steps):
     step = steps[1]
     assert step["rc"] != 0
-    assert "NOT NULL constraint failed: int_tasks_themed.load_id" in step["errors"]["int_tasks_themed"]
+    for model in ("int_tasks_themed", "int_task_texts"):
+        assert f"NOT NULL constraint failed: {model}.load_id" in step["errors"][model]
 
 
 def test_repaired_build_passes(steps):
@@ -106,7 +108,8 @@ def test_repaired_build_passes(steps):
 def test_null_stops_the_incremental_merge(steps):
     step = steps[3]
     assert step["rc"] != 0
-    assert "NOT NULL constraint failed: int_tasks_themed.load_id" in step["errors"]["int_tasks_themed"]
+    for model in ("int_tasks_themed", "int_task_texts"):
+        assert f"NOT NULL constraint failed: {model}.load_id" in step["errors"][model]
 
 
 def test_value_out_of_set_stops_the_incremental_merge_and_the_full_refresh(steps):

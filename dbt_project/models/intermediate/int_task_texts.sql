@@ -1,9 +1,10 @@
 -- The text of every task that int_task_terms segments, as a hash: text_md5 = surrogate key of the
 -- name weight (var task_name_term_weight), the name's length, the name and the content, so tasks
 -- carried over verbatim share one text and int_task_terms segments and weighs it once (the length
--- makes the split between name and content unambiguous). Raw texts are hashed: two texts that
--- differ only in whitespace get two hashes and the same terms (int_task_terms strips whitespace
--- before it segments).
+-- makes the split between name and content unambiguous). The staging view's texts are hashed
+-- (ASCII whitespace already removed there): two texts that differ only in other whitespace (U+3000,
+-- U+00A0) get two hashes and the same terms (int_task_terms strips all whitespace before it
+-- segments).
 -- Incremental per document version (macros/incremental_versions.sql): only versions new or
 -- re-loaded (new load_id) since the last run are read; a version's rows are replaced whole, so a
 -- task a re-parse dropped leaves no row.
