@@ -22,6 +22,19 @@
     ) as changed
 {%- endmacro %}
 
+{% macro where_version_reloaded() -%}
+    {#- The filter of a model keyed on document version whose rows depend on a version's tasks
+        only: on an incremental run `where document_version_id in (...)` the versions new or
+        re-loaded (another load_id) since the model stored them (changed_versions over
+        stg_work_plans__document_versions); nothing on a full build. The model declares
+        `-- depends_on: {{ ref('stg_work_plans__document_versions') }}`. -#}
+    {%- if is_incremental() %}
+    where document_version_id in ({{ changed_versions(
+        '(select document_version_id, load_id from ' ~ ref('stg_work_plans__document_versions') ~ ')',
+        ['document_version_id', 'load_id']) }})
+    {%- endif %}
+{%- endmacro %}
+
 {% macro config_incremental_by_version(versions_model, current_only=false) -%}
     {#- The config of such a model: delete+insert on document_version_id; the post-hook keeps the
         versions of `versions_model` (a model the caller refs), only the current ones if

@@ -14,24 +14,6 @@
 
 with
 
-{% if is_incremental() %}
-versions as (
-
-    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
-
-),
-{% endif %}
-
-tasks as (
-
-    select task_id, document_version_id, load_id, task_name, task_content
-    from {{ ref('stg_work_plans__tasks') }}
-    {% if is_incremental() %}
-        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
-    {% endif %}
-
-),
-
 final as (
 
     select
@@ -42,7 +24,8 @@ final as (
             "'" ~ var('task_name_term_weight') ~ "'", 'length(task_name)', 'task_name', 'task_content'
         ]) }} as text_md5
 
-    from tasks
+    from {{ ref('stg_work_plans__tasks') }}
+    {{ where_version_reloaded() }}
 
 )
 

@@ -9,20 +9,10 @@
 
 with
 
-{% if is_incremental() %}
-versions as (
-
-    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
-
-),
-{% endif %}
-
 tasks as (
 
     select * from {{ ref('stg_work_plans__tasks') }}
-    {% if is_incremental() %}
-        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
-    {% endif %}
+    {{ where_version_reloaded() }}
 
 ),
 

@@ -10,21 +10,11 @@
 
 with
 
-{% if is_incremental() %}
-versions as (
-
-    select document_version_id, load_id from {{ ref('stg_work_plans__document_versions') }}
-
-),
-{% endif %}
-
 tasks as (
 
     select task_id, document_version_id, load_id, task_name, task_content
     from {{ ref('stg_work_plans__tasks') }}
-    {% if is_incremental() %}
-        where document_version_id in ({{ changed_versions('versions', ['document_version_id', 'load_id']) }})
-    {% endif %}
+    {{ where_version_reloaded() }}
 
 ),
 
