@@ -11,14 +11,15 @@
     extract/records.py), the view's column declares `meta: {not_null_in_raw: true}` instead of a
     not_null test: DuckDB refuses the null when the loader writes the row. Likewise
     `meta: {unique_in_raw: true}` instead of a unique test, where the raw column alone is the
-    table's PRIMARY KEY (or UNIQUE): a view over one source without a join or filter keeps its rows
-    one to one, so the key stays unique.
+    table's PRIMARY KEY (or UNIQUE): a view whose only parent is that source (no join) and that
+    passes the key bare without an unnest or union keeps its rows one to one, so the key stays
+    unique (the hook checks the view and its one parent; the SQL itself is for review).
 
     The on-run-start hook below checks, with one query, that those constraints are in the
     warehouse, and stops the command otherwise, naming the tables. -#}
 
 {% macro constraints_expected() -%}
-    {#- [(schema, table, 'NOT NULL' | 'CHECK', column, check expression or '', remedy)], from the
+    {#- [(schema, table, 'NOT NULL' | 'CHECK' | 'UNIQUE', column, check expression or '', remedy)], from the
         graph (no query): the constraints of every selected incremental model with an enforced
         contract (remedy 'full_refresh'; not on --full-refresh, which recreates the tables), and
         the raw NOT NULL and UNIQUE (a PRIMARY KEY counts) constraints the staging views'
@@ -51,6 +52,12 @@
                     "not_null_in_raw / unique_in_raw on " ~ node.name ~ "." ~ column.name
                     ~ ": the model must read exactly one source") -%}
             {%- endif -%}
+            {%- if column.meta.get('unique_in_raw') and (node.config.materialized != 'view'
+                    or node.depends_on.nodes | length != 1) -%}
+                {%- do exceptions.raise_compiler_error(
+                    "unique_in_raw on " ~ node.name ~ "." ~ column.name
+                    ~ ": the model must be a view whose only parent is its source (a join could repeat keys)") -%}
+            {%- endif -%}
             {%- set source = graph.sources[sources[0]] -%}
             {%- for kind, key in [('NOT NULL', 'not_null_in_raw'), ('UNIQUE', 'unique_in_raw')]
                     if column.meta.get(key) -%}
@@ -79,7 +86,8 @@
                 with expected(schema_name, table_name, constraint_type, column_name, expression, remedy) as (
                     values " ~ rows | join(', ') ~ "
                 )
-                select distinct remedy, expected.schema_name, expected.table_name
+                select distinct remedy, expected.schema_name, expected.table_name,
+                    expected.constraint_type || ' ' || expected.column_name as constraint_name
                 from expected
                 left join duckdb_tables() as t using (schema_name, table_name)
                 where (t.table_name is not null or remedy = 'raw') and not exists (
@@ -93,8 +101,12 @@
                 )
                 order by all") -%}
             {%- set rebuild, raw = [], [] -%}
-            {%- for remedy, schema, table in missing.rows -%}
-                {%- do (rebuild if remedy == 'full_refresh' else raw).append(table) -%}
+            {%- for remedy, schema, table, constraint_name in missing.rows -%}
+                {%- if remedy == 'full_refresh' and table not in rebuild -%}
+                    {%- do rebuild.append(table) -%}
+                {%- elif remedy == 'raw' -%}
+                    {%- do raw.append(table ~ ' (' ~ constraint_name ~ ')') -%}
+                {%- endif -%}
             {%- endfor -%}
             {%- if rebuild -%}
                 {%- do exceptions.raise_compiler_error(

@@ -139,7 +139,7 @@ def test_raw_column_without_its_not_null_stops_the_build(tmp_path: Path) -> None
     proc = run_dbt(["build", "--select", "stg_work_plans__tasks"], wh, tmp_path)
     assert proc.returncode != 0
     assert "lack a NOT NULL or UNIQUE constraint that a staging view's not_null_in_raw or unique_in_raw" in proc.stdout
-    assert "raw.tasks" in proc.stdout and "raw.documents" not in proc.stdout
+    assert "raw.tasks (NOT NULL seq)" in proc.stdout and "raw.documents" not in proc.stdout
 
 
 def test_raw_key_without_its_primary_key_stops_the_build(tmp_path: Path) -> None:
@@ -159,4 +159,4 @@ def test_raw_key_without_its_primary_key_stops_the_build(tmp_path: Path) -> None
     proc = run_dbt(["build", "--select", "stg_work_plans__load_audit"], wh, tmp_path)
     assert proc.returncode != 0
     assert "lack a NOT NULL or UNIQUE constraint that a staging view's not_null_in_raw or unique_in_raw" in proc.stdout
-    assert "raw.load_audit" in proc.stdout and "raw.tasks" not in proc.stdout
+    assert "raw.load_audit (UNIQUE load_id)" in proc.stdout and "raw.tasks" not in proc.stdout

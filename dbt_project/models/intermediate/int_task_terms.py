@@ -261,7 +261,7 @@ def model(dbt, session):
     session.execute(f"""
         create or replace temp table _terms_todo as
         with new_texts as (
-            select text_md5, min(task_id) as task_id, arg_min(load_id, task_id) as load_id
+            select text_md5, min(task_id) as task_id, arg_min_null(load_id, task_id) as load_id
             from ({texts_sql}) as texts {not_yet_here}
             group by text_md5
         )
