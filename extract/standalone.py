@@ -6,8 +6,9 @@ runs the idempotent database migration itself before its components), the sample
 profile) built and served in this process meanwhile, the pools created once the api-server
 answers, our DAGs unpaused and a first crawl of every portal triggered (only when the DAG never ran, so a
 second start triggers nothing), then the UI URL and login are printed. Ctrl-C (SIGINT),
-SIGTERM or SIGHUP stop everything: the whole process group of ``airflow standalone`` gets
-SIGTERM, SIGKILL after ``STOP_GRACE_S``; the portals stop with this process.
+SIGTERM or SIGHUP stop everything: every process group of the session ``airflow standalone`` leads
+(its components and each task's group, with the task's ``dbt build``) gets SIGTERM, SIGKILL after
+``STOP_GRACE_S``; the portals stop with this process.
 
 Airflow connections: none are needed (portals are config, the warehouse is a file); alerts
 use environment variables (docs/OPERATIONS.md).
@@ -152,21 +153,44 @@ def _port_in_use(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def session_groups(sid: int) -> set[int]:
+    """Process groups with a live (not zombie) member in session ``sid`` (Linux ``/proc/<pid>/stat``).
+
+    ``airflow standalone`` leads its own session (started with ``start_new_session``); Airflow 3's
+    supervisor runs each task in a process group of its own within that session, and a task's
+    children (a ``dbt build``, its forked workers) stay in the task's group. So the session, not the
+    standalone's group, holds everything to stop, even a task group whose supervisor already died."""
+    groups = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):  # gone meanwhile
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                # pid (comm) state ppid pgrp session … (proc(5)); comm may hold spaces or parens
+                state, _ppid, group, session = stat[stat.rindex(")") + 2:].split()[:4]
+                if int(session) == sid and state != "Z":  # a zombie is dead, only not yet reaped
+                    groups.add(int(group))
+    return groups
+
+
 def stop_group(proc: subprocess.Popen, grace: float = STOP_GRACE_S) -> None:
-    """SIGTERM the process group led by ``proc`` (standalone + every component + task processes),
-    then SIGKILL whatever is left after ``grace`` seconds."""
+    """SIGTERM every process group of the session led by ``proc`` (standalone, every component,
+    every task's group with its ``dbt build``: ``session_groups``), then SIGKILL whatever is left
+    after ``grace`` seconds. The groups are looked up again at each step and while waiting, so a
+    group a task made during the grace period is reached too."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
+        signalled: set[int] = set()
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
+        while True:
             proc.poll()
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
+            groups = session_groups(proc.pid)
+            if not groups:
                 return
+            for group in groups - signalled:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(group, sig)
+            signalled |= groups
+            if time.monotonic() >= deadline:
+                break
             time.sleep(0.3)
 
 

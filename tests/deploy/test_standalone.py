@@ -17,6 +17,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -226,3 +227,35 @@ def test_airflow_sh_runs_the_pipeline_live_and_stops_clean(standalone_root: Path
         left2 = _kill_leftovers(var)
     assert code2 == 0 and not left2, (code2, left2, cmd2.text()[-3000:])
     print(f"second start + stop {time.monotonic() - t_stop:.0f}s; test total {time.monotonic() - t0:.0f}s", flush=True)
+
+
+# A leader in its own session (as airflow standalone) whose child moves to a process group of its
+# own (as Airflow 3's supervisor does for a task) and starts a grandchild (the task's dbt build);
+# then the leader exits, orphaning the task group outside the leader's group.
+_SESSION = """
+import os, subprocess, sys, time
+child = os.fork()
+if child == 0:
+    os.setpgid(0, 0)
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    time.sleep(600)
+print(child, flush=True)
+time.sleep(float(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("leader_lives", [True, False])
+def test_stop_reaches_task_groups_of_the_session(leader_lives: bool) -> None:
+    from extract.standalone import session_groups, stop_group
+
+    leader = subprocess.Popen([sys.executable, "-c", _SESSION, "600" if leader_lives else "0.5"],
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
+    task = int(leader.stdout.readline())
+    wait_for("the task's child", lambda: len(psutil.Process(task).children()) == 1, 10, interval=0.1)
+    members = [task, psutil.Process(task).children()[0].pid]
+    if not leader_lives:
+        leader.wait(10)
+    assert task in session_groups(leader.pid) and os.getpgid(members[1]) == task != leader.pid
+    stop_group(leader, grace=5)
+    assert session_groups(leader.pid) == set()
+    assert not [p for p in members if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
