@@ -161,6 +161,7 @@ def session_groups(sid: int) -> set[int]:
     children (a ``dbt build``, its forked workers) stay in the task's group. So the session, not the
     standalone's group, holds everything to stop, even a task group whose supervisor already died."""
     groups = set()
+    # /proc read directly: psutil exposes no session id
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError, ValueError, IndexError):  # gone meanwhile

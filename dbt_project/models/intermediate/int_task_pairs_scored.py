@@ -11,8 +11,8 @@ product of every pair sharing a term, nothing for the others (an inverted index 
 work ∝ Σ over shared terms of left × right occurrences, within a plan pair, so linear in plans).
 Plan pairs are stacked into one product per chunk by giving each plan pair its own copy of the
 term columns, so a task never meets a task of another plan pair. Weights are L2-normalized per
-text (int_task_terms; a task's text from int_task_texts), so the dot product is the cosine. Pairs whose similarity as stored
-(rounded to 6 places) is below var('task_candidate_min_similarity') are dropped; that var defaults
+text (int_task_terms; a task's text from int_task_texts), so the dot product is the cosine. Pairs
+whose similarity as stored (rounded to 6 places) is below var('task_candidate_min_similarity') are dropped; that var defaults
 to var('task_match_threshold'), the lowest score anything reads (int_task_pairs_matched reads
 candidates ≥ the threshold, and a task's best score counts only among those), so a 1M-task build
 stores 4.95M candidates instead of the 14M ≥ 0.1 it kept before (docs/BENCHMARKS.md §4).

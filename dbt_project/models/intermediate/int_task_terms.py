@@ -22,10 +22,9 @@ Rules (docs/ARCHITECTURE.md, "Task matching"):
 
 Incremental: only the texts of int_task_texts not yet here are segmented (delete+insert on
 text_md5); stored per text, a 1M-task corpus holds 41 % of the rows it held per task (9.2M
-against 22.5M; 327k texts for 1M tasks). Texts no
-task uses any more stay (unread) until a --full-refresh. A change of var('task_name_term_weight')
-(it is part of text_md5), the dictionary or the stoplist needs --full-refresh (docs/ARCHITECTURE.md,
-"Incremental marts").
+against 22.5M; 327k texts for 1M tasks). Texts no task uses any more stay (unread) until a
+--full-refresh. A change of var('task_name_term_weight') (it is part of text_md5), the dictionary
+or the stoplist needs --full-refresh (docs/ARCHITECTURE.md, "Incremental marts").
 
 Speed (docs/BENCHMARKS.md §4): identical texts (tasks carried over verbatim) are weighted once;
 jieba cuts each run of Han characters / letters / digits (jieba.re_han_default) on its own, so
