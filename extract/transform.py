@@ -119,8 +119,7 @@ def dbt_build(*, select: str | None = None, full_refresh: bool = False,
     env = {**os.environ, "WP_WAREHOUSE": str(settings.warehouse_path()),
            "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            **(extra_env or {})}
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt), "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
+    cmd = [sys.executable, "-m", "extract.dbt_cli", "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
            "--log-path", str(target / "logs"), *BUILD_FLAGS]
     project = project_file_bytes()  # once, before dbt reads it: compared and kept as this build's
     if select:

@@ -15,7 +15,8 @@ from raw_fixture import build_raw_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
+# dbt's command line as the product runs it (extract/dbt_cli.py: dbt, then a fast exit)
+DBT = [sys.executable, "-m", "extract.dbt_cli"]
 
 
 @dataclass
@@ -34,7 +35,7 @@ class BuiltWarehouse:
 def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "WP_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(DBT), *args, "--project-dir", str(DBT_PROJECT_DIR),
+    cmd = [*DBT, *args, "--project-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=600)
 

@@ -1,0 +1,63 @@
+"""``python -m extract.dbt_cli ARGS…``: dbt's own command line (``dbt ARGS…``), left without the
+interpreter's teardown. Every dbt command of the product runs through it (extract.transform and the
+tests' and benchmarks' runner).
+
+When dbt's command returns, this does what the interpreter's exit does first, in its order: it joins
+the non-daemon threads (``threading._shutdown``), then runs the exit handlers (``atexit``:
+dbt-duckdb's closes the warehouse, which checkpoints its WAL into the file; logging flushes and
+closes dbt.log; multiprocessing reaps its children), flushes stdout and stderr, and only then leaves
+with ``os._exit``. What it skips is the rest of finalization: clearing the modules of dbt, agate,
+pandas, scipy and jieba and freeing the parsed manifest, 0.5–0.6 s of every dbt command on the 2-core
+machine (``import dbt.cli.main, pandas, scipy.sparse, jieba`` alone: 2.16 s with the teardown, 1.64 s
+without; docs/BENCHMARKS.md §4). No library offers this: ``os._exit`` is the standard library's
+one way to end a process without finalization, so the steps before it are done here.
+
+An exception other than SystemExit (a bug in dbt, KeyboardInterrupt) is not caught: the
+interpreter reports it and exits as usual.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+from typing import NoReturn
+
+
+def exit_status(code: object) -> int:
+    """The process exit status of ``SystemExit(code)``, as the interpreter maps it: None → 0, an
+    int → itself (0–255 as the OS keeps it), anything else → printed to stderr, 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run ``dbt`` with ``argv`` (default ``sys.argv[1:]``) and end the process with dbt's exit
+    status (0 success, 1 a node failed, 2 dbt could not run: dbt's own codes)."""
+    from dbt.cli.main import cli
+
+    try:
+        cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="dbt")  # click: always SystemExit
+        status = 0
+    except SystemExit as stop:
+        status = exit_status(stop.code)
+    # The interpreter's own first steps of an exit (Py_FinalizeEx): wait for non-daemon threads
+    # (this also runs threading's exit callbacks, e.g. concurrent.futures stopping its workers),
+    # then the atexit handlers. No public API runs either on demand.
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing left to deliver
+            pass
+    os._exit(status)
+
+
+if __name__ == "__main__":
+    main()
