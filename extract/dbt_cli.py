@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # The interpreter's own first steps of an exit (Py_FinalizeEx): wait for non-daemon threads
     # (this also runs threading's exit callbacks, e.g. concurrent.futures stopping its workers),
     # then the atexit handlers. No public API runs either on demand.
-    threading._shutdown()  # type: ignore[attr-defined]
-    atexit._run_exitfuncs()
+    threading._shutdown()  # type: ignore[attr-defined]  # noqa: SLF001 - no public API (see above)
+    atexit._run_exitfuncs()  # noqa: SLF001 - no public API (see above)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -52,7 +52,7 @@ def test_threads_and_exit_handlers_run_before_the_fast_exit(tmp_path: Path):
     """))
     proc = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
                            "from extract.dbt_cli import main; main(['build', '--x'])", str(fake)],
-                          capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+                          check=False, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout == "buffered build --x"
     assert (tmp_path / "thread").read_text() == "done"
@@ -79,6 +79,6 @@ def test_a_dbt_command_checkpoints_the_warehouse_and_reports_like_dbt(tmp_path: 
                             "--log-path", str(tmp_path / "logs")],
                            env={**os.environ, "WP_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
                                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-                           cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
+                           cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=300)
     assert failed.returncode == plain.returncode == 2, (failed.stdout[-2000:], plain.stdout[-2000:])
     assert "no_such_macro" in failed.stdout
