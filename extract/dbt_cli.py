@@ -1,19 +1,21 @@
-"""``python -m extract.dbt_cli ARGS…``: dbt's own command line (``dbt ARGS…``), left without the
-interpreter's teardown. Every dbt command of the product runs through it (extract.transform and the
-tests' and benchmarks' runner).
+"""``python -P -m extract.dbt_cli ARGS…``: dbt's own command line (``dbt ARGS…``), left without the
+interpreter's teardown. Every dbt command of the product runs through it
+(``extract.transform.DBT_COMMAND``: the warehouse build, the tests' and the benchmarks' runner).
 
 When dbt's command returns, this does what the interpreter's exit does first, in its order: it joins
 the non-daemon threads (``threading._shutdown``), then runs the exit handlers (``atexit``:
-dbt-duckdb's closes the warehouse, which checkpoints its WAL into the file; logging flushes and
-closes dbt.log; multiprocessing reaps its children), flushes stdout and stderr, and only then leaves
-with ``os._exit``. What it skips is the rest of finalization: clearing the modules of dbt, agate,
-pandas, scipy and jieba and freeing the parsed manifest, 0.5–0.6 s of every dbt command on the 2-core
-machine (``import dbt.cli.main, pandas, scipy.sparse, jieba`` alone: 2.16 s with the teardown, 1.64 s
-without; docs/BENCHMARKS.md §4). No library offers this: ``os._exit`` is the standard library's
-one way to end a process without finalization, so the steps before it are done here.
+dbt-duckdb's drops its environment, which closes the warehouse and checkpoints its WAL into the
+file; logging flushes and closes dbt.log; multiprocessing reaps its children), flushes stdout and
+stderr, and only then leaves with ``os._exit``. What it skips is the rest of finalization: clearing
+the modules of dbt, agate, pandas, scipy and jieba and freeing the parsed manifest, 0.5–0.6 s of
+every dbt command on the 2-core machine (``import dbt.cli.main, pandas, scipy.sparse, jieba``
+alone: 2.16 s with the teardown, 1.64 s without; docs/BENCHMARKS.md §4, "dbt's exit without the
+interpreter's teardown"). No library offers this: ``os._exit`` is the standard library's one way
+to end a process without finalization, so the steps before it are done here. Not done: flushing
+a file that a Python model left open in a global (the teardown would; no model does).
 
-An exception other than SystemExit (a bug in dbt, KeyboardInterrupt) is not caught: the
-interpreter reports it and exits as usual.
+An exception other than SystemExit escaping dbt is not caught: the interpreter reports it and
+exits as usual.
 """
 
 from __future__ import annotations
@@ -36,26 +38,34 @@ def exit_status(code: object) -> int:
     return 1
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    """Run ``dbt`` with ``argv`` (default ``sys.argv[1:]``) and end the process with dbt's exit
-    status (0 success, 1 a node failed, 2 dbt could not run: dbt's own codes)."""
+def main() -> NoReturn:
+    """Run ``dbt`` with ``sys.argv[1:]`` (dbt reads ``sys.argv`` itself too, so no other argument
+    list is taken) and end the process with dbt's exit status: 0 success, 1 a node failed, 2 dbt
+    could not run (dbt's own codes); 120 when stdout or stderr cannot be flushed at the end (a full
+    disk, a closed pipe), as the interpreter's own exit gives."""
     from dbt.cli.main import cli
 
     try:
-        cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="dbt")  # click: always SystemExit
+        cli.main(args=sys.argv[1:], prog_name="dbt")  # click: always SystemExit
         status = 0
     except SystemExit as stop:
         status = exit_status(stop.code)
     # The interpreter's own first steps of an exit (Py_FinalizeEx): wait for non-daemon threads
     # (this also runs threading's exit callbacks, e.g. concurrent.futures stopping its workers),
-    # then the atexit handlers. No public API runs either on demand.
-    threading._shutdown()  # type: ignore[attr-defined]  # noqa: SLF001 - no public API (see above)
+    # then the atexit handlers. No public API runs either on demand. A Ctrl-C while waiting is
+    # ignored there, as the interpreter ignores it at that point.
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]  # noqa: SLF001 - no public API (see above)
+    except KeyboardInterrupt:
+        pass
     atexit._run_exitfuncs()  # noqa: SLF001 - no public API (see above)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed: nothing to deliver
+            continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing left to deliver
-            pass
+        except (OSError, ValueError):  # output lost: fail as the interpreter does (exit status 120)
+            status = 120
     os._exit(status)
 
 

@@ -32,6 +32,11 @@ ROUTINE_SELECTOR = "routine_build"
 STATE_PROJECT_FILE = "dbt_project.yml"
 
 
+# dbt's command line as the product runs it: dbt, then an exit without the interpreter's teardown
+# (extract/dbt_cli.py). -P: the working directory (dbt_project/) is not put on sys.path.
+DBT_COMMAND = (sys.executable, "-P", "-m", "extract.dbt_cli")
+
+
 class DbtError(Exception):
     """dbt exited non-zero."""
 
@@ -119,8 +124,8 @@ def dbt_build(*, select: str | None = None, full_refresh: bool = False,
     env = {**os.environ, "WP_WAREHOUSE": str(settings.warehouse_path()),
            "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            **(extra_env or {})}
-    cmd = [sys.executable, "-m", "extract.dbt_cli", "build", "--project-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(target / "target"),
-           "--log-path", str(target / "logs"), *BUILD_FLAGS]
+    cmd = [*DBT_COMMAND, "build", "--project-dir", str(settings.DBT_PROJECT_DIR),
+           "--target-path", str(target / "target"), "--log-path", str(target / "logs"), *BUILD_FLAGS]
     project = project_file_bytes()  # once, before dbt reads it: compared and kept as this build's
     if select:
         cmd += ["--select", select]

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 import duckdb
 
+from extract.transform import DBT_COMMAND
 from raw_fixture import build_raw_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-# dbt's command line as the product runs it (extract/dbt_cli.py: dbt, then a fast exit)
-DBT = [sys.executable, "-m", "extract.dbt_cli"]
+DBT = DBT_COMMAND  # dbt's command line as the product runs it (extract/dbt_cli.py)
 
 
 @dataclass
