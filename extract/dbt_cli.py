@@ -60,11 +60,11 @@ def main() -> NoReturn:
         pass
     atexit._run_exitfuncs()  # noqa: SLF001 - no public API (see above)
     for stream in (sys.stdout, sys.stderr):
-        if stream is None:  # started with the descriptor closed: nothing to deliver
+        if stream is None or stream.closed:  # no descriptor at start, or closed: nothing to deliver
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # output lost: fail as the interpreter does (exit status 120)
+        except OSError:  # output lost: fail as the interpreter does (exit status 120)
             status = 120
     os._exit(status)
 

@@ -72,7 +72,7 @@ def test_threads_and_exit_handlers_run_before_the_fast_exit(tmp_path: Path):
 
 def test_output_that_cannot_be_delivered_fails_like_the_interpreter(tmp_path: Path):
     """stdout on a full device: the flush fails, status 120 (CPython's own exit status then), not a
-    silent 0; started with stdout closed (sys.stdout is None): dbt's status, no crash."""
+    silent 0; started with stdout closed (sys.stdout is None) or closed by dbt: dbt's status, no crash."""
     body = """
         if sys.stdout is not None:
             sys.stdout.write("lost")
@@ -83,6 +83,10 @@ def test_output_that_cannot_be_delivered_fails_like_the_interpreter(tmp_path: Pa
     closed = run_stand_in(tmp_path / "closed", body, stderr=subprocess.PIPE, text=True,
                           preexec_fn=lambda: os.close(1))  # the child starts without stdout
     assert (closed.returncode, closed.stderr) == (0, "")
+    # a stream dbt closed itself: skipped, as the interpreter's exit skips it
+    closed_by_dbt = run_stand_in(tmp_path / "closed_by_dbt", "sys.stdout.close()\nraise SystemExit(0)",
+                                 capture_output=True, text=True)
+    assert (closed_by_dbt.returncode, closed_by_dbt.stderr) == (0, "")
 
 
 def plain_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
