@@ -31,10 +31,12 @@ class BuiltWarehouse:
         return self.query(sql, params)[0][0]
 
 
-def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
+def run_dbt(args: list[str], warehouse: Path, work: Path, dbt: Iterable[str] = DBT) -> subprocess.CompletedProcess:
+    """``dbt args`` on ``warehouse`` (target and logs in ``work``); ``dbt``: the command line (default
+    the product's, DBT)."""
     env = {**os.environ, "WP_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [*DBT, *args, "--project-dir", str(DBT_PROJECT_DIR),
+    cmd = [*dbt, *args, "--project-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=600)
 

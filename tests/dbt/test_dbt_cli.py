@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import DBT_PROJECT_DIR, REPO_ROOT, run_dbt
+from dbt_runner import REPO_ROOT, run_dbt
 from extract.dbt_cli import exit_status
 from raw_fixture import build_raw_warehouse
 
@@ -90,12 +90,8 @@ def test_output_that_cannot_be_delivered_fails_like_the_interpreter(tmp_path: Pa
 
 
 def plain_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
-    """``.venv/bin/dbt`` (the console script) with run_dbt's arguments and environment."""
-    return subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--project-dir", str(DBT_PROJECT_DIR),
-                           "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-                          env={**os.environ, "WP_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-                               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-                          cwd=DBT_PROJECT_DIR, check=False, capture_output=True, text=True, timeout=300)
+    """run_dbt with ``.venv/bin/dbt``, the console script."""
+    return run_dbt(args, warehouse, work, dbt=[str(Path(sys.executable).with_name("dbt"))])
 
 
 def test_a_dbt_command_checkpoints_the_warehouse_and_exits_like_dbt(tmp_path: Path):
